@@ -1,0 +1,5 @@
+import sys
+
+from linkspider.cli import main
+
+sys.exit(main())
