@@ -1,0 +1,1 @@
+"""Test and demo support: real servers on loopback and the fixture web."""
