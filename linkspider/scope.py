@@ -1,0 +1,51 @@
+"""Which discovered links a crawl follows.
+
+By default a crawl stays within the registered domains of its seeds. Workers that did not get
+the seeds themselves learn those domains from Redis (``linkspider:<crawl_id>:scope``), so every
+worker of a crawl applies the same scope.
+"""
+from __future__ import annotations
+
+import time
+
+from linkspider.errors import ConfigurationError
+
+SCOPES = ("domain", "all")
+
+
+def scope_key(crawl_id: str) -> str:
+    return f"linkspider:{crawl_id}:scope"
+
+
+class Scope:
+    """Answers "follow this domain?" for a crawl, caching Redis's answer for a few seconds."""
+
+    def __init__(self, mode: str, crawl_id: str, server=None, refresh_seconds: float = 5.0) -> None:
+        if mode not in SCOPES:
+            raise ConfigurationError(f"scope={mode!r} is not one of {', '.join(SCOPES)}")
+        self.mode = mode
+        self.crawl_id = crawl_id
+        self.server = server
+        self.refresh_seconds = refresh_seconds
+        self._domains: set[str] = set()
+        self._loaded_at = float("-inf")
+
+    def add(self, domains: set[str] | list[str]) -> None:
+        domains = {d for d in domains if d}
+        if not domains:
+            return
+        self._domains |= domains
+        if self.server is not None:
+            self.server.sadd(scope_key(self.crawl_id), *sorted(domains))
+
+    def domains(self) -> set[str]:
+        now = time.monotonic()
+        if self.server is not None and now - self._loaded_at > self.refresh_seconds:
+            self._domains |= {d.decode() if isinstance(d, bytes) else d for d in self.server.smembers(scope_key(self.crawl_id))}
+            self._loaded_at = now
+        return self._domains
+
+    def allows(self, domain: str) -> bool:
+        if self.mode == "all":
+            return True
+        return domain in self.domains()

@@ -1,0 +1,53 @@
+"""Scrapy settings of the linkspider project.
+
+Infrastructure comes from the environment so one image runs anywhere: ``REDIS_URL``,
+``MONGO_URI``, ``MONGO_DATABASE``. Every ``LINKSPIDER_*`` default lives in
+:mod:`linkspider.defaults` and is documented in the README.
+"""
+from __future__ import annotations
+
+import os
+
+from linkspider.defaults import *  # noqa: F403
+
+BOT_NAME = "linkspider"
+SPIDER_MODULES = ["linkspider.spiders"]
+NEWSPIDER_MODULE = "linkspider.spiders"
+
+USER_AGENT = "linkspider/0.1 (+https://github.com/linkspider/linkspider)"
+ROBOTSTXT_OBEY = True
+
+# Infrastructure, from the environment.
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+MONGO_URI = os.environ.get("MONGO_URI", "mongodb://127.0.0.1:27017")
+MONGO_DATABASE = os.environ.get("MONGO_DATABASE", "linkspider")
+
+# Frontier: shared through Redis.
+SCHEDULER = "scrapy_redis.scheduler.Scheduler"
+DUPEFILTER_CLASS = "scrapy_redis.dupefilter.RFPDupeFilter"
+SCHEDULER_PERSIST = True
+SCHEDULER_SERIALIZER = "scrapy_redis.picklecompat"
+
+# Politeness and bounds (per process; the frontier adds cluster-wide limits).
+CONCURRENT_REQUESTS = 32
+CONCURRENT_REQUESTS_PER_DOMAIN = 8
+DOWNLOAD_DELAY = 0
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 0
+DEPTH_LIMIT = 0
+DEPTH_PRIORITY = 0
+RETRY_TIMES = 2
+REDIRECT_MAX_TIMES = 10
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+
+SPIDER_MIDDLEWARES: dict[str, int] = {}
+DOWNLOADER_MIDDLEWARES: dict[str, int] = {}
+EXTENSIONS: dict[str, int] = {}
+ITEM_PIPELINES: dict[str, int] = {}
+
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+FEED_EXPORT_ENCODING = "utf-8"

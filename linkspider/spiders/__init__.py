@@ -1,0 +1,1 @@
+"""The project's spiders: ``links`` is the one that builds the link graph."""

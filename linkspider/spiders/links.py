@@ -1,0 +1,168 @@
+"""The ``links`` spider: fetch a page, record every link on it as an edge, follow what is in scope.
+
+Redirects are handled here rather than by Scrapy's RedirectMiddleware, so that a redirect is
+recorded as an edge of its own even when its target was already crawled.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import scrapy
+from scrapy.http import Response, TextResponse
+
+from linkspider.domains import registered_domain
+from linkspider.errors import ConfigurationError
+from linkspider.extract import extract_links
+from linkspider.items import LinkItem, PageItem
+from linkspider.scope import Scope
+from linkspider.urls import host_of, normalize_url, resolve_href, url_key
+
+logger = logging.getLogger(__name__)
+
+REDIRECT_STATUSES = (301, 302, 303, 307, 308)
+GONE_STATUSES = (404, 410)
+FOLLOWED_LINK_TYPES = frozenset({"a", "area", "canonical", "refresh", "redirect", "frame", "iframe"})
+
+
+def parse_seeds(value: str | None) -> list[str]:
+    """``URL[,URL...]`` or ``@file`` with one URL per line (``#`` comments allowed)."""
+    if not value:
+        return []
+    if value.startswith("@"):
+        path = Path(value[1:])
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise ConfigurationError(f"seeds file {path} cannot be read: {exc}") from exc
+        raw = [line.split("#", 1)[0].strip() for line in lines]
+    else:
+        raw = [part.strip() for part in value.split(",")]
+    seeds = []
+    for url in filter(None, raw):
+        normalized = normalize_url(url)
+        if normalized is None:
+            raise ConfigurationError(f"seed {url!r} is not an http(s) URL")
+        seeds.append(normalized)
+    return seeds
+
+
+class LinksSpider(scrapy.Spider):
+    name = "links"
+    handle_httpstatus_list = [*REDIRECT_STATUSES, *GONE_STATUSES]
+
+    def __init__(self, seeds: str | None = None, crawl_id: str | None = None, scope: str = "domain",
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.seeds = parse_seeds(seeds)
+        self.crawl_id = crawl_id or self.name
+        self.scope_mode = scope
+        self.scope: Scope | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        spider.max_links = settings.getint("LINKSPIDER_MAX_LINKS_PER_PAGE", 0) or None
+        server = None
+        if spider.scope_mode != "all":
+            import redis
+
+            server = redis.Redis.from_url(settings.get("REDIS_URL"))
+        spider.scope = Scope(spider.scope_mode, spider.crawl_id, server)
+        return spider
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        self.scope.add({registered_domain(host_of(url)) for url in self.seeds})
+        for url in self.seeds:
+            yield self._request(url, depth=0)
+
+    def _request(self, url: str, depth: int | None = None) -> scrapy.Request:
+        meta: dict[str, Any] = {"dont_redirect": True}
+        if depth is not None:
+            meta["depth"] = depth
+        return scrapy.Request(url, callback=self.parse, errback=self.on_error, meta=meta)
+
+    def _count(self, key: str, n: int = 1) -> None:
+        self.crawler.stats.inc_value(f"linkspider/{key}", n)
+
+    def parse(self, response: Response) -> Iterator[Any]:
+        now = datetime.now(timezone.utc)
+        source_url = normalize_url(response.url) or response.url
+        source_host = host_of(source_url)
+        source_domain = registered_domain(source_host)
+        page = PageItem(
+            url=source_url, url_key=url_key(source_url), status=response.status, fetched_at=now,
+            crawl_id=self.crawl_id, depth=response.meta.get("depth", 0), host=source_host,
+            domain=source_domain, outlinks=0, redirect_to=None,
+        )
+        common = {
+            "source_url": source_url, "source_key": page["url_key"], "source_host": source_host,
+            "source_domain": source_domain, "crawl_id": self.crawl_id, "seen_at": now,
+        }
+        self._count("pages")
+        self._count(f"pages/status/{response.status}")
+
+        if response.status in REDIRECT_STATUSES:
+            location = response.headers.get(b"Location")
+            target = resolve_href(location.decode("latin-1"), response.url) if location else None
+            target = normalize_url(target) if target else None
+            if target is None:
+                self._count("links_dropped/bad_redirect")
+            else:
+                page["redirect_to"] = target
+                page["outlinks"] = 1
+                yield self._edge(common, target, href=location.decode("latin-1"), link_type="redirect")
+                if self._in_scope(target):
+                    yield self._request(target)
+            yield page
+            return
+        if response.status in GONE_STATUSES or not isinstance(response, TextResponse):
+            if not isinstance(response, TextResponse):
+                self._count("pages_skipped/not_text")
+            yield page
+            return
+
+        headers = {k.decode("latin-1").lower(): b",".join(v).decode("latin-1") for k, v in response.headers.items()}
+        result = extract_links(response.body, response.url, headers=headers, max_links=self.max_links)
+        links = getattr(result, "links", result)
+        for reason, count in getattr(result, "dropped", {}).items():
+            self._count(f"links_dropped/{reason}", count)
+        for link in links:
+            target = link.target_url
+            item = self._edge(
+                common, target, href=link.href, link_type=link.link_type, anchor_text=link.anchor_text,
+                alt=link.alt, rel=list(link.rel), nofollow=link.nofollow, sponsored=link.sponsored,
+                ugc=link.ugc, placement=link.placement,
+            )
+            page["outlinks"] += 1
+            yield item
+            if link.link_type in FOLLOWED_LINK_TYPES and self._in_scope(target, item["target_domain"]):
+                yield self._request(target)
+        self._count("links_found", page["outlinks"])
+        yield page
+
+    def _in_scope(self, url: str, domain: str | None = None) -> bool:
+        allowed = self.scope.allows(domain or registered_domain(host_of(url)))
+        if not allowed:
+            self._count("links_not_followed/out_of_scope")
+        return allowed
+
+    def _edge(self, common: dict[str, Any], target: str, *, href: str, link_type: str, anchor_text: str = "",
+              alt: str | None = None, rel: list[str] | None = None, nofollow: bool = False,
+              sponsored: bool = False, ugc: bool = False, placement: str = "body") -> LinkItem:
+        target_host = host_of(target)
+        target_domain = registered_domain(target_host)
+        return LinkItem(
+            common, target_url=target, target_key=url_key(target), target_host=target_host,
+            target_domain=target_domain, href=href, anchor_text=anchor_text, alt=alt, link_type=link_type,
+            rel=rel or [], nofollow=nofollow, sponsored=sponsored, ugc=ugc, placement=placement,
+            internal=target_domain == common["source_domain"],
+        )
+
+    def on_error(self, failure) -> None:
+        self._count(f"fetch_errors/{failure.type.__name__}")
+        logger.info("fetch failed for %s: %s", failure.request.url, failure.getErrorMessage())
