@@ -11,6 +11,8 @@ LINKSPIDER_MAX_PAGES_PER_DOMAIN = 10_000
 LINKSPIDER_ALLOW_PRIVATE_NETWORKS = False
 
 # --- extraction (links, URLs) ------------------------------------------------
+LINKSPIDER_MAX_ANCHOR_CHARS = 256  # anchor text (and image alt) longer than this is cut
+LINKSPIDER_MAX_LINKS_PER_PAGE = 5_000  # links kept per page; the rest are counted as dropped
 
 # --- frontier (Redis) -----------------------------------------------------------
 

@@ -1,0 +1,347 @@
+"""HTML page to link records, in one lxml parse: a pure function, no Scrapy, no I/O.
+
+Every field of an edge is decided here except the source page's own keys: the target resolved as
+a browser would (``<base href>`` honoured), anchor text, image alt, rel tokens, nofollow from the
+link, the page's robots meta or the ``X-Robots-Tag`` header, and the link's placement.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+import ada_url
+from lxml import etree
+from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom, resolve_encoding
+
+from linkspider.extract.placement import assign_placements
+from linkspider.extract.text import DEFAULT_MAX_ANCHOR_CHARS, cap_text
+from linkspider.urls import _normalize_serialized
+
+__all__ = [
+    "ExtractResult",
+    "Link",
+    "extract_links",
+    "extract_links_with_stats",
+    "page_nofollow",
+    "redirect_links",
+]
+
+logger = logging.getLogger(__name__)
+
+_PARSER_KW = dict(remove_comments=True, remove_pis=True, collect_ids=False, huge_tree=True, no_network=True)
+_UTF8_PARSER = etree.HTMLParser(encoding="utf-8", **_PARSER_KW)
+_STR_PARSER = etree.HTMLParser(**_PARSER_KW)
+
+#: Schemes whose links are counted, not returned (reason = the scheme); anything else non-web is "other_scheme".
+_NAMED_SCHEMES = frozenset({"javascript", "mailto", "tel", "data", "ftp", "file", "sms", "about", "blob"})
+_REFRESH_URL = re.compile(r"""^\s*[\d.]*\s*[;,]?\s*(?:url\s*=\s*)?(['"]?)(.*?)\1\s*$""", re.I | re.S)
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """One link of a page: the fields of an edge that the page itself decides."""
+
+    href: str  # as written in the page (attribute value, unresolved)
+    target_url: str  # absolute, WHATWG-normalized, no fragment, no userinfo
+    anchor_text: str  # visible text, whitespace collapsed, capped
+    alt: str | None  # alt of the image (img links, area), else None
+    link_type: str  # a, img, area, canonical, refresh, redirect
+    rel: tuple[str, ...]  # lowercase rel tokens in page order, no duplicates
+    nofollow: bool
+    sponsored: bool
+    ugc: bool
+    placement: str  # body, nav, header, sidebar, footer, comment
+
+
+@dataclass(slots=True)
+class ExtractResult:
+    """Links of a page plus what was left out, by reason (for ``linkspider/links_dropped/<reason>``)."""
+
+    links: list[Link] = field(default_factory=list)
+    dropped: Counter = field(default_factory=Counter)
+    page_nofollow: bool = False
+    base_url: str = ""
+
+
+def _header_values(headers: Mapping | None, name: str) -> list[str]:
+    """Every value of header ``name`` from a dict, a Scrapy ``Headers`` or a list of pairs, decoded."""
+    if not headers:
+        return []
+    items: Iterable = headers.items() if hasattr(headers, "items") else headers
+    out: list[str] = []
+    lname = name.lower()
+    for key, value in items:
+        if isinstance(key, bytes):
+            key = key.decode("latin-1")
+        if str(key).lower() != lname:
+            continue
+        values = value if isinstance(value, (list, tuple)) else [value]
+        for v in values:
+            out.append(v.decode("latin-1") if isinstance(v, bytes) else str(v))
+    return out
+
+
+def _robots_nofollow(content: str, agents: tuple[str, ...] = ("linkspider",)) -> bool:
+    """True when a robots directive list (meta content or X-Robots-Tag value) says nofollow."""
+    for part in content.split(","):
+        part = part.strip().lower()
+        if ":" in part:  # "googlebot: nofollow" applies to that agent only
+            agent, _, part = part.partition(":")
+            if agent.strip() not in agents:
+                continue
+            part = part.strip()
+        if part in ("nofollow", "none"):
+            return True
+    return False
+
+
+def page_nofollow(root, headers: Mapping | None = None) -> bool:
+    """True when ``<meta name=robots>`` or the ``X-Robots-Tag`` header makes every link nofollow."""
+    for value in _header_values(headers, "x-robots-tag"):
+        if _robots_nofollow(value):
+            return True
+    if root is not None:
+        for meta in root.iter("meta"):
+            name = (meta.get("name") or "").strip().lower()
+            if name in ("robots", "linkspider") and _robots_nofollow(meta.get("content") or ""):
+                return True
+    return False
+
+
+def _encoding(body: bytes, headers: Mapping | None) -> str:
+    """The page's encoding as a Python codec name: BOM, Content-Type, meta, else UTF-8 if valid, else cp1252."""
+    bom, _ = read_bom(body)
+    if bom:
+        return bom
+    for value in _header_values(headers, "content-type"):
+        enc = http_content_type_encoding(value)
+        if enc:
+            return enc
+    declared = html_body_declared_encoding(body)
+    if declared:
+        enc = resolve_encoding(declared)
+        if enc:
+            return enc
+    try:
+        body.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        return "cp1252"
+
+
+def parse_html(body: bytes | str, headers: Mapping | None = None):
+    """Parse a page into an lxml tree root, or None when there is nothing to parse. Never raises."""
+    try:
+        if isinstance(body, str):
+            return etree.fromstring(body, _STR_PARSER) if body.strip() else None
+        if not body or not body.strip():
+            return None
+        enc = _encoding(body, headers)
+        if enc in ("utf-8", "utf-8-sig"):
+            return etree.fromstring(body, _UTF8_PARSER)
+        return etree.fromstring(body.decode(enc, "replace"), _STR_PARSER)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError, LookupError) as exc:
+        logger.debug("unparsable page: %s", exc)
+        return None
+
+
+def _rel_tokens(value: str | None) -> tuple[str, ...]:
+    if not value:
+        return ()
+    tokens = value.lower().split()
+    return tuple(dict.fromkeys(tokens)) if len(tokens) > 1 else tuple(tokens)
+
+
+def _refresh_target(content: str) -> str | None:
+    """The URL of a meta refresh ``content`` ("5; url=/next"), or None when it only reloads."""
+    m = _REFRESH_URL.match(content)
+    if not m or not m.group(2).strip():
+        return None
+    return m.group(2).strip()
+
+
+def _scheme_reason(url: str) -> str:
+    scheme = url.partition(":")[0].lower()
+    return scheme if scheme in _NAMED_SCHEMES else "other_scheme"
+
+
+class _Resolver:
+    """Resolves and normalizes hrefs against one base, caching repeats on the page."""
+
+    __slots__ = ("base", "cache")
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.cache: dict[str, tuple[str | None, str]] = {}
+
+    def __call__(self, href: str) -> tuple[str | None, str]:
+        """(stored target URL, "") or (None, drop reason)."""
+        hit = self.cache.get(href)
+        if hit is not None:
+            return hit
+        if not href.strip():
+            result: tuple[str | None, str] = (None, "empty")
+        else:
+            try:
+                resolved = ada_url.join_url(self.base, href)
+            except ValueError:
+                result = (None, "invalid")
+            else:
+                target = _normalize_serialized(resolved)
+                result = (target, "") if target else (None, _scheme_reason(resolved))
+        self.cache[href] = result
+        return result
+
+
+def _document_base(root, page_url: str) -> str:
+    """The page's base URL: the first ``<base href>`` if it resolves to a web URL, else the page URL."""
+    for base in root.iter("base"):
+        href = base.get("href")
+        if href is None:
+            continue
+        try:
+            resolved = ada_url.join_url(page_url, href)
+        except ValueError:
+            return page_url
+        return resolved if resolved.startswith(("http:", "https:")) else page_url
+    return page_url
+
+
+def extract_links_with_stats(
+    body: bytes | str,
+    base_url: str,
+    *,
+    headers: Mapping | None = None,
+    max_links: int | None = None,
+    max_anchor_chars: int = DEFAULT_MAX_ANCHOR_CHARS,
+) -> ExtractResult:
+    """Links of a page and the counts of links left out, by reason. Never raises on page content."""
+    result = ExtractResult(base_url=base_url)
+    if not ada_url.check_url(base_url):
+        result.dropped["invalid_base"] += 1
+        return result
+    root = parse_html(body, headers)
+    nofollow_page = page_nofollow(root, headers)
+    result.page_nofollow = nofollow_page
+    if root is None:
+        return result
+    base = _document_base(root, base_url)
+    result.base_url = base
+    resolve = _Resolver(base)
+    dropped = result.dropped
+
+    anchors = []
+    hrefs = []
+    for el in root.iter("a", "area"):
+        href = el.get("href")
+        if href is None:
+            continue  # a placeholder anchor, not a link
+        target, reason = resolve(href)
+        if target is None:
+            dropped[reason] += 1
+            continue
+        anchors.append(el)
+        hrefs.append((href, target))
+
+    placements = assign_placements(root, anchors) if anchors else []
+    links: list[Link] = []
+    seen: set = set()
+    for el, (href, target), placement in zip(anchors, hrefs, placements):
+        alt = None
+        if el.tag == "area":
+            link_type = "area"
+            text = ""
+            alt = el.get("alt")
+        else:
+            text = " ".join("".join(el.itertext()).split())
+            link_type = "a"
+            img = next(el.iter("img"), None)
+            if img is not None:
+                alt = img.get("alt")
+                if not text:
+                    link_type = "img"
+        if alt is not None:
+            alt = cap_text(" ".join(alt.split()), max_anchor_chars)
+        rel = _rel_tokens(el.get("rel"))
+        link = Link(
+            href,
+            target,
+            cap_text(text, max_anchor_chars),
+            alt,
+            link_type,
+            rel,
+            nofollow_page or "nofollow" in rel,
+            "sponsored" in rel,
+            "ugc" in rel,
+            placement,
+        )
+        if link in seen:
+            dropped["duplicate"] += 1
+            continue
+        seen.add(link)
+        links.append(link)
+
+    for el in root.iter("link"):
+        rel = _rel_tokens(el.get("rel"))
+        href = el.get("href")
+        if "canonical" not in rel or href is None:
+            continue
+        target, reason = resolve(href)
+        if target is None:
+            dropped[reason] += 1
+            continue
+        links.append(Link(href, target, "", None, "canonical", rel, nofollow_page, False, False, "header"))
+
+    for el in root.iter("meta"):
+        if (el.get("http-equiv") or "").strip().lower() != "refresh":
+            continue
+        href = _refresh_target(el.get("content") or "")
+        if href is None:
+            continue
+        target, reason = resolve(href)
+        if target is None:
+            dropped[reason] += 1
+            continue
+        links.append(Link(href, target, "", None, "refresh", (), nofollow_page, False, False, "header"))
+
+    if max_links is not None and len(links) > max_links:
+        dropped["max_links"] += len(links) - max_links
+        del links[max_links:]
+    result.links = links
+    return result
+
+
+def extract_links(
+    body: bytes | str,
+    base_url: str,
+    *,
+    headers: Mapping | None = None,
+    max_links: int | None = None,
+    max_anchor_chars: int = DEFAULT_MAX_ANCHOR_CHARS,
+) -> list[Link]:
+    """The links of a page (see :func:`extract_links_with_stats` for the counts of dropped links)."""
+    return extract_links_with_stats(
+        body, base_url, headers=headers, max_links=max_links, max_anchor_chars=max_anchor_chars
+    ).links
+
+
+def redirect_links(chain: Iterable[str]) -> list[tuple[str, Link]]:
+    """Edges of an HTTP redirect chain [first URL, ..., final URL]: (source URL, redirect Link) per hop.
+
+    Each hop's ``Location`` is taken as already resolved (Scrapy's redirect middleware does that);
+    hops whose source or target is not a web URL are skipped.
+    """
+    urls = list(chain)
+    out: list[tuple[str, Link]] = []
+    for source, target in zip(urls, urls[1:]):
+        try:
+            src = _normalize_serialized(ada_url.URL(source).href)
+            tgt = _normalize_serialized(ada_url.URL(target).href)
+        except ValueError:
+            continue
+        if src and tgt:
+            out.append((src, Link(target, tgt, "", None, "redirect", (), False, False, False, "header")))
+    return out
