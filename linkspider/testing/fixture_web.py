@@ -1,0 +1,1102 @@
+"""A web of small sites on loopback, built from real pages, for tests, the demo and benchmarks.
+
+Why: a crawler must be tested on real markup (nav bars, sidebars, footers, comments, hundreds of links)
+without the internet. ``build_web`` takes the gzipped real news/blog pages of the ``aeb`` corpus,
+rewrites every ``<a href>``/``<area href>`` to point at other pages of the fixture web (mostly the same
+site, the originally-external links to other sites) and appends one plain-HTML block with unambiguous
+cases. ``FixtureWebServer`` serves it, one site per loopback address, all on one port.
+
+Layout (site ``i`` lives at ``http://127.0.0.{i+2}:{port}/``; site is chosen by the local address)::
+
+    /                          page 0 of the site (home)
+    /articles/{j}-{slug}.html  page j (1 <= j < pages_per_site); a real corpus page, hrefs rewritten
+    /robots.txt                "User-agent: *" / "Disallow: /private/" (+ "Crawl-delay: N" if set)
+    /private/staff.html        200, but disallowed by robots.txt; linked from every home page footer
+    /img/{name}.gif            a 1x1 GIF (``<img src>`` in pages point here)
+
+Special URLs (``specials=True``, the default; one of each per site, all linked from the home page's
+"From the archive" paragraph, all listed on the model):
+
+    /moved/front-page.html     301 -> page 1 of the same site               (``web.redirects``)
+    /refresh/print.html        200 with ``<meta http-equiv="refresh" content="0; url=...">`` -> page 2
+                               of the same site                               (``web.refreshes``)
+    /gone/column.html          404                                            (``web.missing``)
+
+Every other path answers 404. Every page ends with an injected block (a ``<section>`` appended to
+``<body>``): a ``<nav>`` link home, an ``<article>`` whose paragraphs link to the page's children in a
+10-ary tree (so every page is within a few clicks of its home page) and to the next page, plus links with
+``rel="sponsored"``, ``rel="ugc"``, ``rel="nofollow"``, ``rel="nofollow noopener"`` and an image link
+with ``alt``; an ``<aside>`` link; a ``<footer>`` link to the next site's home page (so every site is
+reachable from site 0). ``web.injected_links(url)`` returns the expected placement/rel/anchor of each.
+
+Faults (``faults={site: kind}`` or ``server.set_fault(site, kind)``): ``"500"`` (any 3-digit status),
+``"timeout"`` (hold the connection without answering for ``hold_seconds``, then close it), ``"slow:0.5"``
+(answer normally after 0.5 s), ``"close"`` (close the connection without answering).
+
+Run as a process: ``python -m linkspider.testing.fixture_web --sites 20 --pages-per-site 100 --port 0
+--ready-file F`` (or ``linkspider fixture-web ...``); F receives JSON with the port and base URLs once
+every socket listens.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import gzip
+import hashlib
+import html
+import json
+import logging
+import os
+import re
+import selectors
+import signal
+import socket
+import socketserver
+import threading
+import time
+from collections import deque
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import IO, Any
+from urllib.parse import urljoin, urlsplit
+
+import lxml.html
+from lxml import etree
+from w3lib.encoding import html_to_unicode
+
+from linkspider.errors import LinkspiderError
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "CORPUS_ENV",
+    "FixtureWeb",
+    "FixtureWebError",
+    "FixtureWebServer",
+    "InjectedLink",
+    "Page",
+    "Redirect",
+    "RequestRecord",
+    "Site",
+    "build_web",
+    "default_corpus_dir",
+    "main",
+]
+
+CORPUS_ENV = "LINKSPIDER_FIXTURE_CORPUS"
+FIRST_HOST_OCTET = 2  # site i is 127.0.0.{i + 2}
+MAX_SITES = 250
+FAULT_KINDS = ("timeout", "close", "slow:<seconds>", "<3-digit status>")
+
+_GIF = bytes.fromhex("47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b")
+_TOKEN_RE = re.compile(r"lsfx(\d+)slot|<lsfxblock></lsfxblock>")
+_SLUG_RE = re.compile(r"[^a-z0-9]+")
+_FRAGMENT_RE = re.compile(r"[A-Za-z0-9_-]{1,40}")
+_NON_WEB = ("mailto:", "javascript:", "tel:", "data:", "sms:", "ftp:", "whatsapp:", "fb-messenger:")
+_MASK64 = (1 << 64) - 1
+_ADJECTIVES = ("Daily", "Evening", "Morning", "Weekly", "Northern", "Southern", "Metro", "Valley",
+               "Harbor", "Capital", "Coastal", "Prairie", "Summit", "River", "Union", "Pioneer")
+_NOUNS = ("Courier", "Gazette", "Herald", "Ledger", "Observer", "Tribune", "Chronicle", "Dispatch",
+          "Sentinel", "Post", "Review", "Journal", "Bulletin", "Register")
+
+
+class FixtureWebError(LinkspiderError):
+    """The fixture web cannot be built or served (missing corpus, bad size, unusable port, bad fault)."""
+
+
+# --------------------------------------------------------------------------- corpus templates
+
+
+def default_corpus_dir() -> Path:
+    """``$LINKSPIDER_FIXTURE_CORPUS`` if set, else ``<project root>/../shared/corpus/aeb``."""
+    env = os.environ.get(CORPUS_ENV)
+    if env:
+        return Path(env)
+    project_root = Path(__file__).resolve().parent.parent.parent
+    return project_root.parent / "shared" / "corpus" / "aeb"
+
+
+def _corpus_files(corpus_dir: Path) -> list[Path]:
+    html_dir = corpus_dir / "html"
+    files = sorted(html_dir.glob("*.html.gz")) if html_dir.is_dir() else []
+    if not files:
+        raise FixtureWebError(
+            f"fixture corpus not found: no *.html.gz under {html_dir} (set {CORPUS_ENV} or pass corpus_dir)"
+        )
+    return files
+
+
+def _corpus_urls(corpus_dir: Path) -> dict[str, str]:
+    path = corpus_dir / "ground-truth.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        logger.warning("cannot read %s (%s); corpus pages get placeholder source URLs", path, exc)
+        return {}
+    return {key: value.get("url", "") for key, value in data.items() if isinstance(value, dict)}
+
+
+def _hash64(text: str) -> int:
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big")
+
+
+def _mix(key: int, salt: int) -> int:
+    """A cheap, well-spread 64-bit mix of a slot key with a salt (seed, site)."""
+    x = (key ^ (salt * 0x9E3779B97F4A7C15)) & _MASK64
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK64
+    return x ^ (x >> 31)
+
+
+def _base_domain(host: str) -> str:
+    host = host.lower().rstrip(".")
+    return host[4:] if host.startswith("www.") else host
+
+
+@dataclasses.dataclass(frozen=True)
+class _Slot:
+    """One rewritten attribute in a template: ``kind`` is ``a`` (a/area href) or ``canonical``."""
+
+    kind: str
+    key: int = 0  # hash of the original absolute URL: same original URL -> same target on a site
+    form: str = "root"  # how the original was written: "abs", "proto" (//host/...) or "root"
+    external: bool = False  # the original pointed outside the page's own site
+    home: bool = False  # the original pointed at the site's root
+    fragment: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class _Template:
+    """A corpus page serialized once, with holes where per-page hrefs and the injected block go."""
+
+    name: str
+    source_url: str
+    title: str
+    slug: str
+    chunks: tuple[bytes, ...]  # len(slots) + 1 pieces of UTF-8 HTML around the slots
+    slots: tuple[_Slot | None, ...]  # None = the injected block
+
+
+def _classify_href(href: str, source_url: str, source_base: str) -> _Slot | None:
+    """Decide how an original ``href`` is rewritten; None keeps it (fragments, non-web schemes)."""
+    stripped = href.strip()
+    lowered = stripped.lower()
+    if not stripped or stripped.startswith("#") or lowered.startswith(_NON_WEB):
+        return None
+    scheme = lowered.split(":", 1)[0] if ":" in lowered.split("/", 1)[0] else ""
+    if scheme and scheme not in ("http", "https"):
+        return None
+    try:
+        absolute = urljoin(source_url, stripped)
+        parts = urlsplit(absolute)
+        host = parts.hostname or ""
+    except ValueError:
+        return _Slot("a", key=_hash64(stripped))
+    form = "abs" if scheme else ("proto" if stripped.startswith("//") else "root")
+    external = bool(scheme or form == "proto") and not (
+        _base_domain(host) == source_base or _base_domain(host).endswith("." + source_base)
+    )
+    fragment = parts.fragment if _FRAGMENT_RE.fullmatch(parts.fragment or "") else ""
+    key = _hash64(absolute.split("#", 1)[0])
+    return _Slot("a", key=key, form=form, external=external, home=parts.path in ("", "/"), fragment=fragment)
+
+
+def _clean_text(text: str | None, limit: int = 90) -> str:
+    text = " ".join((text or "").split())
+    if len(text) > limit:
+        text = text[: limit - 1].rsplit(" ", 1)[0] + "…"
+    return text
+
+
+def _parse_template(path: Path, source_url: str) -> _Template:
+    raw = gzip.decompress(path.read_bytes())
+    _, text = html_to_unicode(None, raw)
+    text = re.sub(r"^\s*<\?xml[^>]*>", "", text).replace("\x00", "")
+    if "lsfx" in text:
+        raise FixtureWebError(f"corpus page {path} contains the reserved token 'lsfx'")
+    doc = lxml.html.document_fromstring(text)
+    source_url = source_url or f"https://corpus.invalid/{path.name}"
+    source_base = _base_domain(urlsplit(source_url).hostname or "")
+    head = doc.find("head")
+    if head is None:
+        head = etree.Element("head")
+        doc.insert(0, head)
+    body = doc.find("body")
+    if body is None:
+        body = etree.SubElement(doc, "body")
+    for el in list(doc.iter("meta", "base")):
+        equiv = (el.get("http-equiv") or "").lower()
+        if el.tag == "base" or el.get("charset") is not None or equiv in ("content-type", "refresh"):
+            el.getparent().remove(el)
+    head.insert(0, etree.Element("meta", charset="utf-8"))
+
+    slots: list[_Slot | None] = []
+    images = 0
+    for el in doc.iter():
+        tag = el.tag
+        if not isinstance(tag, str):
+            continue  # comments, processing instructions: kept as they are
+        if tag in ("a", "area"):
+            href = el.get("href")
+            slot = _classify_href(href, source_url, source_base) if href is not None else None
+            if slot is not None:
+                el.set("href", f"lsfx{len(slots)}slot")
+                slots.append(slot)
+            el.attrib.pop("ping", None)
+        elif tag == "link" and el.get("href") is not None:
+            if "canonical" in (el.get("rel") or "").lower().split():
+                el.set("href", f"lsfx{len(slots)}slot")
+                slots.append(_Slot("canonical"))
+            else:
+                del el.attrib["href"]  # stylesheets, icons, preloads: nothing to fetch on loopback
+        elif tag == "img":
+            if el.get("src") is not None:
+                el.set("src", f"/img/{path.name[:12]}-{images}.gif")
+                images += 1
+            for attr in ("srcset", "data-src", "data-srcset", "data-original"):
+                el.attrib.pop(attr, None)
+        elif tag in ("script", "iframe", "source", "video", "audio", "embed", "track", "input"):
+            for attr in ("src", "srcset", "poster", "data-src"):
+                el.attrib.pop(attr, None)
+    body.append(etree.Element("lsfxblock"))
+    slot_count = len(slots)
+
+    doctype = doc.getroottree().docinfo.doctype or "<!DOCTYPE html>"
+    serialized = lxml.html.tostring(doc, encoding="unicode", doctype=doctype)
+    chunks: list[bytes] = []
+    ordered: list[_Slot | None] = []
+    pos = 0
+    for match in _TOKEN_RE.finditer(serialized):
+        chunks.append(serialized[pos : match.start()].encode("utf-8", "surrogatepass"))
+        ordered.append(slots[int(match.group(1))] if match.group(1) is not None else None)
+        pos = match.end()
+    chunks.append(serialized[pos:].encode("utf-8", "surrogatepass"))
+    if len(ordered) != slot_count + 1 or ordered.count(None) != 1:
+        raise FixtureWebError(f"corpus page {path}: {len(ordered)} holes after serialization, expected "
+                              f"{slot_count + 1}")
+
+    title = _clean_text(doc.findtext(".//title")) or path.name[:12]
+    last = [seg for seg in urlsplit(source_url).path.split("/") if seg]
+    slug = _SLUG_RE.sub("-", (last[-1] if last else title).lower().rsplit(".", 1)[0])[:60].strip("-")
+    return _Template(path.name, source_url, title, slug or "story", tuple(chunks), tuple(ordered))
+
+
+@lru_cache(maxsize=512)
+def _load_template(path: str, mtime_ns: int, source_url: str) -> _Template:
+    del mtime_ns  # part of the cache key only
+    return _parse_template(Path(path), source_url)
+
+
+# --------------------------------------------------------------------------- the model
+
+
+@dataclasses.dataclass(frozen=True)
+class Site:
+    """One site: its index and loopback address (``127.0.0.{index+2}``)."""
+
+    index: int
+    address: str
+    name: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Page:
+    """One real page of the web: site, index within the site (0 = home) and path."""
+
+    site: int
+    index: int
+    path: str
+    template: str  # corpus file name the page is built from
+    title: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Redirect:
+    """A special URL that sends the crawler elsewhere (``kind`` is ``301`` or ``refresh``)."""
+
+    url: str
+    target: str
+    kind: str
+
+
+@dataclasses.dataclass(frozen=True)
+class InjectedLink:
+    """A link of the injected block, with what a correct extractor should report for it."""
+
+    target_url: str  # absolute, no fragment
+    href: str  # as written in the HTML
+    anchor_text: str  # whitespace-collapsed text of the <a> (empty for the image link)
+    alt: str | None
+    rel: tuple[str, ...]
+    placement: str  # body, nav, sidebar, footer
+    link_type: str = "a"
+
+    @property
+    def nofollow(self) -> bool:
+        return "nofollow" in self.rel
+
+    @property
+    def sponsored(self) -> bool:
+        return "sponsored" in self.rel
+
+    @property
+    def ugc(self) -> bool:
+        return "ugc" in self.rel
+
+
+@dataclasses.dataclass(frozen=True)
+class _Response:
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+
+
+class FixtureWeb:
+    """The generated web: sites, pages and specials; bodies are rendered on demand from templates.
+
+    URLs contain the port, so URL-returning methods need ``bind(port)`` first (``FixtureWebServer.start``
+    does it). Rendering is deterministic: ``page_body(url)`` is exactly what the server sends.
+    """
+
+    def __init__(
+        self,
+        sites: Sequence[Site],
+        pages: Sequence[Sequence[Page]],
+        templates: Mapping[str, _Template],
+        *,
+        seed: int,
+        fanout: int,
+        specials: bool,
+        crawl_delay: Mapping[int, float],
+    ) -> None:
+        self.sites: tuple[Site, ...] = tuple(sites)
+        self.pages: tuple[tuple[Page, ...], ...] = tuple(tuple(p) for p in pages)
+        self.seed = seed
+        self.fanout = fanout
+        self.specials = specials
+        self.crawl_delay: dict[int, float] = dict(crawl_delay)
+        self._templates = dict(templates)
+        self._paths = [{page.path: page for page in site_pages} for site_pages in self.pages]
+        self._by_address = {site.address: site.index for site in self.sites}
+        self.port: int | None = None
+
+    # -- addressing --------------------------------------------------------------------------
+
+    def bind(self, port: int) -> None:
+        """Fix the port that every URL (and every cross-site href in the bodies) uses."""
+        self.port = port
+
+    def _port(self) -> int:
+        if self.port is None:
+            raise FixtureWebError("the fixture web is not bound to a port yet: start a FixtureWebServer")
+        return self.port
+
+    def site_url(self, site: int) -> str:
+        return f"http://{self.sites[site].address}:{self._port()}/"
+
+    def url(self, site: int, path: str) -> str:
+        return f"http://{self.sites[site].address}:{self._port()}{path}"
+
+    def page_url(self, page: Page) -> str:
+        return self.url(page.site, page.path)
+
+    def locate(self, url: str) -> tuple[int, str]:
+        """(site index, path) of a fixture URL; FixtureWebError if it is not on this web."""
+        parts = urlsplit(url)
+        site = self._by_address.get(parts.hostname or "")
+        if site is None or parts.port != self._port():
+            raise FixtureWebError(f"not a URL of this fixture web: {url}")
+        return site, parts.path or "/"
+
+    def page(self, url: str) -> Page:
+        site, path = self.locate(url)
+        try:
+            return self._paths[site][path]
+        except KeyError:
+            raise FixtureWebError(f"not a page of this fixture web: {url}") from None
+
+    # -- ground truth ------------------------------------------------------------------------
+
+    @property
+    def page_count(self) -> int:
+        return sum(len(p) for p in self.pages)
+
+    def page_urls(self) -> list[str]:
+        """Every real page (200, HTML), excluding robots.txt, /private/, redirects, refreshes and 404s."""
+        return [self.page_url(page) for site_pages in self.pages for page in site_pages]
+
+    def home_urls(self) -> list[str]:
+        return [self.site_url(site.index) for site in self.sites]
+
+    def page_body(self, url: str) -> bytes:
+        """The exact bytes served for a page URL."""
+        return self._render(self.page(url))
+
+    @property
+    def redirects(self) -> list[Redirect]:
+        """The 301 redirects (one per site when specials are on)."""
+        if not self.specials:
+            return []
+        return [Redirect(self.url(s.index, "/moved/front-page.html"), self._special_target(s.index, 1), "301")
+                for s in self.sites]
+
+    @property
+    def refreshes(self) -> list[Redirect]:
+        """The meta-refresh pages (200 with ``<meta http-equiv="refresh">``), one per site."""
+        if not self.specials:
+            return []
+        return [Redirect(self.url(s.index, "/refresh/print.html"), self._special_target(s.index, 2), "refresh")
+                for s in self.sites]
+
+    @property
+    def missing(self) -> list[str]:
+        """URLs that are linked from the web but answer 404."""
+        if not self.specials:
+            return []
+        return [self.url(s.index, "/gone/column.html") for s in self.sites]
+
+    @property
+    def private_urls(self) -> list[str]:
+        """Linked pages under ``/private/``, which robots.txt disallows."""
+        return [self.url(s.index, "/private/staff.html") for s in self.sites]
+
+    def _special_target(self, site: int, index: int) -> str:
+        pages = self.pages[site]
+        return self.page_url(pages[index % len(pages)])
+
+    def robots_txt(self, site: int) -> str:
+        lines = ["User-agent: *", "Disallow: /private/"]
+        delay = self.crawl_delay.get(site)
+        if delay is not None:
+            lines.append(f"Crawl-delay: {delay:g}")
+        return "\n".join(lines) + "\n"
+
+    def outlinks(self, url: str) -> list[str]:
+        """Absolute targets (fragment removed) of every http(s) ``<a>``/``<area>`` href of a page, in order."""
+        page = self.page(url)
+        template = self._templates[page.template]
+        targets: list[str] = []
+        for slot in template.slots:
+            if slot is None:
+                targets.extend(link.target_url for link in self.injected_links(url))
+            elif slot.kind == "a":
+                href = self._slot_href(slot, page)
+                targets.append(urljoin(self.page_url(page), href).split("#", 1)[0])
+        return targets
+
+    def injected_links(self, url: str) -> list[InjectedLink]:
+        """The links of the injected block of a page, with their expected placement and rel."""
+        return self._block(self.page(url))[1]
+
+    def reachable(self, start: str | None = None, *, max_depth: int | None = None,
+                  follow_nofollow: bool = True) -> dict[str, int]:
+        """Breadth-first depth of every page reachable from ``start`` (default: site 0 home) via outlinks.
+
+        Redirects and refreshes are not followed (they are never needed to reach a page); with
+        ``follow_nofollow=False`` links with rel=nofollow in the injected block are skipped.
+        """
+        start = start or self.site_url(0)
+        depths = {start: 0}
+        queue = deque([start])
+        while queue:
+            current = queue.popleft()
+            depth = depths[current]
+            if max_depth is not None and depth >= max_depth:
+                continue
+            skip = set()
+            if not follow_nofollow:
+                skip = {link.target_url for link in self.injected_links(current) if link.nofollow}
+            for target in self.outlinks(current):
+                if target in depths or target in skip:
+                    continue
+                try:
+                    self.page(target)
+                except FixtureWebError:
+                    continue
+                depths[target] = depth + 1
+                queue.append(target)
+        return depths
+
+    # -- rendering ---------------------------------------------------------------------------
+
+    def _slot_href(self, slot: _Slot, page: Page) -> str:
+        port = self._port()
+        nsites = len(self.sites)
+        if slot.kind == "canonical":
+            return self.page_url(page)
+        x = _mix(slot.key, (self.seed << 16) ^ page.site)
+        site = page.site
+        if slot.external and nsites > 1:
+            site = (page.site + 1 + x % (nsites - 1)) % nsites
+        pages = self.pages[site]
+        target = pages[0] if slot.home else pages[(x >> 20) % len(pages)]
+        fragment = f"#{slot.fragment}" if slot.fragment else ""
+        if site == page.site and slot.form == "root":
+            return target.path + fragment
+        address = self.sites[site].address
+        if slot.form == "proto":
+            return f"//{address}:{port}{target.path}{fragment}"
+        return f"http://{address}:{port}{target.path}{fragment}"
+
+    def _pick(self, page: Page, what: str, *, cross: bool) -> Page:
+        x = _mix(_hash64(what), (self.seed << 24) ^ (page.site << 12) ^ page.index)
+        site = page.site
+        if cross and len(self.sites) > 1:
+            site = (page.site + 1 + x % (len(self.sites) - 1)) % len(self.sites)
+        pages = self.pages[site]
+        return pages[(x >> 20) % len(pages)]
+
+    def _block(self, page: Page) -> tuple[bytes, list[InjectedLink]]:
+        """The injected ``<section>``: plain HTML with one link per clear case."""
+        site = self.sites[page.site]
+        pages = self.pages[page.site]
+        links: list[InjectedLink] = []
+        esc = html.escape
+
+        def a(target: Page | str, text: str, placement: str, rel: str = "", extra: str = "") -> str:
+            if isinstance(target, Page):
+                same = target.site == page.site
+                href = target.path if same else self.page_url(target)
+                absolute = self.page_url(target)
+            else:
+                href = absolute = target
+            rel_tokens = tuple(rel.split())
+            links.append(InjectedLink(absolute, href, _clean_text(text, 10_000), None, rel_tokens, placement))
+            rel_attr = f' rel="{rel}"' if rel else ""
+            return f'<a href="{esc(href)}"{rel_attr}{extra}>{esc(text)}</a>'
+
+        out = [f'\n<section class="more-from">\n<h2>More from {esc(site.name)}</h2>\n<nav>\n<ul>\n'
+               f'<li>{a(pages[0], f"{site.name} front page", "nav")}</li>\n</ul>\n</nav>\n<article>\n'
+               "<h3>Read next</h3>\n"]
+        children = range(page.index * self.fanout + 1, min(len(pages), (page.index + 1) * self.fanout + 1))
+        for child in children:
+            target = pages[child]
+            out.append(f"<p>Continue reading: {a(target, target.title, 'body')}.</p>\n")
+        if len(pages) > 1:
+            nxt = pages[(page.index + 1) % len(pages)]
+            out.append(f"<p>Next story: {a(nxt, nxt.title, 'body')}</p>\n")
+        sponsored = self._pick(page, "sponsored", cross=True)
+        ugc = self._pick(page, "ugc", cross=False)
+        nofollow = self._pick(page, "nofollow", cross=False)
+        noopener = self._pick(page, "noopener", cross=True)
+        out.append(f"<p>From our partners: {a(sponsored, sponsored.title, 'body', 'sponsored')}.</p>\n")
+        out.append(f"<p>A reader recommends {a(ugc, ugc.title, 'body', 'ugc')} in the comments.</p>\n")
+        out.append(f"<p>We cannot vouch for {a(nofollow, nofollow.title, 'body', 'nofollow')}.</p>\n")
+        blank = ' target="_blank"'
+        out.append(f"<p>Elsewhere on the web: "
+                   f"{a(noopener, noopener.title, 'body', 'nofollow noopener', blank)}.</p>\n")
+        photo = self._pick(page, "photo", cross=False)
+        alt = f"Photo: {photo.title}"
+        href = photo.path
+        links.append(InjectedLink(self.page_url(photo), href, "", alt, (), "body"))
+        out.append(f'<p><a href="{esc(href)}"><img src="/img/photo-{photo.index}.gif" alt="{esc(alt)}" '
+                   'width="120" height="80"></a></p>\n')
+        if page.index == 0 and self.specials:
+            out.append(
+                "<p>From the archive: "
+                f"{a(self.url(page.site, '/moved/front-page.html'), 'the old front page', 'body')}, "
+                f"{a(self.url(page.site, '/refresh/print.html'), 'the print edition', 'body')} and "
+                f"{a(self.url(page.site, '/gone/column.html'), 'a discontinued column', 'body')}.</p>\n"
+            )
+        out.append("</article>\n")
+        related = self._pick(page, "related", cross=False)
+        out.append(f"<aside>\n<h3>Related</h3>\n<p>{a(related, related.title, 'sidebar')}</p>\n</aside>\n")
+        partner = self.sites[(page.site + 1) % len(self.sites)]
+        out.append(f"<footer>\n<p>Partner site: "
+                   f"{a(self.site_url(partner.index), partner.name, 'footer')}")
+        if page.index == 0:
+            out.append(f" · {a(self.url(page.site, '/private/staff.html'), 'Staff area', 'footer')}")
+        out.append("</p>\n</footer>\n</section>\n")
+        return "".join(out).encode("utf-8"), links
+
+    def _render(self, page: Page) -> bytes:
+        template = self._templates[page.template]
+        parts: list[bytes] = []
+        chunks = template.chunks
+        for i, slot in enumerate(template.slots):
+            parts.append(chunks[i])
+            if slot is None:
+                parts.append(self._block(page)[0])
+            else:
+                parts.append(html.escape(self._slot_href(slot, page)).encode("utf-8"))
+        parts.append(chunks[-1])
+        return b"".join(parts)
+
+    def respond(self, site: int, path: str) -> _Response:
+        """What the server answers for ``path`` on ``site`` (pure; no faults)."""
+        html_type = ("Content-Type", "text/html; charset=utf-8")
+        page = self._paths[site].get(path)
+        if page is not None:
+            return _Response(200, (html_type,), self._render(page))
+        if path == "/robots.txt":
+            return _Response(200, (("Content-Type", "text/plain; charset=utf-8"),),
+                             self.robots_txt(site).encode("utf-8"))
+        if path.startswith("/img/") and path.endswith(".gif"):
+            return _Response(200, (("Content-Type", "image/gif"),), _GIF)
+        if path == "/private/staff.html":
+            return _Response(200, (html_type,), _simple_page("Staff area", "<p>Staff only.</p>"))
+        if self.specials:
+            if path == "/moved/front-page.html":
+                return _Response(301, (html_type, ("Location", self._special_target(site, 1))),
+                                 _simple_page("Moved", "<p>Moved permanently.</p>"))
+            if path == "/refresh/print.html":
+                target = html.escape(self._special_target(site, 2))
+                return _Response(200, (html_type,), _simple_page(
+                    "Print edition", f"<p>The print edition moved to <a href=\"{target}\">a new page</a>.</p>",
+                    head=f'<meta http-equiv="refresh" content="0; url={target}">'))
+        return _Response(404, (html_type,), _simple_page("Not found", "<p>No such page.</p>"))
+
+
+def _simple_page(title: str, body: str, head: str = "") -> bytes:
+    return (f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>{title}</title>{head}</head>'
+            f"<body><h1>{title}</h1>{body}</body></html>\n").encode("utf-8")
+
+
+def build_web(
+    corpus_dir: str | os.PathLike[str] | None = None,
+    sites: int = 3,
+    pages_per_site: int = 10,
+    seed: int = 0,
+    *,
+    fanout: int = 10,
+    specials: bool = True,
+    crawl_delay: float | Mapping[int, float] | None = None,
+) -> FixtureWeb:
+    """Build a deterministic fixture web of ``sites`` x ``pages_per_site`` pages from the corpus.
+
+    Corpus pages are shuffled by ``seed`` and cycled; ``crawl_delay`` (one value for every site or a
+    ``{site: seconds}`` map) adds ``Crawl-delay`` to robots.txt.
+    """
+    if not 1 <= sites <= MAX_SITES:
+        raise FixtureWebError(f"sites must be between 1 and {MAX_SITES}, got {sites}")
+    if pages_per_site < 1:
+        raise FixtureWebError(f"pages_per_site must be at least 1, got {pages_per_site}")
+    if fanout < 1:
+        raise FixtureWebError(f"fanout must be at least 1, got {fanout}")
+    corpus = Path(corpus_dir) if corpus_dir is not None else default_corpus_dir()
+    files = _corpus_files(corpus)
+    urls = _corpus_urls(corpus)
+    order = sorted(files, key=lambda f: _hash64(f"{seed}:{f.name}"))
+    delays: dict[int, float] = {}
+    if isinstance(crawl_delay, Mapping):
+        delays = {int(k): float(v) for k, v in crawl_delay.items()}
+    elif crawl_delay is not None:
+        delays = {i: float(crawl_delay) for i in range(sites)}
+
+    templates: dict[str, _Template] = {}
+    site_list: list[Site] = []
+    all_pages: list[list[Page]] = []
+    for s in range(sites):
+        name = f"{_ADJECTIVES[s % len(_ADJECTIVES)]} {_NOUNS[(s * 5 + s // len(_ADJECTIVES)) % len(_NOUNS)]}"
+        site_list.append(Site(s, f"127.0.0.{s + FIRST_HOST_OCTET}", name))
+        site_pages: list[Page] = []
+        for j in range(pages_per_site):
+            file = order[(s * pages_per_site + j) % len(order)]
+            template = templates.get(file.name)
+            if template is None:
+                key = file.name.split(".", 1)[0]
+                template = _load_template(str(file), file.stat().st_mtime_ns, urls.get(key, ""))
+                templates[file.name] = template
+            path = "/" if j == 0 else f"/articles/{j}-{template.slug}.html"
+            site_pages.append(Page(s, j, path, file.name, template.title))
+        all_pages.append(site_pages)
+    logger.debug("built fixture web: %d sites x %d pages from %d templates", sites, pages_per_site,
+                 len(templates))
+    return FixtureWeb(site_list, all_pages, templates, seed=seed, fanout=fanout, specials=specials,
+                      crawl_delay=delays)
+
+
+# --------------------------------------------------------------------------- the server
+
+
+@dataclasses.dataclass(frozen=True)
+class RequestRecord:
+    """One request as the server saw it (``status`` is None when a fault sent no answer)."""
+
+    mono: float  # time.monotonic() when the request line was read (system-wide on Linux)
+    wall: float  # time.time() at the same moment
+    site: int
+    address: str
+    method: str
+    path: str
+    status: int | None
+    user_agent: str
+    fault: str | None
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), separators=(",", ":"))
+
+
+def _parse_fault(kind: str | None) -> str | None:
+    if kind is None or kind == "" or kind == "none":
+        return None
+    if kind in ("timeout", "close") or re.fullmatch(r"[1-5]\d\d", kind):
+        return kind
+    if kind.startswith("slow:"):
+        try:
+            if float(kind[5:]) >= 0:
+                return kind
+        except ValueError:
+            pass
+    raise FixtureWebError(f"unknown fault {kind!r}; expected one of {', '.join(FAULT_KINDS)}")
+
+
+class _SiteServer(ThreadingHTTPServer):
+    """One listening socket (one site); requests are dispatched by the owning FixtureWebServer."""
+
+    daemon_threads = True
+    block_on_close = False
+    request_queue_size = 256
+
+    def __init__(self, address: tuple[str, int], owner: FixtureWebServer, site: int) -> None:
+        self.owner = owner
+        self.site = site
+        super().__init__(address, _Handler)
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind does a reverse DNS lookup (getfqdn); skip it.
+        socketserver.TCPServer.server_bind(self)
+        host, port = self.server_address[:2]
+        self.server_name = str(host)
+        self.server_port = int(port)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "linkspider-fixture/1"
+    sys_version = ""
+    disable_nagle_algorithm = True
+    timeout = 120  # idle keep-alive connections are dropped after this
+    server: _SiteServer
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.owner._connections.add(self.connection)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            self.server.owner._connections.discard(self.connection)
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        self._serve(send_body=True)
+
+    def do_HEAD(self) -> None:  # noqa: N802
+        self._serve(send_body=False)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (signature of the base)
+        logger.debug("%s " + format, self.client_address[0], *args)
+
+    def _serve(self, send_body: bool) -> None:
+        owner = self.server.owner
+        site = self.server.site
+        mono, wall = time.monotonic(), time.time()
+        path = urlsplit(self.path).path or "/"
+        fault = owner.fault(site)
+        status: int | None = None
+        try:
+            if fault is not None and fault.startswith("slow:"):
+                owner._stopping.wait(float(fault[5:]))
+            elif fault == "timeout":
+                owner._stopping.wait(owner.hold_seconds)
+                self.close_connection = True
+                return
+            elif fault == "close":
+                self.close_connection = True
+                return
+            if fault is not None and fault.isdigit():
+                response = _Response(int(fault), (("Content-Type", "text/html; charset=utf-8"),),
+                                     _simple_page(f"Error {fault}", "<p>Injected fault.</p>"))
+            else:
+                response = owner.web.respond(site, path)
+            status = response.status
+            self.send_response(response.status)
+            for name, value in response.headers:
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(response.body)))
+            self.end_headers()
+            if send_body:
+                self.wfile.write(response.body)
+        finally:
+            owner._record(RequestRecord(mono, wall, site, self.server.server_name, self.command, path, status,
+                                        self.headers.get("User-Agent", ""), fault))
+
+
+class FixtureWebServer:
+    """Serves a FixtureWeb: one socket per site address, one shared port, one accept thread.
+
+    Use as a context manager or call ``start()``/``stop()``. Every request is recorded in ``requests()``
+    and, with ``log_file``, appended to it as a JSON line (see RequestRecord).
+    """
+
+    def __init__(
+        self,
+        web: FixtureWeb,
+        port: int = 0,
+        *,
+        faults: Mapping[int, str] | None = None,
+        log_file: str | os.PathLike[str] | None = None,
+        hold_seconds: float = 30.0,
+        bind_attempts: int = 20,
+    ) -> None:
+        self.web = web
+        self.requested_port = port
+        self.hold_seconds = hold_seconds
+        self.bind_attempts = bind_attempts
+        self.log_file = Path(log_file) if log_file is not None else None
+        self._faults: dict[int, str] = {}
+        for site, kind in (faults or {}).items():
+            self.set_fault(site, kind)
+        self._log: list[RequestRecord] = []
+        self._log_lock = threading.Lock()
+        self._log_fh: IO[str] | None = None
+        self._servers: list[_SiteServer] = []
+        self._connections: set[socket.socket] = set()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._wake_r: socket.socket | None = None
+        self._wake_w: socket.socket | None = None
+        self.port: int | None = None
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    def __enter__(self) -> FixtureWebServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def _bind_all(self) -> list[_SiteServer]:
+        addresses = [site.address for site in self.web.sites]
+        attempts = 1 if self.requested_port else self.bind_attempts
+        last_error: OSError | None = None
+        for _ in range(attempts):
+            servers: list[_SiteServer] = []
+            try:
+                first = _SiteServer((addresses[0], self.requested_port), self, 0)
+                servers.append(first)
+                port = first.server_port
+                for index, address in enumerate(addresses[1:], start=1):
+                    servers.append(_SiteServer((address, port), self, index))
+                return servers
+            except OSError as exc:
+                last_error = exc
+                for server in servers:
+                    server.server_close()
+        raise FixtureWebError(
+            f"cannot listen on {addresses[0]}..{addresses[-1]} port {self.requested_port or '(free)'} "
+            f"after {attempts} attempt(s): {last_error}"
+        ) from last_error
+
+    def start(self) -> FixtureWebServer:
+        if self._thread is not None:
+            raise FixtureWebError("fixture web server already started")
+        self._servers = self._bind_all()
+        self.port = self._servers[0].server_port
+        self.web.bind(self.port)
+        if self.log_file is not None:
+            self._log_fh = self.log_file.open("a", encoding="utf-8")
+        self._stopping.clear()
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._thread = threading.Thread(target=self._accept_loop, name="fixture-web", daemon=True)
+        self._thread.start()
+        logger.info("fixture web: %d sites x %d pages on port %d (%s .. %s)", len(self.web.sites),
+                    len(self.web.pages[0]), self.port, self.web.site_url(0), self.web.site_url(len(self.web.sites) - 1))
+        return self
+
+    def _accept_loop(self) -> None:
+        assert self._wake_r is not None
+        with selectors.DefaultSelector() as selector:
+            for server in self._servers:
+                selector.register(server.socket, selectors.EVENT_READ, server)
+            selector.register(self._wake_r, selectors.EVENT_READ, None)
+            while not self._stopping.is_set():
+                for key, _ in selector.select():
+                    if key.data is not None:
+                        key.data.handle_request()
+
+    def stop(self) -> None:
+        if self._thread is None:
+            return
+        self._stopping.set()
+        assert self._wake_w is not None and self._wake_r is not None
+        self._wake_w.send(b"x")
+        self._thread.join(10)
+        for server in self._servers:
+            server.server_close()
+        for conn in list(self._connections):
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        self._wake_r.close()
+        self._wake_w.close()
+        with self._log_lock:
+            if self._log_fh is not None:
+                self._log_fh.close()
+                self._log_fh = None
+        self._servers = []
+        self._thread = None
+
+    def serve_until_signalled(self) -> None:
+        """Block until SIGTERM or SIGINT (process mode), then stop."""
+        done = threading.Event()
+
+        def handler(signum: int, frame: object) -> None:
+            done.set()
+
+        previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            while not done.wait(1.0):
+                pass
+        finally:
+            for sig, old in previous.items():
+                signal.signal(sig, old)
+            self.stop()
+
+    # -- faults --------------------------------------------------------------------------------
+
+    def set_fault(self, site: int, kind: str | None) -> None:
+        """Make ``site`` misbehave (``"500"``, ``"timeout"``, ``"slow:0.5"``, ``"close"``) or heal it (None)."""
+        if not 0 <= site < len(self.web.sites):
+            raise FixtureWebError(f"no site {site} (the web has {len(self.web.sites)})")
+        parsed = _parse_fault(kind)
+        if parsed is None:
+            self._faults.pop(site, None)
+        else:
+            self._faults[site] = parsed
+
+    def fault(self, site: int) -> str | None:
+        return self._faults.get(site)
+
+    # -- request log ---------------------------------------------------------------------------
+
+    def _record(self, record: RequestRecord) -> None:
+        if record.path.startswith("/private/"):
+            logger.warning("request to robots-disallowed %s on %s (user agent %r)", record.path,
+                           record.address, record.user_agent)
+        with self._log_lock:
+            self._log.append(record)
+            if self._log_fh is not None:
+                self._log_fh.write(record.to_json() + "\n")
+                self._log_fh.flush()
+
+    def requests(self, site: int | None = None, path_prefix: str = "") -> list[RequestRecord]:
+        """A copy of the request log, optionally for one site and/or paths starting with a prefix."""
+        with self._log_lock:
+            records = list(self._log)
+        return [r for r in records if (site is None or r.site == site) and r.path.startswith(path_prefix)]
+
+    def private_requests(self) -> list[RequestRecord]:
+        """Requests that robots.txt forbids (anything under /private/)."""
+        return self.requests(path_prefix="/private/")
+
+    def clear_log(self) -> None:
+        with self._log_lock:
+            self._log.clear()
+
+    # -- convenience ---------------------------------------------------------------------------
+
+    @property
+    def base_urls(self) -> list[str]:
+        return self.web.home_urls()
+
+    def ready_info(self) -> dict[str, Any]:
+        return {
+            "pid": os.getpid(),
+            "port": self.port,
+            "sites": self.base_urls,
+            "pages": self.web.page_count,
+            "pages_per_site": len(self.web.pages[0]),
+            "seed": self.web.seed,
+        }
+
+
+def read_log_file(path: str | os.PathLike[str]) -> list[RequestRecord]:
+    """Parse a ``--log-file`` written by a (possibly other-process) server."""
+    records = []
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                records.append(RequestRecord(**json.loads(line)))
+    return records
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments shared by ``linkspider fixture-web`` and ``python -m linkspider.testing.fixture_web``."""
+    parser.add_argument("--sites", type=int, default=3, help="number of sites (default 3)")
+    parser.add_argument("--pages-per-site", type=int, default=10, help="pages per site (default 10)")
+    parser.add_argument("--bench", action="store_true", help="benchmark size: 20 sites x 100 pages")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--port", type=int, default=0, help="shared port (default 0: pick a free one)")
+    parser.add_argument("--corpus", default=None, help=f"corpus dir (default ${CORPUS_ENV} or ../shared/corpus/aeb)")
+    parser.add_argument("--ready-file", default=None, help="write JSON {port, sites, ...} here once listening")
+    parser.add_argument("--seeds-file", default=None, help="write the site home URLs here, one per line")
+    parser.add_argument("--urls-file", default=None, help="write every page URL here, one per line")
+    parser.add_argument("--log-file", default=None, help="append every request here as a JSON line")
+    parser.add_argument("--crawl-delay", type=float, default=None, help="Crawl-delay for every robots.txt")
+    parser.add_argument("--no-specials", action="store_true", help="no redirect / refresh / 404 URLs")
+    parser.add_argument("--fault", action="append", default=[], metavar="SITE=KIND",
+                        help="inject a fault: 500, timeout, close or slow:SECONDS (repeatable)")
+    parser.add_argument("--hold-seconds", type=float, default=30.0, help="how long 'timeout' holds a request")
+
+
+def _write_atomic(path: str, text: str) -> None:
+    tmp = f"{path}.tmp{os.getpid()}"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Build, serve until SIGTERM/SIGINT; write the ready file once listening."""
+    sites, pages = (20, 100) if args.bench else (args.sites, args.pages_per_site)
+    faults: dict[int, str] = {}
+    for spec in args.fault:
+        site, sep, kind = spec.partition("=")
+        if not sep or not site.isdigit():
+            raise FixtureWebError(f"--fault wants SITE=KIND, got {spec!r}")
+        faults[int(site)] = kind
+    web = build_web(args.corpus, sites=sites, pages_per_site=pages, seed=args.seed,
+                    specials=not args.no_specials, crawl_delay=args.crawl_delay)
+    server = FixtureWebServer(web, port=args.port, faults=faults, log_file=args.log_file,
+                              hold_seconds=args.hold_seconds)
+    server.start()
+    try:
+        if args.seeds_file:
+            _write_atomic(args.seeds_file, "".join(u + "\n" for u in server.base_urls))
+        if args.urls_file:
+            _write_atomic(args.urls_file, "".join(u + "\n" for u in web.page_urls()))
+        if args.ready_file:
+            _write_atomic(args.ready_file, json.dumps(server.ready_info(), indent=1) + "\n")
+    except BaseException:
+        server.stop()
+        raise
+    server.serve_until_signalled()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m linkspider.testing.fixture_web",
+                                     description="Serve the linkspider fixture web on loopback.")
+    add_arguments(parser)
+    parser.add_argument("-v", "--verbose", action="store_true")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return run(args)
+    except LinkspiderError as exc:
+        logger.error("%s", exc)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
