@@ -1,0 +1,1 @@
+"""Scrapy extensions of linkspider (enabled in ``linkspider.settings.EXTENSIONS``)."""
