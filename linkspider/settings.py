@@ -45,7 +45,9 @@ LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 
 SPIDER_MIDDLEWARES: dict[str, int] = {}
 DOWNLOADER_MIDDLEWARES: dict[str, int] = {}
-EXTENSIONS: dict[str, int] = {}
+EXTENSIONS: dict[str, int] = {
+    "linkspider.extensions.crawl_report.CrawlReport": 500,  # one `crawls` document per job
+}
 ITEM_PIPELINES: dict[str, int] = {}
 
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
