@@ -1,0 +1,253 @@
+"""Run report pipelines against MongoDB: connection settings, progress on stderr, ``allowDiskUse``.
+
+The pipeline builders are pure; this module is the only part of ``linkspider.reports`` that talks
+to a server. Progress goes through logging (the CLI sends it to stderr), never to stdout, so
+``--format json`` output stays parseable. URIs are logged with the password masked.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+import pymongo
+from pymongo.collection import Collection
+from pymongo.database import Database
+from pymongo.errors import PyMongoError
+
+from linkspider import defaults
+from linkspider.errors import ConfigurationError, StoreError
+from linkspider.reports.backlinks import backlinks_pipeline, backlinks_result
+from linkspider.reports.domains import DomainGraph, domain_edges_pipeline, domain_ranking
+from linkspider.reports.new_lost import new_lost_pipeline, new_lost_result
+from linkspider.reports.targets import Target
+
+__all__ = [
+    "DEFAULT_DATABASE",
+    "DEFAULT_MONGO_URI",
+    "ReportSettings",
+    "aggregate_one",
+    "connect",
+    "iterate",
+    "mask_uri",
+    "run_backlinks",
+    "run_domains",
+    "run_new_lost",
+]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MONGO_URI = "mongodb://127.0.0.1:27017"
+DEFAULT_DATABASE = "linkspider"
+EDGES = "edges"
+PAGES = "pages"
+#: Seconds between progress messages while a cursor is read.
+PROGRESS_INTERVAL = 2.0
+
+
+def mask_uri(uri: str) -> str:
+    """``mongodb://user:secret@host/db`` -> ``mongodb://user:***@host/db`` (safe to log).
+
+    Splits the way pymongo does (userinfo ends at the last ``@`` before the first ``/``); if an
+    unescaped ``/`` hides the ``@`` from that rule, everything up to the last ``@`` is masked.
+    """
+    scheme, sep, rest = uri.partition("://")
+    if not sep:
+        return uri
+    host_part = rest.partition("/")[0]
+    if "@" in host_part:
+        userinfo, _, tail = rest.partition("/")[0].rpartition("@")
+        after = rest[len(host_part):]
+        user, colon, _ = userinfo.partition(":")
+        return f"{scheme}://{user}{':***' if colon else ''}@{tail}{after}"
+    before_query = rest.split("?", 1)[0]
+    if "@" in before_query:  # malformed (unescaped '/' in the password): mask generously
+        return f"{scheme}://***@{rest[before_query.rfind('@') + 1:]}"
+    return uri
+
+
+def _project_settings() -> Any:
+    """Scrapy project settings (``scrapy.cfg`` / ``SCRAPY_SETTINGS_MODULE``), or None outside a project."""
+    try:
+        from scrapy.utils.project import get_project_settings
+
+        return get_project_settings()
+    except Exception as exc:  # a broken settings module must not stop a read-only report
+        logger.warning("cannot load the Scrapy project settings (%s); using defaults", exc)
+        return None
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    """Where to read and how to judge: validated once, before any query."""
+
+    mongo_uri: str = DEFAULT_MONGO_URI
+    database: str = DEFAULT_DATABASE
+    sitewide_share: float = defaults.LINKSPIDER_SITEWIDE_SHARE
+    sitewide_min_pages: int = defaults.LINKSPIDER_SITEWIDE_MIN_PAGES
+    top: int = defaults.LINKSPIDER_REPORT_TOP
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.sitewide_share < 1.0:
+            raise ConfigurationError(
+                f"LINKSPIDER_SITEWIDE_SHARE must be between 0 and 1 (exclusive), got {self.sitewide_share!r}"
+            )
+        if self.sitewide_min_pages < 1:
+            raise ConfigurationError(
+                f"LINKSPIDER_SITEWIDE_MIN_PAGES must be at least 1, got {self.sitewide_min_pages!r}"
+            )
+        if self.top < 1:
+            raise ConfigurationError(f"LINKSPIDER_REPORT_TOP must be at least 1, got {self.top!r}")
+        if not self.database:
+            raise ConfigurationError("MONGO_DATABASE is empty")
+
+    @classmethod
+    def resolve(
+        cls,
+        *,
+        mongo_uri: str | None = None,
+        database: str | None = None,
+        sitewide_share: float | None = None,
+        sitewide_min_pages: int | None = None,
+        top: int | None = None,
+        settings: Any = None,
+        environ: Mapping[str, str] | None = None,
+        load_project: bool = True,
+    ) -> ReportSettings:
+        """Command-line value, else environment (``MONGO_URI``/``MONGO_DATABASE``), else project settings, else default."""
+        env = os.environ if environ is None else environ
+        if settings is None and load_project:
+            settings = _project_settings()
+
+        def setting(name: str, default: Any) -> Any:
+            if settings is not None and settings.get(name) not in (None, ""):
+                return settings.get(name)
+            return default
+
+        def number(name: str, value: Any, kind: type) -> Any:
+            try:
+                return kind(value)
+            except (TypeError, ValueError) as exc:
+                raise ConfigurationError(f"{name} must be a {kind.__name__}, got {value!r}") from exc
+
+        return cls(
+            mongo_uri=mongo_uri or env.get("MONGO_URI") or setting("MONGO_URI", DEFAULT_MONGO_URI),
+            database=database or env.get("MONGO_DATABASE") or setting("MONGO_DATABASE", DEFAULT_DATABASE),
+            sitewide_share=number(
+                "LINKSPIDER_SITEWIDE_SHARE",
+                sitewide_share if sitewide_share is not None
+                else setting("LINKSPIDER_SITEWIDE_SHARE", defaults.LINKSPIDER_SITEWIDE_SHARE),
+                float,
+            ),
+            sitewide_min_pages=number(
+                "LINKSPIDER_SITEWIDE_MIN_PAGES",
+                sitewide_min_pages if sitewide_min_pages is not None
+                else setting("LINKSPIDER_SITEWIDE_MIN_PAGES", defaults.LINKSPIDER_SITEWIDE_MIN_PAGES),
+                int,
+            ),
+            top=number(
+                "LINKSPIDER_REPORT_TOP",
+                top if top is not None else setting("LINKSPIDER_REPORT_TOP", defaults.LINKSPIDER_REPORT_TOP),
+                int,
+            ),
+        )
+
+
+def connect(mongo_uri: str, database: str, *, timeout_ms: int = 5000) -> tuple[pymongo.MongoClient, Database]:
+    """One client for the whole command; fails fast (StoreError) when the server is unreachable."""
+    masked = mask_uri(mongo_uri)
+    logger.info("connecting to %s, database %s", masked, database)
+    try:
+        client: pymongo.MongoClient = pymongo.MongoClient(
+            mongo_uri, serverSelectionTimeoutMS=timeout_ms, tz_aware=True, tzinfo=timezone.utc,
+            appname="linkspider-report",
+        )
+        client.admin.command("ping")
+    except PyMongoError as exc:
+        raise StoreError(f"cannot reach MongoDB at {masked}: {type(exc).__name__}") from exc
+    return client, client[database]
+
+
+def _announce(collection: Collection, label: str) -> float:
+    try:
+        estimate = collection.estimated_document_count()
+    except PyMongoError:
+        estimate = -1
+    logger.info("%s: running on %s (~%s documents) ...", label, collection.name, f"{estimate:,}")
+    return time.monotonic()
+
+
+def aggregate_one(collection: Collection, pipeline: list[dict[str, Any]], *, label: str) -> dict[str, Any] | None:
+    """Run a pipeline that ends in one document (a ``$facet``), with ``allowDiskUse``; log its duration."""
+    started = _announce(collection, label)
+    try:
+        docs = list(collection.aggregate(pipeline, allowDiskUse=True))
+    except PyMongoError as exc:
+        raise StoreError(f"{label} aggregation failed: {exc}") from exc
+    logger.info("%s: done in %.2fs", label, time.monotonic() - started)
+    return docs[0] if docs else None
+
+
+def iterate(
+    collection: Collection, pipeline: list[dict[str, Any]], *, label: str, batch_size: int = 10_000,
+    interval: float = PROGRESS_INTERVAL,
+) -> Iterator[dict[str, Any]]:
+    """Stream a pipeline's results, with ``allowDiskUse`` and a progress message every ``interval`` seconds."""
+    started = _announce(collection, label)
+    last = started
+    count = 0
+    try:
+        for doc in collection.aggregate(pipeline, allowDiskUse=True, batchSize=batch_size):
+            count += 1
+            now = time.monotonic()
+            if now - last >= interval:
+                logger.info("%s: %s rows read (%.1fs)", label, f"{count:,}", now - started)
+                last = now
+            yield doc
+    except PyMongoError as exc:
+        raise StoreError(f"{label} aggregation failed: {exc}") from exc
+    logger.info("%s: %s rows in %.2fs", label, f"{count:,}", time.monotonic() - started)
+
+
+def run_backlinks(
+    db: Database, target: Target, settings: ReportSettings, *, include_lost: bool = False
+) -> dict[str, Any]:
+    pipeline = backlinks_pipeline(
+        target, include_lost=include_lost, top=settings.top, sitewide_share=settings.sitewide_share,
+        sitewide_min_pages=settings.sitewide_min_pages, pages_collection=PAGES,
+    )
+    doc = aggregate_one(db[EDGES], pipeline, label=f"backlinks of {target.value}")
+    return backlinks_result(
+        doc, target=target, include_lost=include_lost, top=settings.top,
+        sitewide_share=settings.sitewide_share, sitewide_min_pages=settings.sitewide_min_pages,
+    )
+
+
+def run_new_lost(
+    db: Database, target: Target | None, *, since: datetime | None, until: datetime | None, limit: int
+) -> dict[str, Any]:
+    pipeline = new_lost_pipeline(target, since=since, until=until, limit=limit)
+    label = f"new and lost links of {target.value if target else 'all targets'}"
+    doc = aggregate_one(db[EDGES], pipeline, label=label)
+    return new_lost_result(doc, target=target, since=since, until=until)
+
+
+def run_domains(
+    db: Database, *, include_lost: bool = False, top: int | None = 20, by: str = "pagerank",
+    damping: float = 0.85,
+) -> tuple[DomainGraph, dict[str, Any]]:
+    rows = iterate(db[EDGES], domain_edges_pipeline(include_lost=include_lost), label="domain graph")
+    graph = DomainGraph.from_rows(rows)
+    state = {"last": time.monotonic()}
+
+    def progress(iteration: int, delta: float) -> None:
+        now = time.monotonic()
+        if now - state["last"] >= PROGRESS_INTERVAL:
+            logger.info("pagerank: iteration %d, change %.3g", iteration, delta)
+            state["last"] = now
+
+    return graph, domain_ranking(graph, damping=damping, top=top, by=by, progress=progress)
