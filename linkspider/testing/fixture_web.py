@@ -381,12 +381,23 @@ class FixtureWeb:
         self._paths = [{page.path: page for page in site_pages} for site_pages in self.pages]
         self._by_address = {site.address: site.index for site in self.sites}
         self.port: int | None = None
+        self._href_bytes: list[list[tuple[bytes, bytes, bytes]]] = []
+        self._block_cache: dict[tuple[int, int], bytes] = {}
+        self._rendered: dict[tuple[int, int], bytes] = {}
 
     # -- addressing --------------------------------------------------------------------------
 
     def bind(self, port: int) -> None:
         """Fix the port that every URL (and every cross-site href in the bodies) uses."""
         self.port = port
+        # Per site and page: the three ways an href can be written, as bytes, for fast rendering.
+        self._href_bytes = [
+            [(p.path.encode(), f"http://{site.address}:{port}{p.path}".encode(),
+              f"//{site.address}:{port}{p.path}".encode()) for p in self.pages[site.index]]
+            for site in self.sites
+        ]
+        self._block_cache: dict[tuple[int, int], bytes] = {}
+        self._rendered: dict[tuple[int, int], bytes] = {}
 
     def _port(self) -> int:
         if self.port is None:
@@ -433,6 +444,15 @@ class FixtureWeb:
     def page_body(self, url: str) -> bytes:
         """The exact bytes served for a page URL."""
         return self._render(self.page(url))
+
+    def prerender(self) -> int:
+        """Render every page now and keep the bytes (about 190 KB a page): serving then costs no CPU
+        for rendering. Returns the bytes held. Dropped by the next ``bind``."""
+        self._port()
+        for site_pages in self.pages:
+            for page in site_pages:
+                self._rendered[page.site, page.index] = self._render(page)
+        return sum(len(b) for b in self._rendered.values())
 
     @property
     def redirects(self) -> list[Redirect]:
@@ -521,24 +541,25 @@ class FixtureWeb:
 
     # -- rendering ---------------------------------------------------------------------------
 
-    def _slot_href(self, slot: _Slot, page: Page) -> str:
-        port = self._port()
-        nsites = len(self.sites)
-        if slot.kind == "canonical":
-            return self.page_url(page)
+    def _slot_target(self, slot: _Slot, page: Page) -> tuple[int, int]:
+        """(site, page index) an ``a`` slot points to on ``page``: a pure function of seed, site, slot."""
         x = _mix(slot.key, (self.seed << 16) ^ page.site)
         site = page.site
+        nsites = len(self.sites)
         if slot.external and nsites > 1:
             site = (page.site + 1 + x % (nsites - 1)) % nsites
-        pages = self.pages[site]
-        target = pages[0] if slot.home else pages[(x >> 20) % len(pages)]
+        return site, 0 if slot.home else (x >> 20) % len(self.pages[site])
+
+    def _slot_href(self, slot: _Slot, page: Page) -> str:
+        if slot.kind == "canonical":
+            return self.page_url(page)
+        self._port()
+        site, index = self._slot_target(slot, page)
+        root, absolute, proto = self._href_bytes[site][index]
         fragment = f"#{slot.fragment}" if slot.fragment else ""
         if site == page.site and slot.form == "root":
-            return target.path + fragment
-        address = self.sites[site].address
-        if slot.form == "proto":
-            return f"//{address}:{port}{target.path}{fragment}"
-        return f"http://{address}:{port}{target.path}{fragment}"
+            return root.decode() + fragment
+        return (proto if slot.form == "proto" else absolute).decode() + fragment
 
     def _pick(self, page: Page, what: str, *, cross: bool) -> Page:
         x = _mix(_hash64(what), (self.seed << 24) ^ (page.site << 12) ^ page.index)
@@ -612,16 +633,43 @@ class FixtureWeb:
         return "".join(out).encode("utf-8"), links
 
     def _render(self, page: Page) -> bytes:
+        """The page's bytes: template chunks with hrefs filled in (hot path: keep it cheap)."""
+        self._port()
+        done = self._rendered.get((page.site, page.index))
+        if done is not None:
+            return done
         template = self._templates[page.template]
+        tables = self._href_bytes
+        own = page.site
+        own_abs = tables[own][page.index][1]
+        salt = (self.seed << 16) ^ own
+        nsites = len(self.sites)
+        sizes = [len(p) for p in self.pages]
         parts: list[bytes] = []
-        chunks = template.chunks
-        for i, slot in enumerate(template.slots):
-            parts.append(chunks[i])
+        append = parts.append
+        for chunk, slot in zip(template.chunks, template.slots):
+            append(chunk)
             if slot is None:
-                parts.append(self._block(page)[0])
+                block = self._block_cache.get((own, page.index))
+                if block is None:
+                    block = self._block_cache[own, page.index] = self._block(page)[0]
+                append(block)
+                continue
+            if slot.kind == "canonical":
+                append(own_abs)
+                continue
+            x = _mix(slot.key, salt)
+            site = own
+            if slot.external and nsites > 1:
+                site = (own + 1 + x % (nsites - 1)) % nsites
+            forms = tables[site][0 if slot.home else (x >> 20) % sizes[site]]
+            if site == own and slot.form == "root":
+                append(forms[0])
             else:
-                parts.append(html.escape(self._slot_href(slot, page)).encode("utf-8"))
-        parts.append(chunks[-1])
+                append(forms[2] if slot.form == "proto" else forms[1])
+            if slot.fragment:
+                append(b"#" + slot.fragment.encode())
+        append(template.chunks[-1])
         return b"".join(parts)
 
     def respond(self, site: int, path: str) -> _Response:
@@ -841,8 +889,10 @@ class FixtureWebServer:
         log_file: str | os.PathLike[str] | None = None,
         hold_seconds: float = 30.0,
         bind_attempts: int = 20,
+        prerender: bool = False,
     ) -> None:
         self.web = web
+        self.prerender = prerender
         self.requested_port = port
         self.hold_seconds = hold_seconds
         self.bind_attempts = bind_attempts
@@ -898,6 +948,9 @@ class FixtureWebServer:
         self._servers = self._bind_all()
         self.port = self._servers[0].server_port
         self.web.bind(self.port)
+        if self.prerender:
+            held = self.web.prerender()
+            logger.info("fixture web: prerendered %d pages (%.0f MB)", self.web.page_count, held / 1e6)
         if self.log_file is not None:
             self._log_fh = self.log_file.open("a", encoding="utf-8")
         self._stopping.clear()
@@ -1033,7 +1086,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments shared by ``linkspider fixture-web`` and ``python -m linkspider.testing.fixture_web``."""
     parser.add_argument("--sites", type=int, default=3, help="number of sites (default 3)")
     parser.add_argument("--pages-per-site", type=int, default=10, help="pages per site (default 10)")
-    parser.add_argument("--bench", action="store_true", help="benchmark size: 20 sites x 100 pages")
+    parser.add_argument("--bench", action="store_true", help="benchmark size: 20 sites x 100 pages, prerendered")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--port", type=int, default=0, help="shared port (default 0: pick a free one)")
     parser.add_argument("--corpus", default=None, help=f"corpus dir (default ${CORPUS_ENV} or ../shared/corpus/aeb)")
@@ -1045,6 +1098,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-specials", action="store_true", help="no redirect / refresh / 404 URLs")
     parser.add_argument("--fault", action="append", default=[], metavar="SITE=KIND",
                         help="inject a fault: 500, timeout, close or slow:SECONDS (repeatable)")
+    parser.add_argument("--prerender", action="store_true",
+                        help="render every page at start (about 190 KB a page in memory, less CPU per request)")
     parser.add_argument("--hold-seconds", type=float, default=30.0, help="how long 'timeout' holds a request")
 
 
@@ -1058,6 +1113,7 @@ def _write_atomic(path: str, text: str) -> None:
 def run(args: argparse.Namespace) -> int:
     """Build, serve until SIGTERM/SIGINT; write the ready file once listening."""
     sites, pages = (20, 100) if args.bench else (args.sites, args.pages_per_site)
+    prerender = args.prerender or args.bench
     faults: dict[int, str] = {}
     for spec in args.fault:
         site, sep, kind = spec.partition("=")
@@ -1067,7 +1123,7 @@ def run(args: argparse.Namespace) -> int:
     web = build_web(args.corpus, sites=sites, pages_per_site=pages, seed=args.seed,
                     specials=not args.no_specials, crawl_delay=args.crawl_delay)
     server = FixtureWebServer(web, port=args.port, faults=faults, log_file=args.log_file,
-                              hold_seconds=args.hold_seconds)
+                              hold_seconds=args.hold_seconds, prerender=prerender)
     server.start()
     try:
         if args.seeds_file:
