@@ -16,7 +16,7 @@ from scrapy.http import Response, TextResponse
 
 from linkspider.domains import registered_domain
 from linkspider.errors import ConfigurationError
-from linkspider.extract import extract_links
+from linkspider.extract import extract_links_with_stats
 from linkspider.items import LinkItem, PageItem
 from linkspider.scope import Scope
 from linkspider.urls import host_of, normalize_url, resolve_href, url_key
@@ -66,7 +66,8 @@ class LinksSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
-        spider.max_links = settings.getint("LINKSPIDER_MAX_LINKS_PER_PAGE", 0) or None
+        spider.max_links = settings.getint("LINKSPIDER_MAX_LINKS_PER_PAGE") or None
+        spider.max_anchor_chars = settings.getint("LINKSPIDER_MAX_ANCHOR_CHARS")
         server = None
         if spider.scope_mode != "all":
             import redis
@@ -126,12 +127,11 @@ class LinksSpider(scrapy.Spider):
             yield page
             return
 
-        headers = {k.decode("latin-1").lower(): b",".join(v).decode("latin-1") for k, v in response.headers.items()}
-        result = extract_links(response.body, response.url, headers=headers, max_links=self.max_links)
-        links = getattr(result, "links", result)
-        for reason, count in getattr(result, "dropped", {}).items():
+        result = extract_links_with_stats(response.body, response.url, headers=response.headers,
+                                          max_links=self.max_links, max_anchor_chars=self.max_anchor_chars)
+        for reason, count in result.dropped.items():
             self._count(f"links_dropped/{reason}", count)
-        for link in links:
+        for link in result.links:
             target = link.target_url
             item = self._edge(
                 common, target, href=link.href, link_type=link.link_type, anchor_text=link.anchor_text,
