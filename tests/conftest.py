@@ -74,3 +74,29 @@ def mongo_db(mongo_client: pymongo.MongoClient):
 @pytest.fixture
 def crawl_id() -> str:
     return f"test-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture(scope="session")
+def fixture_web():
+    """A small fixture web (3 sites x 10 real pages) served on 127.0.0.2-4 for the whole session."""
+    from linkspider.testing.fixture_web import FixtureWebServer, build_web
+
+    with FixtureWebServer(build_web(sites=3, pages_per_site=10, seed=0)) as server:
+        yield server
+
+
+@pytest.fixture
+def crawl(redis_url: str, mongo_uri: str, mongo_db, tmp_path):
+    """Run ``scrapy crawl links`` to completion against the session servers and this test's database."""
+    from linkspider.testing.crawl import run_crawl
+
+    def _crawl(seeds, crawl_id, *, settings=None, scope=None, timeout=300):
+        merged = {"LINKSPIDER_ALLOW_PRIVATE_NETWORKS": "True", "LINKSPIDER_IDLE_CLOSE_SECONDS": "1"}
+        merged.update(settings or {})
+        log = tmp_path / f"crawl-{crawl_id}.log"
+        status = run_crawl(seeds, crawl_id, redis_url=redis_url, mongo_uri=mongo_uri, database=mongo_db.name,
+                           settings=merged, scope=scope, log_path=log, timeout=timeout)
+        assert status == 0, f"crawl exited {status}:\n{log.read_text()[-4000:]}"
+        return log.read_text()
+
+    return _crawl
