@@ -1,0 +1,129 @@
+"""Scrapy item pipeline that stores link edges and pages in MongoDB: ``linkspider.store.pipeline.MongoPipeline``.
+
+Enable it with ``ITEM_PIPELINES = {"linkspider.store.pipeline.MongoPipeline": 800}``.
+
+``process_item`` turns the item into a document and hands it to the :class:`StoreWriter` thread;
+it never waits on MongoDB. The one exception is backpressure: when ``LINKSPIDER_STORE_MAX_BUFFER``
+operations are queued (MongoDB slower than the crawl, or a long spill replay), it returns a
+coroutine that resumes when the writer has taken some, which slows the crawl instead of growing
+memory without bound. Memory is therefore bounded by ``max_buffer + flush_count`` operations.
+
+The spider emits a page's ``LinkItem``s before its ``PageItem``; the ``PageItem`` also queues the
+lost-link mark for the page (see :func:`linkspider.store.documents.lost_reason`), written after the
+page's edges by the same thread.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from scrapy.exceptions import NotConfigured
+from scrapy.utils.project import data_path
+
+from linkspider.items import LinkItem, PageItem
+from linkspider.store.client import get_client, mongo_settings
+from linkspider.store.documents import (
+    OP_EDGE,
+    OP_LOST,
+    OP_PAGE,
+    edge_document,
+    estimate_size,
+    lost_mark,
+    lost_reason,
+    page_document,
+)
+from linkspider.store.writer import StoreConfig, StoreWriter
+
+logger = logging.getLogger(__name__)
+
+_MAX_TRACKED_SOURCES = 10_000
+
+
+class MongoPipeline:
+    """Buffers edges and pages and writes them from a background thread; see the module docstring."""
+
+    def __init__(self, uri: str, database: str, config: StoreConfig | None = None, *,
+                 spill_dir: str | None = None, stats: Any | None = None) -> None:
+        self.uri = uri
+        self.database = database
+        self.config = config or StoreConfig()
+        self.spill_dir = spill_dir or self.config.spill_dir
+        self.stats = stats
+        self.writer: StoreWriter | None = None
+        # earliest seen_at of the LinkItems of each page whose PageItem has not arrived yet
+        self._fetch_start: dict[str, datetime] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> MongoPipeline:
+        settings = crawler.settings
+        if not settings.getbool("LINKSPIDER_STORE_ENABLED", True):
+            raise NotConfigured("LINKSPIDER_STORE_ENABLED is off")
+        config = StoreConfig.from_settings(settings)
+        uri, database = mongo_settings(settings)
+        return cls(uri, database, config, spill_dir=data_path(config.spill_dir), stats=crawler.stats)
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    def open_spider(self) -> None:
+        timeout_ms = int(self.config.server_timeout * 1000)
+        client = get_client(self.uri, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms)
+        self.writer = StoreWriter(client[self.database], self.config, spill_dir=self.spill_dir,
+                                  stats=self.stats).start()
+        logger.info("storing edges in MongoDB database %r (spill dir %s)", self.database, self.writer.spill.directory)
+
+    async def close_spider(self) -> None:
+        """Flush (or spill) everything in a thread, so the reactor keeps running meanwhile."""
+        from scrapy.utils.defer import maybe_deferred_to_future
+        from twisted.internet.threads import deferToThread
+
+        await maybe_deferred_to_future(deferToThread(self.close))
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+    # -- items ---------------------------------------------------------------------------------
+    def process_item(self, item: Any) -> Any:
+        writer = self.writer
+        if writer is None:
+            return item
+        if isinstance(item, LinkItem):
+            doc = edge_document(item)
+            key = doc["source_key"]
+            seen = doc["last_seen"]
+            start = self._fetch_start.get(key)
+            if start is None or seen < start:
+                if len(self._fetch_start) >= _MAX_TRACKED_SOURCES:
+                    self._fetch_start.clear()  # PageItems that never came; worst case cutoff = fetched_at
+                self._fetch_start[key] = seen
+            has_space = writer.put(OP_EDGE, doc, estimate_size(doc))
+        elif isinstance(item, PageItem):
+            doc = page_document(item)
+            has_space = writer.put(OP_PAGE, doc, estimate_size(doc))
+            start = self._fetch_start.pop(doc["_id"], None)
+            reason = lost_reason(doc["status"], doc["redirect_to"])
+            if reason is not None:
+                cutoff = doc["fetched_at"] if start is None else min(start, doc["fetched_at"])
+                has_space = writer.put(OP_LOST, lost_mark(doc["_id"], cutoff, reason), 128)
+        else:
+            return item
+        if has_space:
+            return item
+        return self._wait_for_space(item)
+
+    async def _wait_for_space(self, item: Any) -> Any:
+        from scrapy.utils.defer import maybe_deferred_to_future
+        from twisted.internet import defer, reactor
+
+        assert self.writer is not None
+        if self.stats is not None:
+            self.stats.inc_value("linkspider/store/backpressure_waits")
+        d: defer.Deferred[None] = defer.Deferred()
+
+        def fire() -> None:
+            if not d.called:
+                d.callback(None)
+
+        self.writer.when_space(lambda: reactor.callFromThread(fire))  # type: ignore[attr-defined]
+        await maybe_deferred_to_future(d)
+        return item
