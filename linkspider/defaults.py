@@ -17,6 +17,19 @@ LINKSPIDER_MAX_LINKS_PER_PAGE = 5_000  # links kept per page; the rest are count
 # --- frontier (Redis) -----------------------------------------------------------
 
 # --- store (MongoDB) ------------------------------------------------------------
+# write path (linkspider.store.pipeline.MongoPipeline)
+LINKSPIDER_STORE_ENABLED = True  # False: the pipeline raises NotConfigured
+LINKSPIDER_STORE_FLUSH_COUNT = 1000  # write a batch once this many ops are buffered
+LINKSPIDER_STORE_FLUSH_BYTES = 4 * 1024 * 1024  # ... or once they are about this many bytes
+LINKSPIDER_STORE_FLUSH_INTERVAL = 1.0  # ... or once the oldest is this many seconds old (crash-loss window)
+LINKSPIDER_STORE_MAX_BUFFER = 50_000  # ops buffered before process_item waits (backpressure) / an outage spills
+LINKSPIDER_STORE_RETRY_BACKOFF = 0.2  # first retry delay after a failed write, doubled each time
+LINKSPIDER_STORE_RETRY_BACKOFF_MAX = 5.0  # retry delay cap; also how often MongoDB is probed while spilling
+LINKSPIDER_STORE_RETRY_MAX_SECONDS = 10.0  # retry a failing batch this long, then spill to disk
+LINKSPIDER_STORE_SPILL_DIR = "linkspider-spill"  # relative: under the project's .scrapy/ data dir
+LINKSPIDER_STORE_INSERT_FIRST = True  # insert_many new edges, upsert only existing ones (adaptive)
+LINKSPIDER_STORE_ENSURE_INDEXES = True  # at start, run ensure-indexes if the source_key index is missing
+LINKSPIDER_STORE_SERVER_TIMEOUT = 3.0  # seconds pymongo waits to select/connect before a write fails
 
 # reports (`linkspider report`)
 LINKSPIDER_SITEWIDE_SHARE = 0.3  # a referring domain linking from more than this share of its pages is sitewide
