@@ -48,7 +48,9 @@ DOWNLOADER_MIDDLEWARES: dict[str, int] = {}
 EXTENSIONS: dict[str, int] = {
     "linkspider.extensions.crawl_report.CrawlReport": 500,  # one `crawls` document per job
 }
-ITEM_PIPELINES: dict[str, int] = {}
+ITEM_PIPELINES: dict[str, int] = {
+    "linkspider.store.pipeline.MongoPipeline": 300,
+}
 
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

@@ -1,0 +1,128 @@
+"""``scrapy crawl links`` over the fixture web into real Redis and MongoDB, checked against the served HTML.
+
+The expected links are computed here from the bytes the fixture server sends, with lxml and
+``urljoin`` only, not with linkspider's extractor.
+"""
+from __future__ import annotations
+
+from urllib.parse import urljoin, urldefrag
+
+import lxml.html
+import pytest
+
+
+def served_targets(web, url: str) -> set[str]:
+    """Distinct http(s) targets of the page's <a>/<area> links, computed independently."""
+    doc = lxml.html.fromstring(web.page_body(url))
+    base = url
+    base_el = doc.find(".//base[@href]")
+    if base_el is not None:
+        base = urljoin(url, base_el.get("href").strip())
+    targets = set()
+    for el in doc.iter("a", "area"):
+        href = el.get("href")
+        if href is None or not href.strip():
+            continue
+        target = urldefrag(urljoin(base, href.strip()))[0]
+        if target.startswith(("http://", "https://")):
+            targets.add(target)
+    return targets
+
+
+@pytest.fixture(scope="module")
+def crawled(request, fixture_web, redis_url, mongo_uri, mongo_client, tmp_path_factory):
+    """One crawl of the whole small fixture web, shared by the checks below."""
+    from linkspider.testing.crawl import run_crawl
+
+    db = mongo_client[f"test_e2e_{tmp_path_factory.getbasetemp().name[-6:]}"]
+    log = tmp_path_factory.mktemp("e2e") / "crawl.log"
+    web = fixture_web.web
+    status = run_crawl([web.site_url(0)], "e2e-1", redis_url=redis_url, mongo_uri=mongo_uri, database=db.name,
+                       settings={"LINKSPIDER_ALLOW_PRIVATE_NETWORKS": "True", "LINKSPIDER_IDLE_CLOSE_SECONDS": "1"},
+                       scope="all", log_path=log, timeout=300)
+    assert status == 0, log.read_text()[-4000:]
+    yield db, log
+    mongo_client.drop_database(db.name)
+
+
+def test_every_page_is_fetched_and_stored(crawled, fixture_web):
+    db, _ = crawled
+    web = fixture_web.web
+    stored = {doc["url"] for doc in db.pages.find({"status": 200}, {"url": 1})}
+    assert set(web.page_urls()) <= stored
+    assert not any("/private/" in url for url in stored), "robots.txt disallows /private/"
+    assert not any(r.path.startswith("/private/") for r in fixture_web.requests())
+
+
+def test_edges_match_served_html(crawled, fixture_web):
+    db, _ = crawled
+    web = fixture_web.web
+    for url in web.page_urls():
+        expected = served_targets(web, url)
+        got = set(db.edges.distinct("target_url", {"source_url": url, "link_type": {"$in": ["a", "area"]}}))
+        assert got == expected, f"{url}: missing {sorted(expected - got)[:5]}, extra {sorted(got - expected)[:5]}"
+
+
+def test_clear_placements_and_rel_flags(crawled, fixture_web):
+    db, _ = crawled
+    web = fixture_web.web
+    checked = {"body": 0, "nav": 0, "sidebar": 0, "footer": 0}
+    for url in web.page_urls():
+        for link in web.injected_links(url):
+            query = {"source_url": url, "target_url": link.target_url, "placement": link.placement,
+                     "link_type": link.link_type}
+            if link.link_type == "img":
+                query["alt"] = link.alt
+            else:
+                query["anchor_text"] = link.anchor_text
+            edge = db.edges.find_one(query)
+            assert edge is not None, f"no {link.placement} edge {link} on {url}"
+            assert edge["rel"] == list(link.rel)
+            assert (edge["nofollow"], edge["sponsored"], edge["ugc"]) == (link.nofollow, link.sponsored, link.ugc)
+            checked[link.placement] = checked.get(link.placement, 0) + 1
+    assert all(n > 0 for n in checked.values()), checked
+
+
+def test_edge_fields(crawled, fixture_web):
+    db, _ = crawled
+    edge = db.edges.find_one({"link_type": "a", "internal": False})
+    assert edge is not None
+    for field in ("source_url", "target_url", "source_host", "target_host", "source_domain", "target_domain",
+                  "anchor_text", "rel", "nofollow", "sponsored", "ugc", "placement", "internal", "first_seen",
+                  "last_seen", "crawl_id"):
+        assert field in edge, field
+    assert edge["source_domain"] != edge["target_domain"]
+    assert edge["target_domain"] == edge["target_host"]  # an IP host is its own domain
+    assert "#" not in edge["target_url"]
+
+
+def test_redirects_and_missing_pages_are_recorded(crawled, fixture_web):
+    db, _ = crawled
+    web = fixture_web.web
+    for redirect in web.redirects:
+        edge = db.edges.find_one({"source_url": redirect.url, "link_type": "redirect"})
+        assert edge is not None and edge["target_url"] == redirect.target
+    for url in web.missing:
+        page = db.pages.find_one({"url": url})
+        assert page is not None and page["status"] == 404
+
+
+def test_non_web_links_are_counted_not_stored(crawled):
+    db, log = crawled
+    text = log.read_text()
+    assert "'linkspider/links_dropped/mailto'" in text
+    assert db.edges.count_documents({"target_url": {"$regex": "^(mailto|javascript|tel|data):"}}) == 0
+
+
+def test_second_crawl_adds_no_edges(crawled, fixture_web, redis_url, mongo_uri, tmp_path):
+    from linkspider.testing.crawl import run_crawl
+
+    db, _ = crawled
+    before = db.edges.count_documents({})
+    last_seen_before = max(doc["last_seen"] for doc in db.edges.find({}, {"last_seen": 1}))
+    status = run_crawl([fixture_web.web.site_url(0)], "e2e-2", redis_url=redis_url, mongo_uri=mongo_uri,
+                       database=db.name, scope="all", log_path=tmp_path / "crawl2.log", timeout=300,
+                       settings={"LINKSPIDER_ALLOW_PRIVATE_NETWORKS": "True", "LINKSPIDER_IDLE_CLOSE_SECONDS": "1"})
+    assert status == 0, (tmp_path / "crawl2.log").read_text()[-4000:]
+    assert db.edges.count_documents({}) == before
+    assert max(doc["last_seen"] for doc in db.edges.find({}, {"last_seen": 1})) > last_seen_before
