@@ -31,7 +31,7 @@ DEFAULT_TIMEOUT_MS = {
 }
 
 _lock = threading.Lock()
-_clients: dict[tuple[str, int], pymongo.MongoClient] = {}
+_clients: dict[tuple[Any, ...], pymongo.MongoClient] = {}
 
 
 def mongo_settings(settings: Mapping[str, Any] | None) -> tuple[str, str]:
@@ -44,11 +44,11 @@ def mongo_settings(settings: Mapping[str, Any] | None) -> tuple[str, str]:
 
 
 def get_client(uri: str = DEFAULT_MONGO_URI, **options: Any) -> pymongo.MongoClient:
-    """The process-wide client for ``uri`` (created on first use; connecting happens in the background).
+    """The process-wide client for ``uri`` and ``options`` (created on first use; it connects in the background).
 
-    ``options`` override the default timeouts; they are only applied when the client is created.
+    ``options`` override the default timeouts. Components that pass the same options share a client.
     """
-    key = (uri, os.getpid())
+    key = (uri, os.getpid(), tuple(sorted(options.items())))
     with _lock:
         client = _clients.get(key)
         if client is None:
