@@ -15,6 +15,22 @@ LINKSPIDER_MAX_ANCHOR_CHARS = 256  # anchor text (and image alt) longer than thi
 LINKSPIDER_MAX_LINKS_PER_PAGE = 5_000  # links kept per page; the rest are counted as dropped
 
 # --- frontier (Redis) -----------------------------------------------------------
+# Leases: a handed-out request comes back to the queue if its worker stops renewing it for this long.
+LINKSPIDER_FRONTIER_LEASE_SECONDS = 60.0
+LINKSPIDER_FRONTIER_HEARTBEAT_SECONDS = 5.0   # worker heartbeat + lease renewal + expired-lease requeue
+LINKSPIDER_FRONTIER_POLL_SECONDS = 0.5        # an idle worker asks Redis for work this often
+LINKSPIDER_FRONTIER_PUSH_BATCH = 100          # discovered requests sent to Redis per round trip (at most)
+LINKSPIDER_FRONTIER_CALLBACKS: list[str] = []  # spider methods allowed as callback/errback, besides parse, on_error
+LINKSPIDER_FRONTIER_META_KEYS: list[str] = []  # request.meta keys kept through Redis, besides the built-in list
+LINKSPIDER_SEEN_MODE = "exact"                # "exact" (~9-10 bytes/URL) or "bloom" (~1.2 bytes/URL at 1 %)
+LINKSPIDER_SEEN_EXPECTED_URLS = 10_000_000    # sizes the seen-set (fixed when the crawl starts)
+LINKSPIDER_SEEN_ERROR_RATE = 0.01             # Bloom filter false-positive rate
+LINKSPIDER_POLITENESS_CONCURRENCY = 8         # requests in flight per registered domain, whole cluster
+LINKSPIDER_POLITENESS_DELAY = 0.0             # seconds between requests to one registered domain, whole cluster
+LINKSPIDER_POLITENESS_MAX_CRAWL_DELAY = 30.0  # cap on robots.txt Crawl-delay (0 ignores Crawl-delay)
+LINKSPIDER_REDIS_SOCKET_TIMEOUT = 10.0
+LINKSPIDER_REDIS_RETRIES = 12                 # per command, exponential backoff (~40 s in all); -1 forever
+LINKSPIDER_REDIS_BACKOFF_MAX = 5.0
 
 # --- store (MongoDB) ------------------------------------------------------------
 # write path (linkspider.store.pipeline.MongoPipeline)

@@ -22,6 +22,10 @@ class FrontierError(LinkspiderError):
     """The Redis frontier is unusable (bad entry, lost connection past its retries)."""
 
 
+class BadEntryError(FrontierError):
+    """A frontier entry in Redis does not match the JSON request schema; it is skipped and counted."""
+
+
 class StoreError(LinkspiderError):
     """The MongoDB store is unusable past its retries."""
 

@@ -23,10 +23,8 @@ MONGO_URI = os.environ.get("MONGO_URI", "mongodb://127.0.0.1:27017")
 MONGO_DATABASE = os.environ.get("MONGO_DATABASE", "linkspider")
 
 # Frontier: shared through Redis.
-SCHEDULER = "scrapy_redis.scheduler.Scheduler"
-DUPEFILTER_CLASS = "scrapy_redis.dupefilter.RFPDupeFilter"
-SCHEDULER_PERSIST = True
-SCHEDULER_SERIALIZER = "scrapy_redis.picklecompat"
+SCHEDULER = "linkspider.frontier.FrontierScheduler"
+DUPEFILTER_CLASS = "linkspider.frontier.RedisSeenFilter"
 
 # Politeness and bounds (per process; the frontier adds cluster-wide limits).
 CONCURRENT_REQUESTS = 32
@@ -43,10 +41,13 @@ COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 
-SPIDER_MIDDLEWARES: dict[str, int] = {}
+SPIDER_MIDDLEWARES: dict[str, int] = {
+    "linkspider.frontier.FrontierAckMiddleware": 1,  # acks a lease once its output is processed
+}
 DOWNLOADER_MIDDLEWARES: dict[str, int] = {}
 EXTENSIONS: dict[str, int] = {
     "linkspider.extensions.crawl_report.CrawlReport": 500,  # one `crawls` document per job
+    "linkspider.frontier.IdleCloseExtension": 510,  # close when the whole crawl is done
 }
 ITEM_PIPELINES: dict[str, int] = {
     "linkspider.store.pipeline.MongoPipeline": 300,

@@ -1,0 +1,36 @@
+"""The shared Redis frontier: leased hand-out, JSON entries, compact seen-sets, cluster politeness.
+
+Scrapy settings that turn it on::
+
+    SCHEDULER = "linkspider.frontier.FrontierScheduler"
+    DUPEFILTER_CLASS = "linkspider.frontier.RedisSeenFilter"
+    SPIDER_MIDDLEWARES = {"linkspider.frontier.FrontierAckMiddleware": 1}
+    EXTENSIONS = {"linkspider.frontier.IdleCloseExtension": 500}
+"""
+from __future__ import annotations
+
+from .codec import Entry, RequestCodec
+from .config import FrontierConfig
+from .dupefilter import RedisSeenFilter
+from .idle import IdleCloseExtension
+from .keys import FrontierKeys
+from .middleware import FrontierAckMiddleware
+from .queue import Frontier, LeaseBatch, PushItem
+from .scheduler import FrontierScheduler
+from .seen import SeenConfig, SeenSet
+
+__all__ = [
+    "Entry",
+    "Frontier",
+    "FrontierAckMiddleware",
+    "FrontierConfig",
+    "FrontierKeys",
+    "FrontierScheduler",
+    "IdleCloseExtension",
+    "LeaseBatch",
+    "PushItem",
+    "RedisSeenFilter",
+    "RequestCodec",
+    "SeenConfig",
+    "SeenSet",
+]

@@ -1,0 +1,490 @@
+"""The frontier core: per-domain queues, fair hand-out across domains, leases, acks, requeue.
+
+Framework-neutral (no Scrapy here): the scheduler, the ``frontier`` command, the tests and the
+benchmark all drive this class. Every state change is one Lua script, so workers racing on the same
+crawl cannot lose or double-hand a request.
+
+Data model (keys under ``linkspider:<crawl_id>:``, see :mod:`.keys`):
+
+* ``entries`` hash id -> JSON entry; ``q:<domain>`` sorted set of ids (score: priority, then FIFO);
+* ``ready`` sorted set of domains that have backlog and a free concurrency slot, scored by the time
+  (ms) they may next be fetched; hand-out always takes the domain that has waited longest, so a
+  domain with a million URLs gets one turn like every other domain (round robin);
+* ``active`` hash domain -> leases in flight, ``next`` hash domain -> next allowed time, ``delay``
+  hash domain -> robots.txt Crawl-delay (ms);
+* ``leases`` sorted set id -> deadline, ``leased`` hash id -> "worker\\tdomain\\tscore",
+  ``wl:<worker>`` set of the worker's lease ids. An expired lease goes back to its queue.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .keys import FrontierKeys
+from .seen import BLOOM_CHUNK_BITS, LUA_SEEN, SeenConfig
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "PUSH_CAPPED",
+    "PUSH_DUPLICATE",
+    "PUSH_NEW",
+    "PUSH_REQUEUED",
+    "Frontier",
+    "LeaseBatch",
+    "PushItem",
+    "make_worker_id",
+]
+
+PUSH_DUPLICATE = 0  #: already seen, not queued
+PUSH_NEW = 1  #: new URL, queued
+PUSH_CAPPED = 2  #: new URL refused: its domain reached LINKSPIDER_MAX_PAGES_PER_DOMAIN
+PUSH_REQUEUED = 3  #: dont_filter request (retry, forced seed) queued whether seen or not
+
+_LUA_COMMON = LUA_SEEN + """
+local function now_ms(arg)
+  local n = tonumber(arg)
+  if n and n >= 0 then return n end
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local function domain_delay(p, d, delay_ms)
+  local robots = tonumber(redis.call('HGET', p .. 'delay', d) or '0')
+  if robots > delay_ms then return robots end
+  return delay_ms
+end
+-- a lease of domain d ended (ack or requeue): free its slot, push its next turn back by the delay
+local function release_slot(p, d, now, maxc, delay_ms)
+  local a = redis.call('HINCRBY', p .. 'active', d, -1)
+  if a <= 0 then redis.call('HDEL', p .. 'active', d); a = 0 end
+  local dl = domain_delay(p, d, delay_ms)
+  local nxt = now + dl
+  local prev = tonumber(redis.call('HGET', p .. 'next', d) or '0')
+  if prev > nxt then nxt = prev end
+  if dl > 0 then redis.call('HSET', p .. 'next', d, nxt) end
+  if a < maxc and redis.call('EXISTS', p .. 'q:' .. d) == 1 then
+    redis.call('ZADD', p .. 'ready', nxt, d)
+  end
+end
+local function split_info(info)
+  local w, d, s = string.match(info, '^(.-)\\t(.-)\\t(.*)$')
+  return w, d, tonumber(s)
+end
+local function requeue(p, id, info, now, maxc, delay_ms)
+  local w, d, score = split_info(info)
+  redis.call('HDEL', p .. 'leased', id)
+  redis.call('ZREM', p .. 'leases', id)
+  redis.call('SREM', p .. 'wl:' .. w, id)
+  local back = 0
+  if redis.call('HEXISTS', p .. 'entries', id) == 1 then
+    redis.call('ZADD', p .. 'q:' .. d, score, id)
+    redis.call('HINCRBY', p .. 'backlog', d, 1)
+    redis.call('HINCRBY', p .. 'counters', 'queued', 1)
+    back = 1
+  end
+  release_slot(p, d, now, maxc, delay_ms)
+  return back
+end
+"""
+
+# ARGV: prefix, mode, nargs, chunk_bits, cap, maxc, then per URL: body, domain, priority, df, seen args
+_PUSH = _LUA_COMMON + """
+local p, mode, nargs, chunk_bits = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local cap, maxc = tonumber(ARGV[5]), tonumber(ARGV[6])
+local out, pushed, fresh = {}, 0, 0
+for base = 7, #ARGV, 4 + nargs do
+  local body, d, pri, df = ARGV[base], ARGV[base + 1], tonumber(ARGV[base + 2]), ARGV[base + 3] == '1'
+  local sbase = base + 4
+  local new = not seen_test(p, mode, sbase, nargs, chunk_bits)
+  local code
+  if (not new) and (not df) then
+    code = 0
+  elseif new and (not df) and cap > 0 and tonumber(redis.call('HGET', p .. 'domcount', d) or '0') >= cap then
+    code = 2
+  else
+    if new then
+      seen_set(p, mode, sbase, nargs, chunk_bits)
+      redis.call('HINCRBY', p .. 'domcount', d, 1)
+      fresh = fresh + 1
+      code = 1
+    else
+      code = 3
+    end
+    local seq = redis.call('INCR', p .. 'seq')
+    redis.call('HSET', p .. 'entries', seq, body)
+    redis.call('ZADD', p .. 'q:' .. d, -pri * 4294967296 + seq, seq)
+    redis.call('HINCRBY', p .. 'backlog', d, 1)
+    pushed = pushed + 1
+    if tonumber(redis.call('HGET', p .. 'active', d) or '0') < maxc then
+      redis.call('ZADD', p .. 'ready', 'NX', tonumber(redis.call('HGET', p .. 'next', d) or '0'), d)
+    end
+  end
+  out[#out + 1] = code
+end
+if pushed > 0 then
+  redis.call('HINCRBY', p .. 'counters', 'queued', pushed)
+  redis.call('HINCRBY', p .. 'counters', 'pushed', pushed)
+end
+if fresh > 0 then redis.call('HINCRBY', p .. 'counters', 'seen', fresh) end
+return out
+"""
+
+# ARGV: prefix, worker, n, lease_ms, maxc, delay_ms, now -> {wait_ms, id1, body1, id2, body2, ...}
+_LEASE = _LUA_COMMON + """
+local p, worker, n, lease_ms = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local maxc, delay_ms, now = tonumber(ARGV[5]), tonumber(ARGV[6]), now_ms(ARGV[7])
+if redis.call('EXISTS', p .. 'paused') == 1 then return {-2} end
+local out = {0}
+local got, missing = 0, 0
+while got < n do
+  local first = redis.call('ZRANGEBYSCORE', p .. 'ready', '-inf', now, 'LIMIT', 0, 1)
+  if #first == 0 then break end
+  local d = first[1]
+  local qk = p .. 'q:' .. d
+  local popped = redis.call('ZPOPMIN', qk)
+  if #popped == 0 then
+    redis.call('ZREM', p .. 'ready', d)
+  else
+    local id, score = popped[1], popped[2]
+    if redis.call('HINCRBY', p .. 'backlog', d, -1) <= 0 then redis.call('HDEL', p .. 'backlog', d) end
+    redis.call('HINCRBY', p .. 'counters', 'queued', -1)
+    local body = redis.call('HGET', p .. 'entries', id)
+    if body then
+      local active = redis.call('HINCRBY', p .. 'active', d, 1)
+      local nxt = now + domain_delay(p, d, delay_ms)
+      redis.call('HSET', p .. 'next', d, nxt)
+      if active >= maxc or redis.call('EXISTS', qk) == 0 then
+        redis.call('ZREM', p .. 'ready', d)
+      else
+        redis.call('ZADD', p .. 'ready', nxt, d)
+      end
+      redis.call('ZADD', p .. 'leases', now + lease_ms, id)
+      redis.call('HSET', p .. 'leased', id, worker .. '\\t' .. d .. '\\t' .. score)
+      redis.call('SADD', p .. 'wl:' .. worker, id)
+      out[#out + 1] = id
+      out[#out + 1] = body
+      got = got + 1
+    else
+      missing = missing + 1
+      if redis.call('EXISTS', qk) == 0 then redis.call('ZREM', p .. 'ready', d) end
+    end
+  end
+end
+if got > 0 then redis.call('HINCRBY', p .. 'counters', 'leased', got) end
+if missing > 0 then redis.call('HINCRBY', p .. 'counters', 'missing', missing) end
+local head = redis.call('ZRANGE', p .. 'ready', 0, 0, 'WITHSCORES')
+if #head == 0 then out[1] = -1 else
+  local wait = tonumber(head[2]) - now
+  if wait < 0 then wait = 0 end
+  out[1] = wait
+end
+return out
+"""
+
+# ARGV: prefix, maxc, delay_ms, now, ids...
+_ACK = _LUA_COMMON + """
+local p, maxc, delay_ms, now = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), now_ms(ARGV[4])
+local acked = 0
+for i = 5, #ARGV do
+  local id = ARGV[i]
+  local info = redis.call('HGET', p .. 'leased', id)
+  if info then
+    local w, d = split_info(info)
+    redis.call('HDEL', p .. 'leased', id)
+    redis.call('ZREM', p .. 'leases', id)
+    redis.call('SREM', p .. 'wl:' .. w, id)
+    redis.call('HDEL', p .. 'entries', id)
+    release_slot(p, d, now, maxc, delay_ms)
+    acked = acked + 1
+  end
+end
+if acked > 0 then redis.call('HINCRBY', p .. 'counters', 'acked', acked) end
+return acked
+"""
+
+# ARGV: prefix, maxc, delay_ms, now, limit -> number of leases requeued
+_REAP = _LUA_COMMON + """
+local p, maxc, delay_ms, now, limit = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), now_ms(ARGV[4]), ARGV[5]
+local ids = redis.call('ZRANGEBYSCORE', p .. 'leases', '-inf', now, 'LIMIT', 0, limit)
+local back = 0
+for _, id in ipairs(ids) do
+  local info = redis.call('HGET', p .. 'leased', id)
+  if info then back = back + requeue(p, id, info, now, maxc, delay_ms)
+  else redis.call('ZREM', p .. 'leases', id) end
+end
+if back > 0 then redis.call('HINCRBY', p .. 'counters', 'reaped', back) end
+return back
+"""
+
+# ARGV: prefix, worker, maxc, delay_ms, now -> number of leases requeued (a worker leaving on purpose)
+_RELEASE_WORKER = _LUA_COMMON + """
+local p, worker, maxc, delay_ms, now = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), now_ms(ARGV[5])
+local back = 0
+for _, id in ipairs(redis.call('SMEMBERS', p .. 'wl:' .. worker)) do
+  local info = redis.call('HGET', p .. 'leased', id)
+  if info and string.sub(info, 1, #worker + 1) == worker .. '\\t' then
+    back = back + requeue(p, id, info, now, maxc, delay_ms)
+  end
+end
+redis.call('DEL', p .. 'wl:' .. worker)
+redis.call('ZREM', p .. 'workers', worker)
+redis.call('DEL', p .. 'worker:' .. worker)
+if back > 0 then redis.call('HINCRBY', p .. 'counters', 'released', back) end
+return back
+"""
+
+# ARGV: prefix, worker, lease_ms, now, ids... -> leases renewed (only ids this worker still holds)
+_HEARTBEAT = _LUA_COMMON + """
+local p, worker, lease_ms, now = ARGV[1], ARGV[2], tonumber(ARGV[3]), now_ms(ARGV[4])
+redis.call('ZADD', p .. 'workers', now, worker)
+local renewed = 0
+for i = 5, #ARGV do
+  local info = redis.call('HGET', p .. 'leased', ARGV[i])
+  if info and string.sub(info, 1, #worker + 1) == worker .. '\\t' then
+    redis.call('ZADD', p .. 'leases', 'XX', now + lease_ms, ARGV[i])
+    renewed = renewed + 1
+  end
+end
+return renewed
+"""
+
+
+def make_worker_id() -> str:
+    """host:pid:random, unique per process start (a restarted worker must not inherit leases)."""
+    host = socket.gethostname().split(".")[0] or "host"
+    return f"{host}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+@dataclass(frozen=True)
+class PushItem:
+    """A request on its way into the frontier: JSON body, registered domain, priority, seen key."""
+
+    body: str
+    domain: str
+    key: str
+    priority: int = 0
+    dont_filter: bool = False
+
+
+@dataclass
+class LeaseBatch:
+    """What a lease call handed out, and when the next domain becomes eligible.
+
+    ``wait_ms``: -1 nothing is eligible until a slot frees or a push arrives, -2 the crawl is paused,
+    >= 0 milliseconds until the politeness delay of the next domain in line ends.
+    """
+
+    items: list[tuple[str, bytes]] = field(default_factory=list)
+    wait_ms: int = -1
+
+    @property
+    def paused(self) -> bool:
+        return self.wait_ms == -2
+
+
+def _s(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+class Frontier:
+    """One crawl's frontier as seen by one worker (or by the ``frontier`` command)."""
+
+    def __init__(
+        self,
+        server,
+        crawl_id: str,
+        *,
+        seen: SeenConfig | None = None,
+        worker_id: str | None = None,
+        lease_seconds: float = 60.0,
+        max_concurrency: int = 8,
+        delay_seconds: float = 0.0,
+        domain_cap: int = 0,
+    ) -> None:
+        self.server = server
+        self.keys = FrontierKeys(crawl_id)
+        self.crawl_id = crawl_id
+        self.worker_id = worker_id or make_worker_id()
+        self.lease_ms = int(lease_seconds * 1000)
+        self.max_concurrency = max_concurrency
+        self.delay_ms = int(delay_seconds * 1000)
+        self.domain_cap = domain_cap
+        self.seen = self.ensure_meta(seen) if seen is not None else self.load_seen()
+        self._push = server.register_script(_PUSH)
+        self._lease = server.register_script(_LEASE)
+        self._ack = server.register_script(_ACK)
+        self._reap = server.register_script(_REAP)
+        self._release = server.register_script(_RELEASE_WORKER)
+        self._heartbeat = server.register_script(_HEARTBEAT)
+
+    # -- crawl metadata ---------------------------------------------------------------------
+    def ensure_meta(self, wanted: SeenConfig) -> SeenConfig:
+        """First worker fixes the seen-set layout; later ones adopt it (and say so if theirs differs)."""
+        pipe = self.server.pipeline()
+        for name, value in wanted.to_mapping().items():
+            pipe.hsetnx(self.keys.meta, name, value)
+        pipe.hsetnx(self.keys.meta, "created_at", f"{time.time():.3f}")
+        pipe.hgetall(self.keys.meta)
+        stored = SeenConfig.from_mapping(pipe.execute()[-1])
+        if stored != wanted:
+            logger.warning(
+                "crawl %s keeps the seen-set it was started with (%s); this worker's settings ask for %s",
+                self.crawl_id, stored, wanted,
+            )
+        return stored
+
+    def load_seen(self) -> SeenConfig | None:
+        data = self.server.hgetall(self.keys.meta)
+        return SeenConfig.from_mapping(data) if data else None
+
+    def _seen_or_default(self) -> SeenConfig:
+        if self.seen is None:
+            from .config import FrontierConfig  # defaults for a crawl the command seeds first
+
+            self.seen = self.ensure_meta(FrontierConfig().seen_config())
+        return self.seen
+
+    # -- push / lease / ack -----------------------------------------------------------------
+    def push_many(self, items: Sequence[PushItem]) -> list[int]:
+        """Queue requests the seen-set has not seen; returns one PUSH_* code per item."""
+        if not items:
+            return []
+        seen = self._seen_or_default()
+        argv: list[Any] = [self.keys.prefix, seen.mode, seen.nargs, BLOOM_CHUNK_BITS, self.domain_cap,
+                           self.max_concurrency]
+        for item in items:
+            argv.extend((item.body, item.domain, item.priority, int(item.dont_filter)))
+            argv.extend(seen.args(item.key))
+        return [int(c) for c in self._push(args=argv)]
+
+    def lease(self, n: int = 1, now_ms: int | None = None) -> LeaseBatch:
+        """Hand out up to ``n`` requests, each from the domain that has waited longest and may go now."""
+        raw = self._lease(args=[self.keys.prefix, self.worker_id, n, self.lease_ms, self.max_concurrency,
+                                self.delay_ms, -1 if now_ms is None else now_ms])
+        batch = LeaseBatch(wait_ms=int(raw[0]))
+        batch.items = [(_s(raw[i]), raw[i + 1]) for i in range(1, len(raw), 2)]
+        return batch
+
+    def ack(self, ids: Iterable[str], now_ms: int | None = None) -> int:
+        """Done with these leases (idempotent: an id acked twice or already requeued counts 0)."""
+        ids = list(ids)
+        if not ids:
+            return 0
+        return int(self._ack(args=[self.keys.prefix, self.max_concurrency, self.delay_ms,
+                                   -1 if now_ms is None else now_ms, *ids]))
+
+    def discard(self, lease_id: str, raw: bytes | str, reason: str) -> int:
+        """Ack a lease whose entry is unusable, keeping the last 1000 such entries for inspection."""
+        pipe = self.server.pipeline()
+        pipe.lpush(self.keys.key("bad"), f"{reason}\t{_s(raw)[:2000]}")
+        pipe.ltrim(self.keys.key("bad"), 0, 999)
+        pipe.hincrby(self.keys.counters, "bad", 1)
+        pipe.execute()
+        return self.ack([lease_id])
+
+    def reap(self, now_ms: int | None = None, limit: int = 1000) -> int:
+        """Requeue leases whose deadline passed (their worker died or hung); any worker may call it."""
+        return int(self._reap(args=[self.keys.prefix, self.max_concurrency, self.delay_ms,
+                                    -1 if now_ms is None else now_ms, limit]))
+
+    def release_worker(self, worker_id: str | None = None, now_ms: int | None = None) -> int:
+        """Requeue every lease of a worker at once: what a worker does when it leaves early."""
+        return int(self._release(args=[self.keys.prefix, worker_id or self.worker_id, self.max_concurrency,
+                                       self.delay_ms, -1 if now_ms is None else now_ms]))
+
+    def heartbeat(self, lease_ids: Iterable[str] = (), info: dict[str, Any] | None = None,
+                  now_ms: int | None = None) -> int:
+        """Say this worker is alive and extend the leases it still holds; returns leases renewed."""
+        if info:
+            self.server.hset(self.keys.worker_info(self.worker_id), mapping={k: str(v) for k, v in info.items()})
+        return int(self._heartbeat(args=[self.keys.prefix, self.worker_id, self.lease_ms,
+                                         -1 if now_ms is None else now_ms, *lease_ids]))
+
+    # -- crawl state ------------------------------------------------------------------------
+    def set_crawl_delay(self, domain: str, seconds: float) -> None:
+        """Record a robots.txt Crawl-delay for a domain (all workers honour it from their next lease)."""
+        self.server.hset(self.keys.delay, domain, int(seconds * 1000))
+
+    def pending(self) -> tuple[int, int, bool]:
+        """(queued, leased, paused) in one round trip: what the idle-close check needs."""
+        pipe = self.server.pipeline(transaction=False)
+        pipe.hget(self.keys.counters, "queued")
+        pipe.zcard(self.keys.leases)
+        pipe.exists(self.keys.paused)
+        queued, leased, paused = pipe.execute()
+        return int(queued or 0), int(leased), bool(paused)
+
+    def pause(self) -> None:
+        self.server.set(self.keys.paused, f"{time.time():.3f}")
+
+    def resume(self) -> None:
+        self.server.delete(self.keys.paused)
+
+    def purge(self) -> int:
+        """Delete every key of the crawl (queues, seen-set, leases, scope): the only way state is deleted."""
+        deleted = 0
+        batch: list[bytes] = []
+        for key in self.server.scan_iter(match=self.keys.pattern, count=1000):
+            batch.append(key)
+            if len(batch) >= 500:
+                deleted += self.server.unlink(*batch)
+                batch = []
+        if batch:
+            deleted += self.server.unlink(*batch)
+        return deleted
+
+    def status(self, top: int = 20) -> dict[str, Any]:
+        """Everything ``linkspider frontier status`` prints."""
+        k = self.keys
+        pipe = self.server.pipeline(transaction=False)
+        pipe.hgetall(k.counters)
+        pipe.zcard(k.leases)
+        pipe.exists(k.paused)
+        pipe.hgetall(k.backlog)
+        pipe.hgetall(k.active)
+        pipe.zrange(k.workers, 0, -1, withscores=True)
+        pipe.time()
+        pipe.hgetall(k.meta)
+        pipe.hgetall(k.delay)
+        counters, leased, paused, backlog, active, workers, now, meta, delays = pipe.execute()
+        now_ms = int(now[0]) * 1000 + int(now[1]) // 1000
+        backlog_d = {_s(d): int(n) for d, n in backlog.items() if int(n) > 0}
+        active_d = {_s(d): int(n) for d, n in active.items()}
+        lease_counts: dict[str, int] = {}
+        pipe = self.server.pipeline(transaction=False)
+        worker_ids = [_s(w) for w, _ in workers]
+        for w in worker_ids:
+            pipe.scard(k.worker_leases(w))
+            pipe.hgetall(k.worker_info(w))
+        res = pipe.execute() if worker_ids else []
+        worker_rows = []
+        for i, (w, beat) in enumerate(workers):
+            wid = _s(w)
+            lease_counts[wid] = int(res[2 * i])
+            worker_rows.append({
+                "worker": wid, "age_s": round((now_ms - beat) / 1000, 1), "leased": lease_counts[wid],
+                **{_s(a): _s(b) for a, b in res[2 * i + 1].items()},
+            })
+        domains = sorted(set(backlog_d) | set(active_d), key=lambda d: (-backlog_d.get(d, 0), d))
+        return {
+            "crawl_id": self.crawl_id,
+            "paused": bool(paused),
+            "queued": int(counters.get(b"queued", 0)),
+            "leased": int(leased),
+            "seen": int(counters.get(b"seen", 0)),
+            "counters": {_s(a): int(b) for a, b in counters.items()},
+            "seen_config": SeenConfig.from_mapping(meta).to_mapping() if meta else None,
+            "domains": len(domains),
+            "backlog": [
+                {"domain": d, "queued": backlog_d.get(d, 0), "active": active_d.get(d, 0),
+                 "crawl_delay_ms": int(delays.get(d.encode(), 0))}
+                for d in domains[:top]
+            ],
+            "workers": worker_rows,
+        }

@@ -1,0 +1,375 @@
+"""FrontierScheduler: Scrapy's scheduler interface over the shared Redis frontier.
+
+Replaces scrapy-redis's Scheduler where it fails (pickled requests, destructive pops, a close that
+flushes shared state, per-process politeness) and keeps its interface: ``enqueue_request`` pushes
+to Redis, ``next_request`` leases from Redis. A lease is acknowledged once the response's callback
+output is fully processed (its requests pushed, its items through the pipelines), or its download
+failed for good; a worker that closes early hands its unfinished leases back at once, and the
+leases of a worker that dies expire and go back to the queue.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import AsyncIterator, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from scrapy import Request, Spider, signals
+from scrapy.core.scheduler import BaseScheduler
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+from scrapy.utils.asyncio import call_later, create_looping_call
+from twisted.python.failure import Failure
+
+from linkspider.errors import BadEntryError
+
+from .codec import LEASE_META_KEY, RequestCodec
+from .config import FrontierConfig
+from .connection import redis_from_settings
+from .politeness import crawl_delay_from_robots, effective_crawl_delay, is_robots_url
+from .queue import PUSH_CAPPED, PUSH_DUPLICATE, PUSH_NEW, PUSH_REQUEUED, Frontier, PushItem
+from .seen import seen_key
+from .signals import frontier_opened
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["FrontierScheduler"]
+
+STATS = "linkspider/frontier"
+_PUSH_STAT = {
+    PUSH_NEW: f"{STATS}/pushed",
+    PUSH_REQUEUED: f"{STATS}/pushed_again",
+    PUSH_DUPLICATE: f"{STATS}/dropped/seen",
+    PUSH_CAPPED: f"{STATS}/dropped/domain_cap",
+}
+
+
+def _domain_of(url: str) -> str:
+    from linkspider.domains import registered_domain
+    from linkspider.urls import host_of
+
+    return registered_domain(host_of(url))
+
+
+@dataclass
+class _Held:
+    """A lease this worker holds: the request object and how many outputs are still unprocessed."""
+
+    request: Request
+    leased_at: float
+    outstanding: int = 0
+    iterating: bool = False
+
+
+class _LeaseErrback:
+    """Errback put on every leased request: acks the lease, then defers to the spider's own errback."""
+
+    def __init__(self, scheduler: FrontierScheduler, errback: Any) -> None:
+        self.scheduler = scheduler
+        self.__wrapped_errback__ = errback
+
+    def __call__(self, failure: Failure) -> Any:
+        request = getattr(failure, "request", None)
+        lease = request.meta.get(LEASE_META_KEY) if request is not None else None
+        errback = self.__wrapped_errback__
+        if errback is None:
+            self.scheduler.ack(lease, "download_error")
+            return failure
+        output = errback(failure)
+        if output is None or isinstance(output, Failure):
+            self.scheduler.ack(lease, "download_error")
+            return output
+        return self.scheduler.track_output(lease, output, "download_error")
+
+
+class FrontierScheduler(BaseScheduler):
+    """Scrapy scheduler on the linkspider Redis frontier (``SCHEDULER = "linkspider.frontier.FrontierScheduler"``)."""
+
+    def __init__(self, server, config: FrontierConfig, crawler: Crawler | None = None) -> None:
+        self.server = server
+        self.config = config
+        self.crawler = crawler
+        self.stats = crawler.stats if crawler is not None else None
+        self.spider: Spider | None = None
+        self.frontier: Frontier | None = None
+        self.codec: RequestCodec | None = None
+        self._buffer: list[PushItem] = []
+        self._held: dict[str, _Held] = {}
+        self._loops: list[Any] = []
+        self._wake_call: Any = None
+        self._known: tuple[int, int, bool] = (0, 0, False)
+        self._warned: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> FrontierScheduler:
+        config = FrontierConfig.from_settings(crawler.settings)
+        scheduler = cls(redis_from_settings(crawler.settings), config, crawler)
+        crawler.signals.connect(scheduler._on_response_received, signal=signals.response_received)
+        for sig in (signals.item_scraped, signals.item_dropped, signals.item_error):
+            crawler.signals.connect(scheduler._on_item_done, signal=sig)
+        return scheduler
+
+    # -- lifecycle --------------------------------------------------------------------------
+    def open(self, spider: Spider) -> None:
+        self.spider = spider
+        crawl_id = getattr(spider, "crawl_id", None) or spider.name
+        self.codec = RequestCodec(crawl_id, self.config.callbacks, self.config.meta_keys)
+        self.server.ping()
+        self.frontier = Frontier(
+            self.server, crawl_id, seen=self.config.seen_config(), lease_seconds=self.config.lease_seconds,
+            max_concurrency=self.config.max_concurrency, delay_seconds=self.config.delay_seconds,
+            domain_cap=self.config.domain_cap,
+        )
+        queued, leased, paused = self.frontier.pending()
+        logger.info("frontier %s: worker %s joins (%d queued, %d leased%s)", self.frontier.keys.prefix,
+                    self.frontier.worker_id, queued, leased, ", paused" if paused else "")
+        self._heartbeat()
+        beat = create_looping_call(self._heartbeat)
+        beat.start(self.config.heartbeat_seconds, now=False)
+        poll = create_looping_call(self.wake)
+        poll.start(self.config.poll_seconds, now=False)
+        self._loops = [beat, poll]
+        if self.crawler is not None:
+            self.crawler.signals.send_catch_log(frontier_opened, frontier=self, spider=spider)
+
+    def close(self, reason: str) -> None:
+        """Hand back unfinished leases; never delete shared state (``frontier purge`` does that)."""
+        for loop in self._loops:
+            if loop.running:
+                loop.stop()
+        self._loops = []
+        if self._wake_call is not None and self._wake_call.active():
+            self._wake_call.cancel()
+        if self.frontier is None:
+            return
+        self.flush()
+        released = self.frontier.release_worker()
+        self._held.clear()
+        if released:
+            self._inc("released", released)
+            logger.info("frontier: worker %s handed %d unfinished requests back (%s)",
+                        self.frontier.worker_id, released, reason)
+
+    # -- Scrapy scheduler interface -------------------------------------------------------
+    def has_pending_requests(self) -> bool:
+        """Only local work counts: remote work is picked up by next_request; idle-close asks Redis."""
+        return bool(self._buffer)
+
+    def __len__(self) -> int:
+        return self._known[0] + len(self._buffer)
+
+    def enqueue_request(self, request: Request) -> bool:
+        assert self.codec is not None
+        parent = request.meta.pop(LEASE_META_KEY, None)  # set on redirects/retries of a leased request
+        try:
+            entry = self.codec.entry_from_request(request, self.spider)
+        except BadEntryError as exc:
+            self._inc("dropped/unserializable")
+            self._warn_once(str(exc)[:80], "frontier: request not queued: %s", exc)
+            if parent:
+                self.ack(parent, "replaced")
+            return False
+        key = seen_key(request.url)
+        if key is None:
+            self._inc("dropped/bad_url")
+            if parent:
+                self.ack(parent, "replaced")
+            return False
+        self._buffer.append(PushItem(self.codec.encode_entry(entry), _domain_of(request.url), key,
+                                     entry.priority, entry.dont_filter))
+        if parent:
+            self.ack(parent, "replaced")  # flushes the buffer first: the new request is safe in Redis
+        elif len(self._buffer) >= self.config.push_batch:
+            self.flush()
+        return True
+
+    def next_request(self) -> Request | None:
+        assert self.frontier is not None and self.codec is not None and self.spider is not None
+        self.flush()
+        for _ in range(10):  # skip a few bad entries in one call, not forever
+            batch = self.frontier.lease(1)
+            if not batch.items:
+                if batch.wait_ms >= 0:
+                    self.wake(batch.wait_ms / 1000)
+                return None
+            lease_id, raw = batch.items[0]
+            try:
+                request = self.codec.to_request(self.codec.decode(raw), self.spider)
+            except BadEntryError as exc:
+                self._inc("bad_entry")
+                self._warn_once("bad_entry", "frontier: skipping bad entry %s: %s (counted in %s/bad_entry)",
+                                lease_id, exc, STATS)
+                self.frontier.discard(lease_id, raw, str(exc))
+                continue
+            request.meta[LEASE_META_KEY] = lease_id
+            request.errback = _LeaseErrback(self, request.errback)
+            self._held[lease_id] = _Held(request, time.monotonic())
+            self._inc("leased")
+            return request
+        return None
+
+    # -- pushes and acks ------------------------------------------------------------------
+    def flush(self) -> None:
+        """Send buffered requests to Redis (always before an ack, so children exist before the parent goes)."""
+        if not self._buffer or self.frontier is None:
+            return
+        items, self._buffer = self._buffer, []
+        for code in self.frontier.push_many(items):
+            self._inc(_PUSH_STAT[code].removeprefix(STATS + "/"))
+
+    def ack(self, lease_id: str | None, outcome: str) -> bool:
+        if not lease_id or self.frontier is None:
+            return False
+        self._held.pop(lease_id, None)
+        self.flush()
+        if self.frontier.ack([lease_id]):
+            self._inc(f"acked/{outcome}")
+            return True
+        self._inc("ack_lost")  # the lease had expired and was handed to someone else
+        return False
+
+    def track_output(self, lease_id: str | None, output: Iterable[Any] | AsyncIterator[Any],
+                     outcome: str = "ok") -> Iterator[Any] | AsyncIterator[Any]:
+        """Wrap a callback's output: ack once it is exhausted and every item it yielded is processed."""
+        held = self._held.get(lease_id) if lease_id else None
+        if held is None:
+            return output
+        held.iterating = True
+        if isinstance(output, AsyncIterator):
+            return self._track_async(lease_id, held, output, outcome)
+        return self._track_sync(lease_id, held, output, outcome)
+
+    def _count_output(self, lease_id: str, held: _Held, obj: Any) -> None:
+        if isinstance(obj, Request):
+            if obj.meta.get(LEASE_META_KEY) == lease_id:
+                del obj.meta[LEASE_META_KEY]  # the spider copied response.meta: a child is not a retry
+        elif obj is not None:
+            held.outstanding += 1
+
+    def _track_sync(self, lease_id: str, held: _Held, output: Iterable[Any], outcome: str) -> Iterator[Any]:
+        finished = False
+        try:
+            for obj in output:
+                self._count_output(lease_id, held, obj)
+                yield obj
+            finished = True
+        except Exception:
+            finished = True
+            outcome = "callback_error"
+            raise
+        finally:
+            if finished:
+                self._iteration_done(lease_id, held, outcome)
+
+    async def _track_async(self, lease_id: str, held: _Held, output: AsyncIterator[Any],
+                           outcome: str) -> AsyncIterator[Any]:
+        finished = False
+        try:
+            async for obj in output:
+                self._count_output(lease_id, held, obj)
+                yield obj
+            finished = True
+        except Exception:
+            finished = True
+            outcome = "callback_error"
+            raise
+        finally:
+            if finished:
+                self._iteration_done(lease_id, held, outcome)
+
+    def _iteration_done(self, lease_id: str, held: _Held, outcome: str) -> None:
+        held.iterating = False
+        if held.outstanding <= 0:  # otherwise the last item signal acks
+            self.ack(lease_id, outcome)
+
+    def _on_item_done(self, item: Any, response: Response | Failure | None = None, **kwargs: Any) -> None:
+        request = getattr(response, "request", None)
+        lease_id = request.meta.get(LEASE_META_KEY) if request is not None else None
+        held = self._held.get(lease_id) if lease_id else None
+        if held is None:
+            return
+        held.outstanding -= 1
+        if held.outstanding <= 0 and not held.iterating:
+            self.ack(lease_id, "ok")
+
+    def callback_failed(self, response: Response) -> None:
+        """A callback raised before producing output (spider middleware process_spider_exception)."""
+        lease_id = response.meta.get(LEASE_META_KEY) if response.request is not None else None
+        held = self._held.get(lease_id) if lease_id else None
+        if held is not None and not held.iterating and held.outstanding <= 0:
+            self.ack(lease_id, "callback_error")
+
+    # -- background work ------------------------------------------------------------------
+    def wake(self, delay: float | None = None) -> None:
+        """Make the engine ask for requests now (or after ``delay``): remote work never signals us."""
+        if delay is not None and delay > 0:
+            if self._wake_call is not None and self._wake_call.active():
+                return
+            self._wake_call = call_later(min(delay, self.config.poll_seconds), self.wake)
+            return
+        engine = getattr(self.crawler, "engine", None)
+        slot = getattr(engine, "_slot", None) or getattr(engine, "slot", None)
+        nextcall = getattr(slot, "nextcall", None)
+        if nextcall is not None and getattr(slot, "closing", None) is None:
+            nextcall.schedule()
+
+    def _heartbeat(self) -> None:
+        if self.frontier is None:
+            return
+        self._reap_orphans()
+        info = {"pid": os.getpid(), "held": len(self._held), "spider": getattr(self.spider, "name", "")}
+        self.frontier.heartbeat(list(self._held), info)
+        reaped = self.frontier.reap()
+        if reaped:
+            self._inc("reaped", reaped)
+            logger.info("frontier: requeued %d requests whose lease expired (a worker died or hung)", reaped)
+        self._known = self.frontier.pending()
+
+    def _reap_orphans(self) -> None:
+        """Ack leases whose request left the engine without any ack path firing (a safety net)."""
+        engine = getattr(self.crawler, "engine", None)
+        slot = getattr(engine, "_slot", None) or getattr(engine, "slot", None)
+        inprogress = getattr(slot, "inprogress", None)
+        if inprogress is None:
+            return
+        now = time.monotonic()
+        for lease_id, held in list(self._held.items()):
+            if held.request not in inprogress and not held.iterating and held.outstanding <= 0 \
+                    and now - held.leased_at > 1.0:
+                logger.debug("frontier: lease %s left the engine without an ack; acking", lease_id)
+                self.ack(lease_id, "orphan")
+
+    def _on_response_received(self, response: Response, request: Request, spider: Spider) -> None:
+        """Record a robots.txt Crawl-delay for the domain, for every worker."""
+        if self.frontier is None or response.status != 200 or not is_robots_url(response.url):
+            return
+        ua = request.headers.get(b"User-Agent", b"").decode("latin-1") or "*"
+        delay = effective_crawl_delay(crawl_delay_from_robots(response.body, ua), self.config.delay_seconds,
+                                      self.config.max_crawl_delay)
+        if delay is not None:
+            domain = _domain_of(response.url)
+            self.frontier.set_crawl_delay(domain, delay)
+            self._inc("crawl_delay_recorded")
+            logger.info("frontier: %s asks for Crawl-delay %.2fs; all workers honour it", domain, delay)
+
+    # -- idle close -----------------------------------------------------------------------
+    def crawl_pending(self) -> tuple[int, int, bool]:
+        """(queued, leased, paused) for the whole crawl, after pushing anything buffered."""
+        assert self.frontier is not None
+        self.flush()
+        self._known = self.frontier.pending()
+        return self._known
+
+    # -- helpers ----------------------------------------------------------------------------
+    def _inc(self, key: str, n: int = 1) -> None:
+        if self.stats is not None:
+            self.stats.inc_value(f"{STATS}/{key}", n)
+
+    def _warn_once(self, key: str, msg: str, *args: Any) -> None:
+        if key in self._warned:
+            logger.debug(msg, *args)
+            return
+        self._warned.add(key)
+        logger.warning(msg, *args)
