@@ -12,7 +12,7 @@ import pytest
 
 
 def served_targets(web, url: str) -> set[str]:
-    """Distinct http(s) targets of the page's <a>/<area> links, computed independently."""
+    """Distinct http(s) targets of the page's <a>/<area> links (text or image), computed independently."""
     doc = lxml.html.fromstring(web.page_body(url))
     base = url
     base_el = doc.find(".//base[@href]")
@@ -59,7 +59,7 @@ def test_edges_match_served_html(crawled, fixture_web):
     web = fixture_web.web
     for url in web.page_urls():
         expected = served_targets(web, url)
-        got = set(db.edges.distinct("target_url", {"source_url": url, "link_type": {"$in": ["a", "area"]}}))
+        got = set(db.edges.distinct("target_url", {"source_url": url, "link_type": {"$in": ["a", "img", "area"]}}))
         assert got == expected, f"{url}: missing {sorted(expected - got)[:5]}, extra {sorted(got - expected)[:5]}"
 
 
