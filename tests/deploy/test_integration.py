@@ -127,8 +127,9 @@ def test_two_nodes_share_one_crawl(
     uploaded = _cli("schedule", "deploy", "--nodes", node_list, "--egg", str(built_egg), "--version", "r1")
     assert uploaded.returncode == 0, uploaded.stderr
 
-    # Slow each worker down a little so both get a share of the frontier.
-    settings = {**CRAWL_SETTINGS, "DOWNLOAD_DELAY": "0.05", "CONCURRENT_REQUESTS_PER_DOMAIN": "2"}
+    # Slow each worker down (~2 pages/s per site) so the crawl outlasts the gap between the two
+    # processes' start-ups and both get a share of the frontier.
+    settings = {**CRAWL_SETTINGS, "DOWNLOAD_DELAY": "0.4", "CONCURRENT_REQUESTS_PER_DOMAIN": "1"}
     setting_args = [a for k, v in settings.items() for a in ("--setting", f"{k}={v}")]
     seeds = ",".join(fixture_web.web.home_urls())
     started = _cli("schedule", "start", "--nodes", node_list, "--crawl-id", crawl_id, "--seeds", seeds,
@@ -152,7 +153,10 @@ def test_two_nodes_share_one_crawl(
     reports = sorted(mongo_db.crawls.find({"crawl_id": crawl_id}), key=lambda d: d["job_id"])
     assert [r["job_id"] for r in reports] == sorted(j["job_id"] for j in jobs)
     assert all(r["state"] == "finished" and r["finish_reason"] == "finished" for r in reports), reports
-    assert all(r["pages"] > 0 for r in reports), [r["pages"] for r in reports]  # both did part of the work
+    job_logs = "\n".join(
+        node.job_log("linkspider", "links", j["job_id"])[-3000:] for node in nodes for j in jobs if j["node"] == node.url
+    )
+    assert all(r["pages"] > 0 for r in reports), ([r["pages"] for r in reports], job_logs)  # both did a share
     assert sum(r["pages"] for r in reports) == sum(fetched.values())
     ends = [r["end"] for r in reports]
     assert max(ends) - min(ends) < timedelta(seconds=30)  # they finish together
