@@ -6,7 +6,7 @@ The per-day series (UTC days) feed the "new vs lost" chart of the HTML report.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from linkspider.reports.targets import Target, target_filter, window_filter
@@ -52,8 +52,15 @@ def new_lost_pipeline(
     return [{"$match": base}, {"$project": project}, {"$facet": facets}]
 
 
+def _utc(value: Any) -> Any:
+    """Datetimes as aware UTC whatever the client's ``tz_aware`` option (MongoDB stores UTC)."""
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value
+
+
 def _link(doc: dict[str, Any]) -> dict[str, Any]:
-    return {f: doc.get(f) for f in LINK_FIELDS}
+    return {f: _utc(doc.get(f)) for f in LINK_FIELDS}
 
 
 def new_lost_result(

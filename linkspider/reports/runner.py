@@ -166,8 +166,12 @@ def connect(mongo_uri: str, database: str, *, timeout_ms: int = 5000) -> tuple[p
             mongo_uri, serverSelectionTimeoutMS=timeout_ms, tz_aware=True, tzinfo=timezone.utc,
             appname="linkspider-report",
         )
+    except (PyMongoError, ValueError, TypeError) as exc:  # a malformed URI; its text may hold the password
+        raise ConfigurationError(f"MONGO_URI {masked} is not usable: {type(exc).__name__}") from None
+    try:
         client.admin.command("ping")
     except PyMongoError as exc:
+        client.close()
         raise StoreError(f"cannot reach MongoDB at {masked}: {type(exc).__name__}") from exc
     return client, client[database]
 

@@ -18,7 +18,7 @@ def _top(counter: Counter[str], n: int) -> list[dict[str, Any]]:
     return [{"value": v, "count": c} for v, c in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:n]]
 
 
-def expected_backlinks(edge_set: EdgeSet, target: Target, *, include_lost: bool) -> dict[str, Any]:
+def expected_backlinks(edge_set: EdgeSet, target: Target, *, include_lost: bool, top: int = TOP) -> dict[str, Any]:
     field = "target_domain" if target.kind == "domain" else "target_key"
     links = [
         e for e in edge_set.edges
@@ -45,9 +45,9 @@ def expected_backlinks(edge_set: EdgeSet, target: Target, *, include_lost: bool)
         "ugc": sum(1 for e in links if e["ugc"]),
         "placements": dict(Counter(e["placement"] for e in links)),
         "link_types": dict(Counter(e["link_type"] for e in links)),
-        "top_anchors": _top(Counter(e["anchor_text"] or e["alt"] or "" for e in links), TOP),
-        "top_pages": _top(Counter(e["target_key"] for e in links), TOP),
-        "top_referring_domains": _top(links_by_domain, TOP),
+        "top_anchors": _top(Counter(e["anchor_text"] or e["alt"] or "" for e in links), top),
+        "top_pages": _top(Counter(e["target_key"] for e in links), top),
+        "top_referring_domains": _top(links_by_domain, top),
         "sitewide": sum(links_by_domain[d] for d in sitewide),
         "sitewide_domains": len(sitewide),
         "sitewide_set": sitewide,
