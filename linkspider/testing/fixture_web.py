@@ -96,6 +96,8 @@ _SLUG_RE = re.compile(r"[^a-z0-9]+")
 _FRAGMENT_RE = re.compile(r"[A-Za-z0-9_-]{1,40}")
 _NON_WEB = ("mailto:", "javascript:", "tel:", "data:", "sms:", "ftp:", "whatsapp:", "fb-messenger:")
 _MASK64 = (1 << 64) - 1
+_REWRITTEN_TAGS = ("a", "area", "link", "img", "script", "iframe", "source", "video", "audio", "embed", "track",
+                   "input")
 _ADJECTIVES = ("Daily", "Evening", "Morning", "Weekly", "Northern", "Southern", "Metro", "Valley",
                "Harbor", "Capital", "Coastal", "Prairie", "Summit", "River", "Union", "Pioneer")
 _NOUNS = ("Courier", "Gazette", "Herald", "Ledger", "Observer", "Tribune", "Chronicle", "Dispatch",
@@ -234,10 +236,8 @@ def _parse_template(path: Path, source_url: str) -> _Template:
 
     slots: list[_Slot | None] = []
     images = 0
-    for el in doc.iter():
+    for el in doc.iter(*_REWRITTEN_TAGS):  # document order; comments are not visited and stay as they are
         tag = el.tag
-        if not isinstance(tag, str):
-            continue  # comments, processing instructions: kept as they are
         if tag in ("a", "area"):
             href = el.get("href")
             slot = _classify_href(href, source_url, source_base) if href is not None else None
@@ -502,8 +502,8 @@ class FixtureWeb:
             if slot is None:
                 targets.extend(link.target_url for link in self.injected_links(url))
             elif slot.kind == "a":
-                href = self._slot_href(slot, page)
-                targets.append(urljoin(self.page_url(page), href).split("#", 1)[0])
+                site, index = self._slot_target(slot, page)
+                targets.append(self._href_bytes[site][index][1].decode())
         return targets
 
     def injected_links(self, url: str) -> list[InjectedLink]:
@@ -844,33 +844,33 @@ class _Handler(BaseHTTPRequestHandler):
         mono, wall = time.monotonic(), time.time()
         path = urlsplit(self.path).path or "/"
         fault = owner.fault(site)
-        status: int | None = None
-        try:
-            if fault is not None and fault.startswith("slow:"):
-                owner._stopping.wait(float(fault[5:]))
-            elif fault == "timeout":
-                owner._stopping.wait(owner.hold_seconds)
-                self.close_connection = True
-                return
-            elif fault == "close":
-                self.close_connection = True
-                return
-            if fault is not None and fault.isdigit():
-                response = _Response(int(fault), (("Content-Type", "text/html; charset=utf-8"),),
-                                     _simple_page(f"Error {fault}", "<p>Injected fault.</p>"))
-            else:
-                response = owner.web.respond(site, path)
-            status = response.status
-            self.send_response(response.status)
-            for name, value in response.headers:
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(response.body)))
-            self.end_headers()
-            if send_body:
-                self.wfile.write(response.body)
-        finally:
+
+        def record(status: int | None) -> None:
+            # Recorded before anything is sent, so the log is complete once the client sees the answer.
             owner._record(RequestRecord(mono, wall, site, self.server.server_name, self.command, path, status,
                                         self.headers.get("User-Agent", ""), fault))
+
+        if fault in ("timeout", "close"):
+            record(None)
+            if fault == "timeout":
+                owner._stopping.wait(owner.hold_seconds)
+            self.close_connection = True
+            return
+        if fault is not None and fault.startswith("slow:"):
+            owner._stopping.wait(float(fault[5:]))
+        if fault is not None and fault.isdigit():
+            response = _Response(int(fault), (("Content-Type", "text/html; charset=utf-8"),),
+                                 _simple_page(f"Error {fault}", "<p>Injected fault.</p>"))
+        else:
+            response = owner.web.respond(site, path)
+        record(response.status)
+        self.send_response(response.status)
+        for name, value in response.headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        if send_body:
+            self.wfile.write(response.body)
 
 
 class FixtureWebServer:
