@@ -31,7 +31,9 @@ reachable from site 0). ``web.injected_links(url)`` returns the expected placeme
 
 Faults (``faults={site: kind}`` or ``server.set_fault(site, kind)``): ``"500"`` (any 3-digit status),
 ``"timeout"`` (hold the connection without answering for ``hold_seconds``, then close it), ``"slow:0.5"``
-(answer normally after 0.5 s), ``"close"`` (close the connection without answering).
+(answer normally after 0.5 s), ``"close"`` (close the connection without answering). A server in
+another process takes run-time faults from ``--faults-file`` (JSON ``{"2": "timeout", "3": null}``).
+Tests can mount their own responses with ``web.add_route(site, path, body, ...)`` (hostile pages).
 
 Run as a process: ``python -m linkspider.testing.fixture_web --sites 20 --pages-per-site 100 --port 0
 --ready-file F`` (or ``linkspider fixture-web ...``); F receives JSON with the port and base URLs once
@@ -52,6 +54,7 @@ import selectors
 import signal
 import socket
 import socketserver
+import sys
 import threading
 import time
 from collections import deque
@@ -384,6 +387,7 @@ class FixtureWeb:
         self._href_bytes: list[list[tuple[bytes, bytes, bytes]]] = []
         self._block_cache: dict[tuple[int, int], bytes] = {}
         self._rendered: dict[tuple[int, int], bytes] = {}
+        self._routes: dict[tuple[int, str], _Response] = {}
 
     # -- addressing --------------------------------------------------------------------------
 
@@ -672,9 +676,31 @@ class FixtureWeb:
         append(template.chunks[-1])
         return b"".join(parts)
 
+    def add_route(self, site: int, path: str, body: bytes, *, status: int = 200,
+                  content_type: str = "text/html; charset=utf-8",
+                  headers: Sequence[tuple[str, str]] = ()) -> str:
+        """Serve fixed bytes at ``path`` on ``site`` (hostile pages, odd headers); returns the URL if bound.
+
+        Routes take precedence over pages and are not in ``page_urls()``; nothing links to them unless
+        the test does. ``content_type=""`` sends no Content-Type header.
+        """
+        if not 0 <= site < len(self.sites):
+            raise FixtureWebError(f"no site {site} (the web has {len(self.sites)})")
+        if not path.startswith("/"):
+            raise FixtureWebError(f"route path must start with '/', got {path!r}")
+        all_headers = ((("Content-Type", content_type),) if content_type else ()) + tuple(headers)
+        self._routes[site, path] = _Response(status, all_headers, bytes(body))
+        return self.url(site, path) if self.port is not None else path
+
+    def remove_route(self, site: int, path: str) -> None:
+        self._routes.pop((site, path), None)
+
     def respond(self, site: int, path: str) -> _Response:
         """What the server answers for ``path`` on ``site`` (pure; no faults)."""
         html_type = ("Content-Type", "text/html; charset=utf-8")
+        route = self._routes.get((site, path))
+        if route is not None:
+            return route
         page = self._paths[site].get(path)
         if page is not None:
             return _Response(200, (html_type,), self._render(page))
@@ -797,6 +823,15 @@ class _SiteServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
     request_queue_size = 256
+    timeout = 0.05  # handle_request() never blocks the shared accept loop on one socket
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A crawler killed mid-response is expected (fault tests); anything else keeps its traceback.
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, socket.timeout)):
+            logger.debug("client %s went away: %r", client_address, exc)
+        else:
+            logger.error("fixture web: error serving %s", client_address, exc_info=True)
 
     def __init__(self, address: tuple[str, int], owner: FixtureWebServer, site: int) -> None:
         self.owner = owner
@@ -890,9 +925,12 @@ class FixtureWebServer:
         hold_seconds: float = 30.0,
         bind_attempts: int = 20,
         prerender: bool = False,
+        faults_file: str | os.PathLike[str] | None = None,
     ) -> None:
         self.web = web
         self.prerender = prerender
+        self.faults_file = Path(faults_file) if faults_file is not None else None
+        self._faults_mtime: int | None = None
         self.requested_port = port
         self.hold_seconds = hold_seconds
         self.bind_attempts = bind_attempts
@@ -907,6 +945,7 @@ class FixtureWebServer:
         self._connections: set[socket.socket] = set()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        self._watcher: threading.Thread | None = None
         self._wake_r: socket.socket | None = None
         self._wake_w: socket.socket | None = None
         self.port: int | None = None
@@ -957,6 +996,10 @@ class FixtureWebServer:
         self._wake_r, self._wake_w = socket.socketpair()
         self._thread = threading.Thread(target=self._accept_loop, name="fixture-web", daemon=True)
         self._thread.start()
+        if self.faults_file is not None:
+            self._watcher = threading.Thread(target=self._watch_faults_file, name="fixture-web-faults",
+                                             daemon=True)
+            self._watcher.start()
         logger.info("fixture web: %d sites x %d pages on port %d (%s .. %s)", len(self.web.sites),
                     len(self.web.pages[0]), self.port, self.web.site_url(0), self.web.site_url(len(self.web.sites) - 1))
         return self
@@ -979,6 +1022,9 @@ class FixtureWebServer:
         assert self._wake_w is not None and self._wake_r is not None
         self._wake_w.send(b"x")
         self._thread.join(10)
+        if self._watcher is not None:
+            self._watcher.join(5)
+            self._watcher = None
         for server in self._servers:
             server.server_close()
         for conn in list(self._connections):
@@ -1025,6 +1071,29 @@ class FixtureWebServer:
 
     def fault(self, site: int) -> str | None:
         return self._faults.get(site)
+
+    def _watch_faults_file(self) -> None:
+        """Process mode: re-read ``faults_file`` (JSON ``{"site": "kind" | null}``) when it changes."""
+        assert self.faults_file is not None
+        while not self._stopping.wait(0.1):
+            try:
+                mtime = self.faults_file.stat().st_mtime_ns
+            except FileNotFoundError:
+                continue
+            if mtime == self._faults_mtime:
+                continue
+            self._faults_mtime = mtime
+            try:
+                wanted = json.loads(self.faults_file.read_text(encoding="utf-8") or "{}")
+                parsed = {int(site): _parse_fault(kind) for site, kind in wanted.items()}
+                for site in parsed:
+                    if not 0 <= site < len(self.web.sites):
+                        raise FixtureWebError(f"no site {site}")
+            except (ValueError, AttributeError, FixtureWebError) as exc:
+                logger.error("ignoring bad faults file %s: %s", self.faults_file, exc)
+                continue
+            self._faults = {site: kind for site, kind in parsed.items() if kind is not None}
+            logger.info("faults now %s", self._faults or "none")
 
     # -- request log ---------------------------------------------------------------------------
 
@@ -1100,6 +1169,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="inject a fault: 500, timeout, close or slow:SECONDS (repeatable)")
     parser.add_argument("--prerender", action="store_true",
                         help="render every page at start (about 190 KB a page in memory, less CPU per request)")
+    parser.add_argument("--faults-file", default=None,
+                        help='JSON {"SITE": "KIND" or null}, re-read whenever it changes (faults at run time)')
     parser.add_argument("--hold-seconds", type=float, default=30.0, help="how long 'timeout' holds a request")
 
 
@@ -1123,7 +1194,8 @@ def run(args: argparse.Namespace) -> int:
     web = build_web(args.corpus, sites=sites, pages_per_site=pages, seed=args.seed,
                     specials=not args.no_specials, crawl_delay=args.crawl_delay)
     server = FixtureWebServer(web, port=args.port, faults=faults, log_file=args.log_file,
-                              hold_seconds=args.hold_seconds, prerender=prerender)
+                              hold_seconds=args.hold_seconds, prerender=prerender,
+                              faults_file=args.faults_file)
     server.start()
     try:
         if args.seeds_file:

@@ -450,6 +450,27 @@ def test_faults_at_construction_and_run_time() -> None:
         assert faulted and all(r.status is None for r in faulted)
 
 
+def test_added_routes_serve_test_bytes(web: FixtureWeb, server: FixtureWebServer) -> None:
+    """Hostile tests mount their own bodies and headers on a site; pages and page_urls are unchanged."""
+    raw = b"\x00\xff binary <a href=/x>x</a>"
+    url = web.add_route(1, "/hostile/binary.html", raw, content_type="text/html",
+                        headers=[("X-Test", "1")])
+    try:
+        assert url == web.url(1, "/hostile/binary.html") and url not in web.page_urls()
+        status, headers, body = fetch(url)
+        assert (status, headers["content-type"], headers["x-test"], body) == (200, "text/html", "1", raw)
+        assert fetch(web.url(0, "/hostile/binary.html"))[0] == 404  # only on the site it was added to
+        web.add_route(1, "/hostile/none", b"x", status=203, content_type="")
+        status, headers, _ = fetch(web.url(1, "/hostile/none"))
+        assert status == 203 and "content-type" not in headers
+    finally:
+        web.remove_route(1, "/hostile/binary.html")
+        web.remove_route(1, "/hostile/none")
+    assert fetch(url)[0] == 404
+    with pytest.raises(FixtureWebError):
+        web.add_route(9, "/x", b"")
+
+
 @pytest.mark.parametrize("kind", ["boom", "slow:x", "slow:-1", "600", "5000"], ids=str)
 def test_unknown_fault_is_refused(kind: str) -> None:
     srv = FixtureWebServer(build_web(sites=1, pages_per_site=1))
@@ -474,8 +495,10 @@ def test_runs_as_a_process(tmp_path: Path) -> None:
     ready = tmp_path / "ready.json"
     seeds = tmp_path / "seeds.txt"
     log = tmp_path / "log.jsonl"
-    cmd = [sys.executable, "-m", "linkspider.testing.fixture_web", "--sites", "2", "--pages-per-site", "3", "--port", "0",
-           "--ready-file", str(ready), "--seeds-file", str(seeds), "--log-file", str(log), "--fault", "1=500"]
+    faults = tmp_path / "faults.json"
+    cmd = [sys.executable, "-m", "linkspider.testing.fixture_web", "--sites", "2", "--pages-per-site", "3",
+           "--port", "0", "--ready-file", str(ready), "--seeds-file", str(seeds), "--log-file", str(log),
+           "--fault", "1=500", "--faults-file", str(faults)]
     env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT))
     proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -491,11 +514,18 @@ def test_runs_as_a_process(tmp_path: Path) -> None:
             f"http://127.0.0.2:{info['port']}/", f"http://127.0.0.3:{info['port']}/"]
         assert fetch(info["sites"][0])[0] == 200
         assert fetch(info["sites"][1])[0] == 500
+        faults.write_text('{"0": "503", "1": null}')  # run-time faults for a server in another process
+        deadline = time.monotonic() + 10
+        while fetch(info["sites"][0])[0] != 503:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert fetch(info["sites"][1])[0] == 200
     finally:
         proc.terminate()
         _, err = proc.communicate(timeout=15)
     assert proc.returncode == 0, err.decode()
-    assert [(r["site"], r["status"]) for r in map(json.loads, log.read_text().splitlines())] == [(0, 200), (1, 500)]
+    statuses = [(r["site"], r["status"]) for r in map(json.loads, log.read_text().splitlines())]
+    assert statuses[:2] == [(0, 200), (1, 500)] and statuses[-2:] == [(0, 503), (1, 200)]
 
 
 def test_linkspider_fixture_web_command_is_wired() -> None:
