@@ -12,8 +12,9 @@ Data model (keys under ``linkspider:<crawl_id>:``, see :mod:`.keys`):
   domain with a million URLs gets one turn like every other domain (round robin);
 * ``active`` hash domain -> leases in flight, ``next`` hash domain -> next allowed time, ``delay``
   hash domain -> robots.txt Crawl-delay (ms);
-* ``leases`` sorted set id -> deadline, ``leased`` hash id -> "worker\\tdomain\\tscore",
-  ``wl:<worker>`` set of the worker's lease ids. An expired lease goes back to its queue.
+* ``leases`` sorted set lease id -> deadline, ``leased`` hash lease id -> "worker\\tdomain\\tscore\\tentry id",
+  ``wl:<worker>`` set of the worker's lease ids. An expired lease goes back to its queue. A lease id
+  is ``<entry id>.<n>``, new at every hand-out, so a late ack of an expired lease is a no-op.
 """
 from __future__ import annotations
 
@@ -73,17 +74,17 @@ local function release_slot(p, d, now, maxc, delay_ms)
   end
 end
 local function split_info(info)
-  local w, d, s = string.match(info, '^(.-)\\t(.-)\\t(.*)$')
-  return w, d, tonumber(s)
+  local w, d, s, e = string.match(info, '^(.-)\\t(.-)\\t(.-)\\t(.*)$')
+  return w, d, tonumber(s), e
 end
 local function requeue(p, id, info, now, maxc, delay_ms)
-  local w, d, score = split_info(info)
+  local w, d, score, entry = split_info(info)
   redis.call('HDEL', p .. 'leased', id)
   redis.call('ZREM', p .. 'leases', id)
   redis.call('SREM', p .. 'wl:' .. w, id)
   local back = 0
-  if redis.call('HEXISTS', p .. 'entries', id) == 1 then
-    redis.call('ZADD', p .. 'q:' .. d, score, id)
+  if redis.call('HEXISTS', p .. 'entries', entry) == 1 then
+    redis.call('ZADD', p .. 'q:' .. d, score, entry)
     redis.call('HINCRBY', p .. 'backlog', d, 1)
     redis.call('HINCRBY', p .. 'counters', 'queued', 1)
     back = 1
@@ -164,10 +165,12 @@ while got < n do
       else
         redis.call('ZADD', p .. 'ready', nxt, d)
       end
-      redis.call('ZADD', p .. 'leases', now + lease_ms, id)
-      redis.call('HSET', p .. 'leased', id, worker .. '\\t' .. d .. '\\t' .. score)
-      redis.call('SADD', p .. 'wl:' .. worker, id)
-      out[#out + 1] = id
+      -- a fresh lease id per hand-out: a late ack of an expired lease cannot ack its successor
+      local lid = id .. '.' .. redis.call('INCR', p .. 'lseq')
+      redis.call('ZADD', p .. 'leases', now + lease_ms, lid)
+      redis.call('HSET', p .. 'leased', lid, worker .. '\\t' .. d .. '\\t' .. score .. '\\t' .. id)
+      redis.call('SADD', p .. 'wl:' .. worker, lid)
+      out[#out + 1] = lid
       out[#out + 1] = body
       got = got + 1
     else
@@ -195,11 +198,11 @@ for i = 5, #ARGV do
   local id = ARGV[i]
   local info = redis.call('HGET', p .. 'leased', id)
   if info then
-    local w, d = split_info(info)
+    local w, d, _, entry = split_info(info)
     redis.call('HDEL', p .. 'leased', id)
     redis.call('ZREM', p .. 'leases', id)
     redis.call('SREM', p .. 'wl:' .. w, id)
-    redis.call('HDEL', p .. 'entries', id)
+    redis.call('HDEL', p .. 'entries', entry)
     release_slot(p, d, now, maxc, delay_ms)
     acked = acked + 1
   end
