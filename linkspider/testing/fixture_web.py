@@ -156,8 +156,7 @@ def _mix(key: int, salt: int) -> int:
 
 
 def _base_domain(host: str) -> str:
-    host = host.lower().rstrip(".")
-    return host[4:] if host.startswith("www.") else host
+    return host.lower().rstrip(".").removeprefix("www.")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -400,8 +399,8 @@ class FixtureWeb:
               f"//{site.address}:{port}{p.path}".encode()) for p in self.pages[site.index]]
             for site in self.sites
         ]
-        self._block_cache: dict[tuple[int, int], bytes] = {}
-        self._rendered: dict[tuple[int, int], bytes] = {}
+        self._block_cache = {}
+        self._rendered = {}
 
     def _port(self) -> int:
         if self.port is None:
@@ -592,9 +591,9 @@ class FixtureWeb:
             rel_attr = f' rel="{rel}"' if rel else ""
             return f'<a href="{esc(href)}"{rel_attr}{extra}>{esc(text)}</a>'
 
-        out = [f'\n<section class="more-from">\n<h2>More from {esc(site.name)}</h2>\n<nav>\n<ul>\n'
-               f'<li>{a(pages[0], f"{site.name} front page", "nav")}</li>\n</ul>\n</nav>\n<article>\n'
-               "<h3>Read next</h3>\n"]
+        out = [(f'\n<section class="more-from">\n<h2>More from {esc(site.name)}</h2>\n<nav>\n<ul>\n'
+                f'<li>{a(pages[0], f"{site.name} front page", "nav")}</li>\n</ul>\n</nav>\n<article>\n'
+                "<h3>Read next</h3>\n")]
         children = range(page.index * self.fanout + 1, min(len(pages), (page.index + 1) * self.fanout + 1))
         for child in children:
             target = pages[child]
@@ -725,7 +724,7 @@ class FixtureWeb:
 
 def _simple_page(title: str, body: str, head: str = "") -> bytes:
     return (f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>{title}</title>{head}</head>'
-            f"<body><h1>{title}</h1>{body}</body></html>\n").encode("utf-8")
+            f"<body><h1>{title}</h1>{body}</body></html>\n").encode()
 
 
 def build_web(
@@ -831,7 +830,7 @@ class _SiteServer(ThreadingHTTPServer):
         if isinstance(exc, (ConnectionError, socket.timeout)):
             logger.debug("client %s went away: %r", client_address, exc)
         else:
-            logger.error("fixture web: error serving %s", client_address, exc_info=True)
+            logger.error("fixture web: error serving %s", client_address, exc_info=exc)
 
     def __init__(self, address: tuple[str, int], owner: FixtureWebServer, site: int) -> None:
         self.owner = owner
@@ -864,13 +863,13 @@ class _Handler(BaseHTTPRequestHandler):
         finally:
             self.server.owner._connections.discard(self.connection)
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_GET(self) -> None:
         self._serve(send_body=True)
 
-    def do_HEAD(self) -> None:  # noqa: N802
+    def do_HEAD(self) -> None:
         self._serve(send_body=False)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (signature of the base)
+    def log_message(self, format: str, *args: Any) -> None:
         logger.debug("%s " + format, self.client_address[0], *args)
 
     def _serve(self, send_body: bool) -> None:
@@ -952,7 +951,7 @@ class FixtureWebServer:
 
     # -- lifecycle -----------------------------------------------------------------------------
 
-    def __enter__(self) -> FixtureWebServer:
+    def __enter__(self) -> FixtureWebServer:  # noqa: PYI034 (Self needs 3.11; project allows 3.10)
         self.start()
         return self
 

@@ -39,7 +39,7 @@ SOURCE = "https://www.example-news.com/section/story.html"
 def fetch(url: str, method: str = "GET", timeout: float = 5.0) -> tuple[int, dict[str, str], bytes]:
     """One request, no proxies, no redirect following."""
     parts = urlsplit(url)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+    conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=timeout)
     try:
         conn.request(method, parts.path or "/")
         response = conn.getresponse()
@@ -248,7 +248,7 @@ def test_site_is_chosen_by_local_address(web: FixtureWeb, server: FixtureWebServ
     assert server.base_urls == [f"http://127.0.0.{i + 2}:{port}/" for i in range(3)]
     server.clear_log()
     status0, headers0, body0 = fetch(f"http://127.0.0.2:{port}/")
-    status1, headers1, body1 = fetch(f"http://127.0.0.3:{port}/")
+    status1, _, body1 = fetch(f"http://127.0.0.3:{port}/")
     assert status0 == status1 == 200
     assert headers0["content-type"] == "text/html; charset=utf-8"
     assert body0 == web.page_body(web.site_url(0)) and body1 == web.page_body(web.site_url(1))
@@ -485,7 +485,7 @@ def test_port_collision_is_retried_and_fixed_port_collision_fails() -> None:
     with FixtureWebServer(web) as first:
         other = build_web(sites=2, pages_per_site=1)
         with pytest.raises(FixtureWebError, match="cannot listen"):
-            FixtureWebServer(other, port=first.port).start()
+            FixtureWebServer(other, port=first.port or 1).start()
         with FixtureWebServer(other) as second:
             assert second.port != first.port
             assert fetch(other.site_url(1))[0] == 200
