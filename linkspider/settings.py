@@ -44,7 +44,9 @@ LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 SPIDER_MIDDLEWARES: dict[str, int] = {
     "linkspider.frontier.FrontierAckMiddleware": 1,  # acks a lease once its output is processed
 }
-DOWNLOADER_MIDDLEWARES: dict[str, int] = {}
+DOWNLOADER_MIDDLEWARES: dict[str, int] = {
+    "linkspider.frontier.DomainDelayMiddleware": 960,  # spaces robots.txt + page within one lease
+}
 EXTENSIONS: dict[str, int] = {
     "linkspider.extensions.crawl_report.CrawlReport": 500,  # one `crawls` document per job
     "linkspider.frontier.IdleCloseExtension": 510,  # close when the whole crawl is done

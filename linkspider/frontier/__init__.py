@@ -5,6 +5,7 @@ Scrapy settings that turn it on::
     SCHEDULER = "linkspider.frontier.FrontierScheduler"
     DUPEFILTER_CLASS = "linkspider.frontier.RedisSeenFilter"
     SPIDER_MIDDLEWARES = {"linkspider.frontier.FrontierAckMiddleware": 1}
+    DOWNLOADER_MIDDLEWARES = {"linkspider.frontier.DomainDelayMiddleware": 960}
     EXTENSIONS = {"linkspider.frontier.IdleCloseExtension": 500}
 """
 from __future__ import annotations
@@ -14,12 +15,14 @@ from .config import FrontierConfig
 from .dupefilter import RedisSeenFilter
 from .idle import IdleCloseExtension
 from .keys import FrontierKeys
+from .politeness import DomainDelayMiddleware
 from .middleware import FrontierAckMiddleware
 from .queue import Frontier, LeaseBatch, PushItem
 from .scheduler import FrontierScheduler
 from .seen import SeenConfig, SeenSet
 
 __all__ = [
+    "DomainDelayMiddleware",
     "Entry",
     "Frontier",
     "FrontierAckMiddleware",

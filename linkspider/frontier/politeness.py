@@ -3,17 +3,27 @@
 The enforcement itself (at most N leases in flight per registered domain, a minimum delay between
 hand-outs, counted from the later of the previous hand-out and the previous completion) lives in the
 lease and ack Lua scripts of :mod:`.queue`, atomic with the queue operations. This module turns a
-robots.txt response into a per-domain delay.
+robots.txt response into a per-domain delay, and spaces the requests one worker sends to a domain
+within one lease (Scrapy's RobotsTxtMiddleware fetches robots.txt outside the scheduler, right
+before the page that needed it).
 """
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
+from typing import Any
 
 from protego import Protego
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+
+from .signals import frontier_opened
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["crawl_delay_from_robots", "effective_crawl_delay", "is_robots_url"]
+__all__ = ["DomainDelayMiddleware", "crawl_delay_from_robots", "effective_crawl_delay", "is_robots_url"]
 
 
 def is_robots_url(url: str) -> bool:
@@ -44,3 +54,50 @@ def effective_crawl_delay(asked: float | None, configured: float, cap: float) ->
         return None
     delay = min(asked, cap)
     return delay if delay > configured else None
+
+
+class DomainDelayMiddleware:
+    """Downloader middleware: this worker never sends two requests to one registered domain closer
+    than the politeness delay, robots.txt fetches included.
+
+    The lease scripts space hand-outs across workers (with one slot per domain, the next lease of a
+    domain starts a delay after the previous request finished); this covers what they cannot see:
+    a robots.txt fetch and the page that triggered it go out inside one lease.
+    ``DOWNLOADER_MIDDLEWARES = {"linkspider.frontier.DomainDelayMiddleware": 960}``.
+    """
+
+    def __init__(self, delay: float) -> None:
+        self.delay = delay
+        self.frontier: Any = None
+        self._next: dict[str, float] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> DomainDelayMiddleware:
+        delay = crawler.settings.getfloat("LINKSPIDER_POLITENESS_DELAY", 0.0)
+        honour = crawler.settings.getfloat("LINKSPIDER_POLITENESS_MAX_CRAWL_DELAY", 30.0) > 0
+        if delay <= 0 and not honour:
+            raise NotConfigured("no politeness delay")
+        mw = cls(delay)
+        crawler.signals.connect(mw._on_frontier_opened, signal=frontier_opened)
+        return mw
+
+    def _on_frontier_opened(self, frontier: Any, **kwargs: Any) -> None:
+        self.frontier = frontier
+
+    def reserve(self, domain: str, now: float) -> float:
+        """Seconds to wait before sending to ``domain`` at ``now``; books the slot after it."""
+        delay = self.delay
+        if self.frontier is not None:
+            delay = max(delay, self.frontier.crawl_delays.get(domain, 0.0))
+        start = max(now, self._next.get(domain, 0.0))
+        self._next[domain] = start + delay
+        return start - now
+
+    async def process_request(self, request: Request) -> None:
+        from linkspider.domains import registered_domain
+        from linkspider.urls import host_of
+
+        wait = self.reserve(registered_domain(host_of(request.url)), time.monotonic())
+        if wait > 0:
+            await asyncio.sleep(wait)
+        return None

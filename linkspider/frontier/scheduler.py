@@ -101,6 +101,8 @@ class FrontierScheduler(BaseScheduler):
         self._wake_call: Any = None
         self._known: tuple[int, int, bool] = (0, 0, False)
         self._warned: set[str] = set()
+        self._started = False
+        self.crawl_delays: dict[str, float] = {}  # robots.txt Crawl-delay this worker recorded, by domain
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> FrontierScheduler:
@@ -351,15 +353,27 @@ class FrontierScheduler(BaseScheduler):
         if delay is not None:
             domain = _domain_of(response.url)
             self.frontier.set_crawl_delay(domain, delay)
+            self.crawl_delays[domain] = delay
             self._inc("crawl_delay_recorded")
             logger.info("frontier: %s asks for Crawl-delay %.2fs; all workers honour it", domain, delay)
 
     # -- idle close -----------------------------------------------------------------------
     def crawl_pending(self) -> tuple[int, int, bool]:
-        """(queued, leased, paused) for the whole crawl, after pushing anything buffered."""
+        """(queued, leased, paused) for the whole crawl, after pushing anything buffered.
+
+        A crawl nothing was ever pushed to has not started: it reports as paused, so a worker
+        started before the seeds waits for them instead of finishing at once.
+        """
         assert self.frontier is not None
         self.flush()
         self._known = self.frontier.pending()
+        if not self._started:
+            self._started = bool(self.server.hexists(self.frontier.keys.counters, "pushed"))
+            if not self._started:
+                self._warn_once("waiting", "frontier: crawl %s has no requests yet; waiting for seeds "
+                                "(`linkspider frontier seed --crawl-id %s URL`)", self.frontier.crawl_id,
+                                self.frontier.crawl_id)
+                return (self._known[0], self._known[1], True)
         return self._known
 
     # -- helpers ----------------------------------------------------------------------------

@@ -42,3 +42,13 @@ def test_effective_crawl_delay(asked, configured, cap, result):
 )
 def test_is_robots_url(url, expected):
     assert is_robots_url(url) is expected
+
+
+def test_domain_delay_middleware_spaces_one_workers_requests():
+    from linkspider.frontier.politeness import DomainDelayMiddleware
+
+    mw = DomainDelayMiddleware(0.2)
+    assert mw.reserve("a.test", 100.0) == 0
+    assert mw.reserve("a.test", 100.05) == pytest.approx(0.15)
+    assert mw.reserve("b.test", 100.05) == 0, "other domains are independent"
+    assert mw.reserve("a.test", 101.0) == 0
