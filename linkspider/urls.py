@@ -15,6 +15,7 @@ import ada_url
 __all__ = [
     "TRACKING_PARAMS",
     "TRACKING_PREFIXES",
+    "fast_normalize",
     "host_of",
     "is_web_url",
     "normalize_url",
@@ -104,6 +105,48 @@ def _normalize_serialized(href: str) -> str | None:
     if "%" in href:
         href = href[:end] + _PCT.sub(_pct_fix, href[end:])
     return href
+
+
+# Fast path: hrefs that WHATWG parsing leaves unchanged, recognised by one regex so that the common
+# case (absolute or root-relative links made of plain characters) skips the C parser round trip.
+# Anything unusual (uppercase or IDNA hosts, ports, IPv4-like hosts, dot segments, whitespace,
+# backslashes, characters WHATWG percent-encodes) takes the full parser. Tested against Ada.
+_LABEL = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
+_HOST = rf"(?:{_LABEL}\.)*[a-z](?:[a-z0-9-]*[a-z0-9])?"  # last label starts with a letter: never IPv4
+_PATH = r"[A-Za-z0-9\-._~!$&'()*+,;=:@/%]"
+_QUERY = r"[A-Za-z0-9\-._~!$&()*+,;=:@/?%]"
+_FAST_ABS = re.compile(rf"(https?://{_HOST})(/{_PATH}*)?(\?{_QUERY}*)?(?:#|\Z)")
+_FAST_ROOT = re.compile(rf"(/(?!/){_PATH}*)(\?{_QUERY}*)?(?:#|\Z)")
+
+
+def fast_normalize(href: str, origin: str) -> str | None:
+    """Stored form of ``href`` when it is absolute or root-relative and plain, else None (use Ada).
+
+    ``origin`` is the base URL's ``scheme://host[:port]`` (WHATWG-serialized) for root-relative
+    hrefs. Same result as ``normalize_url(resolve_href(href, base))`` whenever not None.
+    """
+    if href[:1] == "/":
+        m = _FAST_ROOT.match(href)
+        if m is None:
+            return None
+        path, query = m.group(1), m.group(2) or ""
+        head = origin
+    else:
+        m = _FAST_ABS.match(href)
+        if m is None:
+            return None
+        head, path, query = m.group(1), m.group(2) or "/", m.group(3) or ""
+        if "xn--" in head:
+            return None
+    if "/." in path:
+        return None
+    if "%" in path:
+        if "%2e" in path.lower():
+            return None
+        path = _PCT.sub(_pct_fix, path)
+    if "%" in query:
+        query = _PCT.sub(_pct_fix, query)
+    return head + path + query
 
 
 @lru_cache(maxsize=65536)

@@ -1,9 +1,19 @@
 """Where a link sits on its page: body, nav, header, sidebar, footer or comment.
 
-Semantic elements and ARIA roles are the easy half; most sites mark their boilerplate only with
-class and id names, so those are read with a small general vocabulary (menu, sidebar, related,
-share, comment...), never with names taken from particular sites. The nearest marked ancestor
-decides, so a "related articles" box inside an article is not body.
+Two sources of evidence, both read from the same lxml tree the links come from:
+
+1. The main content block, found the way readability-style extractors find it: paragraphs score
+   their parent and grandparent by text length and commas, scores are damped by link density
+   and nudged by class/id vocabulary ("article", "content" up; "sidebar", "comment" down), and the
+   best block plus its similar siblings is the article.
+2. Boilerplate markers: semantic elements (``nav``, ``header``, ``footer``, ``aside``), ARIA roles,
+   and class/id names from a small general vocabulary (menu, sidebar, related, share, comment...),
+   never names taken from particular sites. The nearest marked ancestor decides, so a "related
+   articles" box inside an article is not body.
+
+A link inside the main block and under no marker there is ``body``. A link outside it takes its
+marker's placement, or, unmarked, ``header`` before the main block and ``footer`` after it. When a
+page has no main block (a home page, a listing), every unmarked link is ``body``.
 """
 from __future__ import annotations
 
@@ -11,7 +21,7 @@ import re
 
 from lxml import etree
 
-__all__ = ["PLACEMENTS", "assign_placements", "evidence_of"]
+__all__ = ["PLACEMENTS", "assign_placements", "evidence_of", "find_main_content"]
 
 PLACEMENTS = ("body", "nav", "header", "sidebar", "footer", "comment")
 
@@ -25,7 +35,7 @@ _ROLES = {
     "complementary": "sidebar",
     "comment": "comment",
 }
-# General web vocabulary in class and id names; checked in this order. ``(?<![a-z])`` keeps short
+# General web vocabulary in class and id names, most specific first. ``(?<![a-z])`` keeps short
 # words from matching inside longer ones ("nav" in "canvas").
 _VOCAB = [
     ("comment", r"comment|disqus|(?<![a-z])respond|(?<![a-z])repl(?:y|ies)(?![a-z])|discussion"),
@@ -39,55 +49,291 @@ _VOCAB = [
         r"|most-?read|newsletter|subscri|outbrain|taboola",
     ),
 ]
+_ORDER = {name: i for i, (name, _) in enumerate(_VOCAB)}
 _VOCAB_RE = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in _VOCAB))
-_NAMES_CACHE: dict[str, str | None] = {}
+# Content vocabulary: class/id names that say "this is the article".
+_POSITIVE_RE = re.compile(r"article|(?<![a-z])body|content|entry|(?<![a-z])main|(?<![a-z])post|story|(?<![a-z])text|blog")
+
+_TOKEN_CACHE: dict[str, str | None] = {}
+_POSITIVE_CACHE: dict[str, bool] = {}
+_CACHE_MAX = 100_000
 
 
-def _names_evidence(names: str) -> str | None:
-    """Placement named by a lowercase "class id" string; cached, since pages repeat their class names."""
-    hit = _NAMES_CACHE.get(names, _NAMES_CACHE)
-    if hit is not _NAMES_CACHE:
+def _token_evidence(token: str) -> str | None:
+    """Placement one class token or id names (lowercase); cached across pages."""
+    hit = _TOKEN_CACHE.get(token, _TOKEN_CACHE)
+    if hit is not _TOKEN_CACHE:
         return hit  # type: ignore[return-value]
     best = None
-    for m in _VOCAB_RE.finditer(names):
+    for m in _VOCAB_RE.finditer(token):
         name = m.lastgroup
-        if best is None or _ORDER[name] < _ORDER[best]:
+        if best is None or _ORDER[name] < _ORDER[best]:  # type: ignore[index]
             best = name
-    if len(_NAMES_CACHE) > 50_000:
-        _NAMES_CACHE.clear()
-    _NAMES_CACHE[names] = best
+    if len(_TOKEN_CACHE) > _CACHE_MAX:
+        _TOKEN_CACHE.clear()
+    _TOKEN_CACHE[token] = best
     return best
 
 
-_ORDER = {name: i for i, (name, _) in enumerate(_VOCAB)}
-_CANDIDATES = etree.XPath(
-    "//*[@class or @id or @role] | //nav | //header | //footer | //aside | //menu"
-)
+def _names_evidence(names: str) -> str | None:
+    best = None
+    for token in names.split():
+        found = _token_evidence(token)
+        if found is not None and (best is None or _ORDER[found] < _ORDER[best]):
+            best = found
+    return best
 
 
-def evidence_of(el) -> str | None:
-    """The placement an element's tag, role, class or id names, or None."""
-    role = el.get("role")
+def _is_positive(token: str) -> bool:
+    hit = _POSITIVE_CACHE.get(token)
+    if hit is None:
+        if len(_POSITIVE_CACHE) > _CACHE_MAX:
+            _POSITIVE_CACHE.clear()
+        hit = _POSITIVE_CACHE[token] = bool(_POSITIVE_RE.search(token))
+    return hit
+
+
+_NAMES_CACHE: dict[tuple, str | None] = {}
+
+
+def _marker(tag, items: list) -> str | None:
+    """Placement named by an element's tag and attribute pairs (role, then tag, then class/id)."""
+    role = cls = ident = None
+    for name, value in items:
+        if name == "class":
+            cls = value
+        elif name == "id":
+            ident = value
+        elif name == "role":
+            role = value
+    if role is None and cls is None and ident is None:
+        return _TAGS.get(tag)
+    key = (role, tag, cls, ident)
+    hit = _NAMES_CACHE.get(key, _NAMES_CACHE)
+    if hit is not _NAMES_CACHE:
+        return hit  # type: ignore[return-value]
+    found = None
     if role:
         for token in role.lower().split():
             if token in _ROLES:
-                return _ROLES[token]
-    tag = el.tag
-    if tag in _TAGS:
-        return _TAGS[tag]
-    names = f"{el.get('class') or ''} {el.get('id') or ''}".lower()
-    return _names_evidence(names) if names != " " else None
+                found = _ROLES[token]
+                break
+    if found is None:
+        found = _TAGS.get(tag)
+    if found is None and (cls or ident):
+        found = _names_evidence(f"{cls or ''} {ident or ''}".lower())
+    if len(_NAMES_CACHE) > _CACHE_MAX:
+        _NAMES_CACHE.clear()
+    _NAMES_CACHE[key] = found
+    return found
 
 
-def assign_placements(root, anchors: list) -> list[str]:
-    """Placement of each element in ``anchors`` (elements of the tree under ``root``), in order."""
-    marked: dict = {}
-    for el in _CANDIDATES(root):
-        if el.tag in ("html", "body"):
+def evidence_of(el) -> str | None:
+    """The placement an element's role, tag, class or id names (in that order of trust), or None."""
+    return _marker(el.tag, el.items())
+
+
+_WEIGHT_CACHE: dict[tuple, int] = {}
+
+
+def _class_weight(items: list) -> int:
+    """Readability's class weight: +25 for content vocabulary, -25 for boilerplate, per class and id."""
+    cls = ident = None
+    for name, value in items:
+        if name == "class":
+            cls = value
+        elif name == "id":
+            ident = value
+    if cls is None and ident is None:
+        return 0
+    key = (cls, ident)
+    weight = _WEIGHT_CACHE.get(key)
+    if weight is not None:
+        return weight
+    weight = 0
+    for value in key:
+        if not value:
             continue
-        placement = evidence_of(el)
+        value = value.lower()
+        if _names_evidence(value) is not None:
+            weight -= 25
+        if any(_is_positive(t) for t in value.split()):
+            weight += 25
+    if len(_WEIGHT_CACHE) > _CACHE_MAX:
+        _WEIGHT_CACHE.clear()
+    _WEIGHT_CACHE[key] = weight
+    return weight
+
+
+_TAG_WEIGHT = {
+    "div": 5, "article": 10, "main": 10, "section": 3, "pre": 3, "td": 3, "blockquote": 3,
+    "form": -3, "ul": -3, "ol": -3, "dl": -3, "dd": -3, "dt": -3, "li": -3, "address": -3,
+    "h1": -5, "h2": -5, "h3": -5, "h4": -5, "h5": -5, "h6": -5, "th": -5,
+}
+_PARAGRAPHS = ("p", "pre", "td", "blockquote")
+_MIN_PARAGRAPH = 25
+_MIN_MAIN_SCORE = 20.0
+_LINK_ONLY = 0.8  # a paragraph whose text is at least this share of link text is a link, not prose
+_TOP_CANDIDATES = 5
+
+
+def _text(el) -> str:
+    """All text under an element, its own tail excluded."""
+    if len(el):
+        return etree.tostring(el, method="text", encoding=str, with_tail=False)
+    return el.text or ""
+
+
+def find_main_content(root, link_chars: dict | None = None) -> list:
+    """The elements that make up the page's main content (best block and similar blocks), or []."""
+    return _analyse(root, link_chars or {})[0]
+
+
+def _analyse(root, link_chars: dict) -> tuple[list, set]:
+    """(main content blocks, link-only paragraphs) of a page.
+
+    A paragraph whose text is nearly all link text ("Read more: ...", a lone headline link) is
+    navigation or a related-content teaser even inside an article, as in jusText and boilerpipe
+    where a block's link density decides.
+    """
+    scores: dict = {}
+    classes: dict = {}
+    link_only: set = set()
+    get_chars = link_chars.get
+    tag_weight = _TAG_WEIGHT.get
+
+    paragraphs = list(root.iter(*_PARAGRAPHS))
+    seen_br_parents = set()
+    for br in root.iter("br"):
+        parent = br.getparent()
+        if parent is not None and parent.tag not in _PARAGRAPHS and parent not in seen_br_parents:
+            seen_br_parents.add(parent)
+            paragraphs.append(parent)
+    for p in paragraphs:
+        text = _text(p)
+        length = len(text.strip())
+        linked = 0
+        if len(p):
+            for a in p.iter("a"):
+                linked += get_chars(a, 0)
+            if linked and linked >= _LINK_ONLY * length and p.tag == "p":
+                link_only.add(p)
+                continue
+        if length < _MIN_PARAGRAPH or linked >= length:
+            continue
+        score = (1 + text.count(",") + min(length // 100, 3)) * (1.0 - linked / length)
+        el = p.getparent()
+        for share in (1.0, 0.5, 1 / 3):
+            if el is None:
+                break
+            current = scores.get(el)
+            if current is None:
+                tag = el.tag
+                if not isinstance(tag, str):
+                    break
+                items = el.items()
+                current = tag_weight(tag, 0) + _class_weight(items)
+                for name, value in items:
+                    if name == "class":
+                        classes[el] = value
+                        break
+            scores[el] = current + score * share
+            el = el.getparent()
+    if not scores:
+        return [], link_only
+    top = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:_TOP_CANDIDATES]
+    best = None
+    best_score = 0.0
+    for el, raw in top:
+        total = len(_text(el).strip()) or 1
+        linked = 0
+        for a in el.iter("a"):
+            linked += get_chars(a, 0)
+        final = raw * (1.0 - min(1.0, linked / total))
+        scores[el] = final
+        if final > best_score:
+            best, best_score = el, final
+    if best is None or best_score < _MIN_MAIN_SCORE:
+        return [], link_only
+    content = [best]
+    parent = best.getparent()
+    if parent is not None:
+        threshold = max(10.0, best_score * 0.2)
+        for sibling in parent:
+            if sibling is not best and scores.get(sibling, 0.0) >= threshold:
+                content.append(sibling)
+    # Articles split into chunks (ads or embeds between them) repeat the best block's tag and class.
+    best_class = classes.get(best)
+    if best_class:
+        best_tag = best.tag
+        for el, cls in classes.items():
+            if cls == best_class and el.tag == best_tag and el not in content:
+                content.append(el)
+    return content, link_only
+
+
+def assign_placements(
+    root, anchors: list, link_chars: dict | None = None, anchor_items: list | None = None
+) -> list[str]:
+    """Placement of each element in ``anchors`` (``a``/``area`` elements under ``root``), in order.
+
+    ``link_chars`` maps an anchor element to the length of its text (for link density). Only the
+    ancestors of links are examined, each once: a link's placement comes from the nearest marked
+    ancestor, found by walking up until an already examined element. ``anchor_items`` (optional,
+    aligned with ``anchors``) are the anchors' ``items()``, when the caller already has them.
+    """
+    main, link_only = _analyse(root, link_chars or {})
+    main_set = set(main)
+    above_main: set = set()  # the main blocks and their ancestors: their markers describe the page
+    for block in main:
+        el = block
+        while el is not None and el not in above_main:
+            above_main.add(el)
+            el = el.getparent()
+    state: dict = {}  # element -> (nearest marker's placement or None, inside main content)
+    get_state = state.get
+    no_state = (None, False)
+    tags = _TAGS
+    out = []
+    after_main = False
+    for i, a in enumerate(anchors):
+        own = _marker(a.tag, anchor_items[i] if anchor_items is not None else a.items())
+        chain = []
+        st = None
+        el = a.getparent()
+        while el is not None:
+            st = get_state(el)
+            if st is not None:
+                break
+            chain.append(el)
+            el = el.getparent()
+        if st is None:
+            st = no_state
+        for el in reversed(chain):
+            items = el.items()
+            if items:
+                marker = _marker(el.tag, items)
+            else:
+                marker = tags.get(el.tag)
+            if marker is None and el in link_only:
+                marker = "sidebar"
+            if marker is not None:
+                if el in above_main:
+                    marker = None
+                else:
+                    st = (marker, st[1])
+            if el in main_set:
+                st = (st[0] if marker is None else marker, True)
+            state[el] = st
+        placement, inside = st
+        if own is not None:
+            placement = own
         if placement is None:
-            continue
-        for a in el.iter("a", "area"):
-            marked[a] = placement  # document order: a nearer (inner) container overrides
-    return [marked.get(a, "body") for a in anchors]
+            if not main or inside:
+                placement = "body"
+            else:
+                placement = "footer" if after_main else "header"
+        if inside:
+            after_main = True
+        out.append(placement)
+    return out
