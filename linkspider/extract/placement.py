@@ -25,7 +25,10 @@ __all__ = ["PLACEMENTS", "assign_placements", "evidence_of", "find_main_content"
 
 PLACEMENTS = ("body", "nav", "header", "sidebar", "footer", "comment")
 
-_TAGS = {"nav": "nav", "header": "header", "footer": "footer", "aside": "sidebar", "menu": "nav"}
+_TAGS = {
+    "nav": "nav", "header": "header", "footer": "footer", "aside": "sidebar", "menu": "nav",
+    "figure": "sidebar", "figcaption": "sidebar",
+}
 _ROLES = {
     "navigation": "nav",
     "menu": "nav",
@@ -40,11 +43,15 @@ _ROLES = {
 _VOCAB = [
     ("comment", r"comment|disqus|(?<![a-z])respond|(?<![a-z])repl(?:y|ies)(?![a-z])|discussion"),
     ("footer", r"footer|colophon|copyright|site-?info"),
-    ("header", r"(?<![a-z])header|masthead|(?<![a-z])top-?bar|branding"),
-    ("nav", r"(?<![a-z])nav(?!er)|menu|breadcrumb|pagination|(?<![a-z])pager|skip-?link"),
+    ("header", r"(?<![a-z])header|masthead|(?<![a-z])top-?bar|branding|byline"),
+    (
+        "nav",
+        r"(?<![a-z])nav(?!er)|menu|breadcrumb|pagination|(?<![a-z])pager|skip-?link"
+        r"|(?<![a-z])(?:next|prev|previous)(?![a-z])",
+    ),
     (
         "sidebar",
-        r"sidebar|side-bar|(?<![a-z])aside|widget|(?<![a-z])rail(?![a-z])|related|recommend|promo"
+        r"sidebar|side-bar|(?<![a-z])aside|widget|(?<![a-z])rail(?![a-z])|related|similar|recommend|promo"
         r"|sponsor|advert|(?<![a-z])ads?(?![a-z])|(?<![a-z])shar(?:e|ing)|social|trending|popular"
         r"|most-?read|newsletter|subscri|outbrain|taboola",
     ),
@@ -59,13 +66,21 @@ _POSITIVE_CACHE: dict[str, bool] = {}
 _CACHE_MAX = 100_000
 
 
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def _words(token: str) -> str:
+    """A class token or id in lowercase with camelCase humps hyphenated ("StoryShare" -> "story-share")."""
+    return _CAMEL.sub("-", token).lower()
+
+
 def _token_evidence(token: str) -> str | None:
-    """Placement one class token or id names (lowercase); cached across pages."""
+    """Placement one class token or id names; cached across pages."""
     hit = _TOKEN_CACHE.get(token, _TOKEN_CACHE)
     if hit is not _TOKEN_CACHE:
         return hit  # type: ignore[return-value]
     best = None
-    for m in _VOCAB_RE.finditer(token):
+    for m in _VOCAB_RE.finditer(_words(token)):
         name = m.lastgroup
         if best is None or _ORDER[name] < _ORDER[best]:  # type: ignore[index]
             best = name
@@ -89,7 +104,7 @@ def _is_positive(token: str) -> bool:
     if hit is None:
         if len(_POSITIVE_CACHE) > _CACHE_MAX:
             _POSITIVE_CACHE.clear()
-        hit = _POSITIVE_CACHE[token] = bool(_POSITIVE_RE.search(token))
+        hit = _POSITIVE_CACHE[token] = bool(_POSITIVE_RE.search(_words(token)))
     return hit
 
 
@@ -121,7 +136,7 @@ def _marker(tag, items: list) -> str | None:
     if found is None:
         found = _TAGS.get(tag)
     if found is None and (cls or ident):
-        found = _names_evidence(f"{cls or ''} {ident or ''}".lower())
+        found = _names_evidence(f"{cls or ''} {ident or ''}")
     if len(_NAMES_CACHE) > _CACHE_MAX:
         _NAMES_CACHE.clear()
     _NAMES_CACHE[key] = found
@@ -154,7 +169,6 @@ def _class_weight(items: list) -> int:
     for value in key:
         if not value:
             continue
-        value = value.lower()
         if _names_evidence(value) is not None:
             weight -= 25
         if any(_is_positive(t) for t in value.split()):
