@@ -22,12 +22,14 @@ Special URLs (``specials=True``, the default; one of each per site, all linked f
                                of the same site                               (``web.refreshes``)
     /gone/column.html          404                                            (``web.missing``)
 
-Every other path answers 404. Every page ends with an injected block (a ``<section>`` appended to
-``<body>``): a ``<nav>`` link home, an ``<article>`` whose paragraphs link to the page's children in a
-10-ary tree (so every page is within a few clicks of its home page) and to the next page, plus links with
-``rel="sponsored"``, ``rel="ugc"``, ``rel="nofollow"``, ``rel="nofollow noopener"`` and an image link
-with ``alt``; an ``<aside>`` link; a ``<footer>`` link to the next site's home page (so every site is
-reachable from site 0). ``web.injected_links(url)`` returns the expected placement/rel/anchor of each.
+Every other path answers 404. Each page gets plain-HTML injected links for unambiguous tests: after
+the last paragraph of the page's own article text (found with the corpus ground truth) six ``<p>``
+with a plain link, ``rel="sponsored"``, ``rel="ugc"``, ``rel="nofollow"``, ``rel="nofollow noopener"``
+and an image link with ``alt`` (home pages add links to the special URLs); and a ``<section>`` at the end
+of ``<body>`` with a ``<nav>`` list (home, and the page's children in a 10-ary tree, so every page is
+within a few clicks of its home page), an ``<aside>`` link and a ``<footer>`` link to the next site's
+home page (so every site is reachable from site 0). ``web.injected_links(url)`` returns each with its
+expected placement (``body``, ``nav``, ``sidebar``, ``footer``), rel, anchor text and alt.
 
 Faults (``faults={site: kind}`` or ``server.set_fault(site, kind)``): ``"500"`` (any 3-digit status),
 ``"timeout"`` (hold the connection without answering for ``hold_seconds``, then close it), ``"slow:0.5"``
@@ -94,7 +96,7 @@ MAX_SITES = 250
 FAULT_KINDS = ("timeout", "close", "slow:<seconds>", "<3-digit status>")
 
 _GIF = bytes.fromhex("47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b")
-_TOKEN_RE = re.compile(r"lsfx(\d+)slot|<lsfxblock></lsfxblock>")
+_TOKEN_RE = re.compile(r"lsfx(\d+)slot|<lsfx(body|block)></lsfx(?:body|block)>")
 _SLUG_RE = re.compile(r"[^a-z0-9]+")
 _FRAGMENT_RE = re.compile(r"[A-Za-z0-9_-]{1,40}")
 _NON_WEB = ("mailto:", "javascript:", "tel:", "data:", "sms:", "ftp:", "whatsapp:", "fb-messenger:")
@@ -133,14 +135,21 @@ def _corpus_files(corpus_dir: Path) -> list[Path]:
     return files
 
 
-def _corpus_urls(corpus_dir: Path) -> dict[str, str]:
+def _corpus_truth(corpus_dir: Path) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Per corpus page: its original URL and the openings of its first article paragraphs."""
     path = corpus_dir / "ground-truth.json"
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         logger.warning("cannot read %s (%s); corpus pages get placeholder source URLs", path, exc)
         return {}
-    return {key: value.get("url", "") for key, value in data.items() if isinstance(value, dict)}
+    truth = {}
+    for key, value in data.items():
+        if isinstance(value, dict):
+            paragraphs = [" ".join(p.split()) for p in (value.get("articleBody") or "").split("\n")]
+            probes = tuple(p[:30] for p in paragraphs if len(p) > 30)
+            truth[key] = (str(value.get("url") or ""), probes)
+    return truth
 
 
 def _hash64(text: str) -> int:
@@ -180,7 +189,12 @@ class _Template:
     title: str
     slug: str
     chunks: tuple[bytes, ...]  # len(slots) + 1 pieces of UTF-8 HTML around the slots
-    slots: tuple[_Slot | None, ...]  # None = the injected block
+    slots: tuple[_Slot | str, ...]  # "body": injected article paragraphs, "block": injected end block
+
+    @property
+    def has_article(self) -> bool:
+        """Whether the injected paragraphs go inside the page's own article text."""
+        return "body" in self.slots
 
 
 def _classify_href(href: str, source_url: str, source_base: str) -> _Slot | None:
@@ -214,7 +228,49 @@ def _clean_text(text: str | None, limit: int = 90) -> str:
     return text
 
 
-def _parse_template(path: Path, source_url: str) -> _Template:
+def _norm(text: str | None) -> str:
+    return " ".join((text or "").split())
+
+
+def _article_anchor(doc: Any, probes: Sequence[str]) -> tuple[Any, bool] | None:
+    """Where the page's article text is: (element, True) to insert after it, (element, False) to append.
+
+    The container holding most of the ground truth's article paragraphs (as ``<p>`` children, else as
+    text nodes, for ``<br>``-separated text); without ground truth, the element whose ``<p>``
+    children hold the most text. None when the page has no article text to speak of.
+    """
+    wanted = {probe[:30] for probe in probes}
+    paragraphs = list(doc.iter("p"))
+    votes: dict[Any, int] = {}
+    if wanted:
+        for p in paragraphs:
+            parent = p.getparent()
+            if parent is not None and _norm(p.text_content())[:30] in wanted:
+                votes[parent] = votes.get(parent, 0) + 1
+    if votes:
+        best = max(votes, key=lambda el: votes[el])  # first of the best in document order
+        return [c for c in best if c.tag == "p"][-1], True
+    if wanted:
+        body = doc.find("body")
+        for text in body.xpath(".//text()") if body is not None else ():
+            if _norm(text)[:30] in wanted:
+                owner = text.getparent()
+                container = owner.getparent() if text.is_tail else owner
+                if container is not None:
+                    votes[container] = votes.get(container, 0) + 1
+        if votes:
+            return max(votes, key=lambda el: votes[el]), False
+    best, best_len = None, 200
+    for parent in {p.getparent() for p in paragraphs if p.getparent() is not None}:
+        size = sum(len(_norm(c.text_content())) for c in parent if c.tag == "p")
+        if size > best_len:
+            best, best_len = parent, size
+    if best is None:
+        return None
+    return [c for c in best if c.tag == "p"][-1], True
+
+
+def _parse_template(path: Path, source_url: str, probes: Sequence[str] = ()) -> _Template:
     raw = gzip.decompress(path.read_bytes())
     _, text = html_to_unicode(None, raw)
     text = re.sub(r"^\s*<\?xml[^>]*>", "", text).replace("\x00", "")
@@ -236,7 +292,7 @@ def _parse_template(path: Path, source_url: str) -> _Template:
             el.getparent().remove(el)
     head.insert(0, etree.Element("meta", charset="utf-8"))
 
-    slots: list[_Slot | None] = []
+    slots: list[_Slot] = []
     images = 0
     for el in doc.iter(*_REWRITTEN_TAGS):  # document order; comments are not visited and stay as they are
         tag = el.tag
@@ -262,22 +318,31 @@ def _parse_template(path: Path, source_url: str) -> _Template:
         elif tag in ("script", "iframe", "source", "video", "audio", "embed", "track", "input"):
             for attr in ("src", "srcset", "poster", "data-src"):
                 el.attrib.pop(attr, None)
+    anchor = _article_anchor(doc, probes)
+    if anchor is not None:
+        element, after = anchor
+        if after:
+            hole = etree.Element("lsfxbody")
+            hole.tail, element.tail = element.tail, None
+            element.addnext(hole)
+        else:
+            element.append(etree.Element("lsfxbody"))
     body.append(etree.Element("lsfxblock"))
     slot_count = len(slots)
 
     doctype = doc.getroottree().docinfo.doctype or "<!DOCTYPE html>"
     serialized = lxml.html.tostring(doc, encoding="unicode", doctype=doctype)
     chunks: list[bytes] = []
-    ordered: list[_Slot | None] = []
+    ordered: list[_Slot | str] = []
     pos = 0
     for match in _TOKEN_RE.finditer(serialized):
         chunks.append(serialized[pos : match.start()].encode("utf-8", "surrogatepass"))
-        ordered.append(slots[int(match.group(1))] if match.group(1) is not None else None)
+        ordered.append(slots[int(match.group(1))] if match.group(1) is not None else match.group(2))
         pos = match.end()
     chunks.append(serialized[pos:].encode("utf-8", "surrogatepass"))
-    if len(ordered) != slot_count + 1 or ordered.count(None) != 1:
-        raise FixtureWebError(f"corpus page {path}: {len(ordered)} holes after serialization, expected "
-                              f"{slot_count + 1}")
+    expected = slot_count + 1 + (anchor is not None)
+    if len(ordered) != expected or ordered.count("block") != 1:
+        raise FixtureWebError(f"corpus page {path}: {len(ordered)} holes after serialization, expected {expected}")
 
     title = _clean_text(doc.findtext(".//title")) or path.name[:12]
     last = [seg for seg in urlsplit(source_url).path.split("/") if seg]
@@ -286,9 +351,9 @@ def _parse_template(path: Path, source_url: str) -> _Template:
 
 
 @lru_cache(maxsize=512)
-def _load_template(path: str, mtime_ns: int, source_url: str) -> _Template:
+def _load_template(path: str, mtime_ns: int, source_url: str, probes: tuple[str, ...]) -> _Template:
     del mtime_ns  # part of the cache key only
-    return _parse_template(Path(path), source_url)
+    return _parse_template(Path(path), source_url, probes)
 
 
 # --------------------------------------------------------------------------- the model
@@ -384,7 +449,7 @@ class FixtureWeb:
         self._by_address = {site.address: site.index for site in self.sites}
         self.port: int | None = None
         self._href_bytes: list[list[tuple[bytes, bytes, bytes]]] = []
-        self._block_cache: dict[tuple[int, int], bytes] = {}
+        self._block_cache: dict[tuple[int, int], dict[str, bytes]] = {}
         self._rendered: dict[tuple[int, int], bytes] = {}
         self._routes: dict[tuple[int, str], _Response] = {}
 
@@ -501,17 +566,26 @@ class FixtureWeb:
         page = self.page(url)
         template = self._templates[page.template]
         targets: list[str] = []
+        injected = self._injected(page)
         for slot in template.slots:
-            if slot is None:
-                targets.extend(link.target_url for link in self.injected_links(url))
+            if isinstance(slot, str):
+                targets.extend(link.target_url for link in injected[slot][1])
             elif slot.kind == "a":
                 site, index = self._slot_target(slot, page)
                 targets.append(self._href_bytes[site][index][1].decode())
         return targets
 
     def injected_links(self, url: str) -> list[InjectedLink]:
-        """The links of the injected block of a page, with their expected placement and rel."""
-        return self._block(self.page(url))[1]
+        """The injected links of a page in document order, with their expected placement and rel.
+
+        Body links sit in paragraphs appended to the page's own article text (``<p>`` siblings of its
+        last paragraph) or, for the few corpus pages without article text, in an ``<article>`` of the
+        end block; ``nav``, ``sidebar`` (``<aside>``) and ``footer`` links are in the end block.
+        """
+        page = self.page(url)
+        injected = self._injected(page)
+        return [link for slot in self._templates[page.template].slots if isinstance(slot, str)
+                for link in injected[slot][1]]
 
     def reachable(self, start: str | None = None, *, max_depth: int | None = None,
                   follow_nofollow: bool = True) -> dict[str, int]:
@@ -572,68 +646,80 @@ class FixtureWeb:
         pages = self.pages[site]
         return pages[(x >> 20) % len(pages)]
 
-    def _block(self, page: Page) -> tuple[bytes, list[InjectedLink]]:
-        """The injected ``<section>``: plain HTML with one link per clear case."""
+    def _injected(self, page: Page) -> dict[str, tuple[bytes, list[InjectedLink]]]:
+        """The injected HTML per hole ("body", "block") with the links it holds; plain HTML, no markers."""
         site = self.sites[page.site]
         pages = self.pages[page.site]
-        links: list[InjectedLink] = []
         esc = html.escape
+        links: list[InjectedLink] = []
 
         def a(target: Page | str, text: str, placement: str, rel: str = "", extra: str = "") -> str:
             if isinstance(target, Page):
-                same = target.site == page.site
-                href = target.path if same else self.page_url(target)
+                href = target.path if target.site == page.site else self.page_url(target)
                 absolute = self.page_url(target)
             else:
                 href = absolute = target
-            rel_tokens = tuple(rel.split())
-            links.append(InjectedLink(absolute, href, _clean_text(text, 10_000), None, rel_tokens, placement))
+            links.append(InjectedLink(absolute, href, _clean_text(text, 10_000), None, tuple(rel.split()),
+                                      placement))
             rel_attr = f' rel="{rel}"' if rel else ""
             return f'<a href="{esc(href)}"{rel_attr}{extra}>{esc(text)}</a>'
 
-        out = [(f'\n<section class="more-from">\n<h2>More from {esc(site.name)}</h2>\n<nav>\n<ul>\n'
-                f'<li>{a(pages[0], f"{site.name} front page", "nav")}</li>\n</ul>\n</nav>\n<article>\n'
-                "<h3>Read next</h3>\n")]
-        children = range(page.index * self.fanout + 1, min(len(pages), (page.index + 1) * self.fanout + 1))
-        for child in children:
-            target = pages[child]
-            out.append(f"<p>Continue reading: {a(target, target.title, 'body')}.</p>\n")
+        # Article paragraphs: one plain link and one per rel variant, an image link, home: the specials.
+        paragraphs = []
         if len(pages) > 1:
             nxt = pages[(page.index + 1) % len(pages)]
-            out.append(f"<p>Next story: {a(nxt, nxt.title, 'body')}</p>\n")
+            paragraphs.append(f"The story continues in {a(nxt, nxt.title, 'body')}, published the same day.")
         sponsored = self._pick(page, "sponsored", cross=True)
         ugc = self._pick(page, "ugc", cross=False)
         nofollow = self._pick(page, "nofollow", cross=False)
         noopener = self._pick(page, "noopener", cross=True)
-        out.append(f"<p>From our partners: {a(sponsored, sponsored.title, 'body', 'sponsored')}.</p>\n")
-        out.append(f"<p>A reader recommends {a(ugc, ugc.title, 'body', 'ugc')} in the comments.</p>\n")
-        out.append(f"<p>We cannot vouch for {a(nofollow, nofollow.title, 'body', 'nofollow')}.</p>\n")
         blank = ' target="_blank"'
-        out.append(f"<p>Elsewhere on the web: "
-                   f"{a(noopener, noopener.title, 'body', 'nofollow noopener', blank)}.</p>\n")
+        paragraphs += [
+            f"This report was supported by our partners; see {a(sponsored, sponsored.title, 'body', 'sponsored')}"
+            " for their side of it.",
+            f"One reader pointed us to {a(ugc, ugc.title, 'body', 'ugc')}, which covers similar ground.",
+            f"We could not independently verify the figures in {a(nofollow, nofollow.title, 'body', 'nofollow')}"
+            " before publication.",
+            "For background, the same question was raised in "
+            f"{a(noopener, noopener.title, 'body', 'nofollow noopener', blank)}.",
+        ]
         photo = self._pick(page, "photo", cross=False)
         alt = f"Photo: {photo.title}"
-        href = photo.path
-        links.append(InjectedLink(self.page_url(photo), href, "", alt, (), "body"))
-        out.append(f'<p><a href="{esc(href)}"><img src="/img/photo-{photo.index}.gif" alt="{esc(alt)}" '
-                   'width="120" height="80"></a></p>\n')
+        links.append(InjectedLink(self.page_url(photo), photo.path, "", alt, (), "body"))
+        paragraphs.append(f'<a href="{esc(photo.path)}"><img src="/img/photo-{photo.index}.gif" alt="{esc(alt)}"'
+                          ' width="120" height="80"></a>')
         if page.index == 0 and self.specials:
-            out.append(
-                "<p>From the archive: "
+            paragraphs.append(
+                "From the archive: "
                 f"{a(self.url(page.site, '/moved/front-page.html'), 'the old front page', 'body')}, "
                 f"{a(self.url(page.site, '/refresh/print.html'), 'the print edition', 'body')} and "
-                f"{a(self.url(page.site, '/gone/column.html'), 'a discontinued column', 'body')}.</p>\n"
+                f"{a(self.url(page.site, '/gone/column.html'), 'a discontinued column', 'body')}."
             )
-        out.append("</article>\n")
+        body_html = "".join(f"\n<p>{p}</p>" for p in paragraphs) + "\n"
+        body_links, links = links, []
+
+        # End block: a nav list (home and the page's children in a tree, so every page of a site is a
+        # few clicks from home), an aside, a footer with the next site's home page (every site
+        # reachable from site 0) and, on home pages, the robots-disallowed staff area.
+        out = [f"\n<section>\n<h2>More from {esc(site.name)}</h2>\n"]
+        if not self._templates[page.template].has_article:
+            out.append(f"<article>{body_html}</article>\n")
+        out.append(f"<nav>\n<ul>\n<li>{a(pages[0], f'{site.name} front page', 'nav')}</li>\n")
+        children = range(page.index * self.fanout + 1, min(len(pages), (page.index + 1) * self.fanout + 1))
+        for child in children:
+            out.append(f"<li>{a(pages[child], pages[child].title, 'nav')}</li>\n")
+        out.append("</ul>\n</nav>\n")
         related = self._pick(page, "related", cross=False)
         out.append(f"<aside>\n<h3>Related</h3>\n<p>{a(related, related.title, 'sidebar')}</p>\n</aside>\n")
         partner = self.sites[(page.site + 1) % len(self.sites)]
-        out.append(f"<footer>\n<p>Partner site: "
-                   f"{a(self.site_url(partner.index), partner.name, 'footer')}")
+        out.append(f"<footer>\n<p>Partner site: {a(self.site_url(partner.index), partner.name, 'footer')}")
         if page.index == 0:
             out.append(f" · {a(self.url(page.site, '/private/staff.html'), 'Staff area', 'footer')}")
         out.append("</p>\n</footer>\n</section>\n")
-        return "".join(out).encode("utf-8"), links
+        block_links = links
+        if self._templates[page.template].has_article:
+            return {"body": (body_html.encode(), body_links), "block": ("".join(out).encode(), block_links)}
+        return {"block": ("".join(out).encode(), body_links + block_links)}
 
     def _render(self, page: Page) -> bytes:
         """The page's bytes: template chunks with hrefs filled in (hot path: keep it cheap)."""
@@ -652,11 +738,12 @@ class FixtureWeb:
         append = parts.append
         for chunk, slot in zip(template.chunks, template.slots):
             append(chunk)
-            if slot is None:
-                block = self._block_cache.get((own, page.index))
-                if block is None:
-                    block = self._block_cache[own, page.index] = self._block(page)[0]
-                append(block)
+            if isinstance(slot, str):
+                injected = self._block_cache.get((own, page.index))
+                if injected is None:
+                    injected = self._block_cache[own, page.index] = {
+                        hole: html_bytes for hole, (html_bytes, _) in self._injected(page).items()}
+                append(injected[slot])
                 continue
             if slot.kind == "canonical":
                 append(own_abs)
@@ -750,7 +837,7 @@ def build_web(
         raise FixtureWebError(f"fanout must be at least 1, got {fanout}")
     corpus = Path(corpus_dir) if corpus_dir is not None else default_corpus_dir()
     files = _corpus_files(corpus)
-    urls = _corpus_urls(corpus)
+    truth = _corpus_truth(corpus)
     order = sorted(files, key=lambda f: _hash64(f"{seed}:{f.name}"))
     delays: dict[int, float] = {}
     if isinstance(crawl_delay, Mapping):
@@ -770,7 +857,8 @@ def build_web(
             template = templates.get(file.name)
             if template is None:
                 key = file.name.split(".", 1)[0]
-                template = _load_template(str(file), file.stat().st_mtime_ns, urls.get(key, ""))
+                source_url, probes = truth.get(key, ("", ()))
+                template = _load_template(str(file), file.stat().st_mtime_ns, source_url, probes)
                 templates[file.name] = template
             path = "/" if j == 0 else f"/articles/{j}-{template.slug}.html"
             site_pages.append(Page(s, j, path, file.name, template.title))
