@@ -174,6 +174,17 @@ class Echo(scrapy.Spider):
         yield
 
 
+class ToyLinks(Echo):
+    """Stands in for the real ``links`` spider: records its arguments under ``$TOY_OUT_DIR/<job>.json``."""
+
+    name = "links"
+
+    async def start(self):
+        self.out = os.path.join(os.environ["TOY_OUT_DIR"], self._job + ".json")
+        async for request in super().start():
+            yield request
+
+
 class Sleepy(scrapy.Spider):
     """Stays open for ``seconds`` (default 60), so a test can see it running and cancel it."""
 
