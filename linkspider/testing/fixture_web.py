@@ -3,8 +3,8 @@
 Why: a crawler must be tested on real markup (nav bars, sidebars, footers, comments, hundreds of links)
 without the internet. ``build_web`` takes the gzipped real news/blog pages of the ``aeb`` corpus,
 rewrites every ``<a href>``/``<area href>`` to point at other pages of the fixture web (mostly the same
-site, the originally-external links to other sites) and appends one plain-HTML block with unambiguous
-cases. ``FixtureWebServer`` serves it, one site per loopback address, all on one port.
+site, the originally-external links to other sites) and injects plain-HTML links whose placement and
+rel are unambiguous. ``FixtureWebServer`` serves it, one site per loopback address, all on one port.
 
 Layout (site ``i`` lives at ``http://127.0.0.{i+2}:{port}/``; site is chosen by the local address)::
 
@@ -398,7 +398,7 @@ class InjectedLink:
     alt: str | None
     rel: tuple[str, ...]
     placement: str  # body, nav, sidebar, footer
-    link_type: str = "a"
+    link_type: str = "a"  # "img" for the <a> that wraps an <img> (its alt is set, its text is empty)
 
     @property
     def nofollow(self) -> bool:
@@ -685,7 +685,7 @@ class FixtureWeb:
         ]
         photo = self._pick(page, "photo", cross=False)
         alt = f"Photo: {photo.title}"
-        links.append(InjectedLink(self.page_url(photo), photo.path, "", alt, (), "body"))
+        links.append(InjectedLink(self.page_url(photo), photo.path, "", alt, (), "body", link_type="img"))
         paragraphs.append(f'<a href="{esc(photo.path)}"><img src="/img/photo-{photo.index}.gif" alt="{esc(alt)}"'
                           ' width="120" height="80"></a>')
         if page.index == 0 and self.specials:

@@ -353,8 +353,10 @@ def test_injected_links_have_clear_cases(web: FixtureWeb, server: FixtureWebServ
     assert placements.count("sidebar") == 1
     assert placements.count("nav") == 1 + len(range(page_index * 10 + 1, min(10, page_index * 10 + 11)))
     assert placements.count("footer") == (2 if page_index == 0 else 1)  # partner site (+ staff area on home)
-    alts = [link.alt for link in injected if link.alt]
-    assert len(alts) == 1 and alts[0].startswith("Photo: ") and len(alts[0]) > 10
+    images = [link for link in injected if link.alt]
+    assert [link.link_type for link in images] == ["img"] and images[0].anchor_text == ""
+    assert images[0].alt.startswith("Photo: ") and len(images[0].alt) > 10
+    assert {link.link_type for link in injected if not link.alt} == {"a"}
     # Plain HTML: nothing carries data-* markers an extractor could use.
     block = doc.xpath("/html/body/section[last()]")[0]
     assert not [k for el in block.iter() for k in el.attrib if k.startswith("data-")]
