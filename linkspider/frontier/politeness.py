@@ -57,8 +57,8 @@ def effective_crawl_delay(asked: float | None, configured: float, cap: float) ->
 
 
 class DomainDelayMiddleware:
-    """Downloader middleware: this worker never sends two requests to one registered domain closer
-    than the politeness delay, robots.txt fetches included.
+    """Downloader middleware: this worker never sends a request to a registered domain sooner than
+    the politeness delay after its previous request there started or finished, robots.txt included.
 
     The lease scripts space hand-outs across workers (with one slot per domain, the next lease of a
     domain starts a delay after the previous request finished); this covers what they cannot see:
@@ -86,18 +86,36 @@ class DomainDelayMiddleware:
 
     def reserve(self, domain: str, now: float) -> float:
         """Seconds to wait before sending to ``domain`` at ``now``; books the slot after it."""
-        delay = self.delay
-        if self.frontier is not None:
-            delay = max(delay, self.frontier.crawl_delays.get(domain, 0.0))
         start = max(now, self._next.get(domain, 0.0))
-        self._next[domain] = start + delay
+        self._next[domain] = start + self._delay(domain)
         return start - now
 
-    async def process_request(self, request: Request) -> None:
-        from linkspider.domains import registered_domain
-        from linkspider.urls import host_of
+    def finished(self, domain: str, now: float) -> None:
+        """A request to ``domain`` completed: the next one waits a full delay from now."""
+        self._next[domain] = max(self._next.get(domain, 0.0), now + self._delay(domain))
 
-        wait = self.reserve(registered_domain(host_of(request.url)), time.monotonic())
+    def _delay(self, domain: str) -> float:
+        if self.frontier is None:
+            return self.delay
+        return max(self.delay, self.frontier.crawl_delays.get(domain, 0.0))
+
+    async def process_request(self, request: Request) -> None:
+        wait = self.reserve(_domain(request.url), time.monotonic())
         if wait > 0:
             await asyncio.sleep(wait)
         return None
+
+    def process_response(self, request: Request, response: Any) -> Any:
+        self.finished(_domain(request.url), time.monotonic())
+        return response
+
+    def process_exception(self, request: Request, exception: Exception) -> None:
+        self.finished(_domain(request.url), time.monotonic())
+        return None
+
+
+def _domain(url: str) -> str:
+    from linkspider.domains import registered_domain
+    from linkspider.urls import host_of
+
+    return registered_domain(host_of(url))

@@ -52,3 +52,12 @@ def test_domain_delay_middleware_spaces_one_workers_requests():
     assert mw.reserve("a.test", 100.05) == pytest.approx(0.15)
     assert mw.reserve("b.test", 100.05) == 0, "other domains are independent"
     assert mw.reserve("a.test", 101.0) == 0
+
+
+def test_domain_delay_counts_from_completion_too():
+    from linkspider.frontier.politeness import DomainDelayMiddleware
+
+    mw = DomainDelayMiddleware(0.2)
+    assert mw.reserve("a.test", 100.0) == 0
+    mw.finished("a.test", 100.5)  # a slow response
+    assert mw.reserve("a.test", 100.6) == pytest.approx(0.1)
