@@ -60,7 +60,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -638,13 +638,19 @@ class FixtureWeb:
             return root.decode() + fragment
         return (proto if slot.form == "proto" else absolute).decode() + fragment
 
-    def _pick(self, page: Page, what: str, *, cross: bool) -> Page:
-        x = _mix(_hash64(what), (self.seed << 24) ^ (page.site << 12) ^ page.index)
-        site = page.site
-        if cross and len(self.sites) > 1:
-            site = (page.site + 1 + x % (len(self.sites) - 1)) % len(self.sites)
-        pages = self.pages[site]
-        return pages[(x >> 20) % len(pages)]
+    def _pick(self, page: Page, what: str, *, cross: bool, avoid: Collection[Page] = ()) -> Page:
+        """A pseudo-random page (seeded by page and role), other than those in ``avoid`` if possible."""
+        target = page
+        for attempt in range(16):
+            x = _mix(_hash64(f"{what}/{attempt}"), (self.seed << 24) ^ (page.site << 12) ^ page.index)
+            site = page.site
+            if cross and len(self.sites) > 1:
+                site = (page.site + 1 + x % (len(self.sites) - 1)) % len(self.sites)
+            pages = self.pages[site]
+            target = pages[(x >> 20) % len(pages)]
+            if target not in avoid:
+                break
+        return target
 
     def _injected(self, page: Page) -> dict[str, tuple[bytes, list[InjectedLink]]]:
         """The injected HTML per hole ("body", "block") with the links it holds; plain HTML, no markers."""
@@ -665,23 +671,28 @@ class FixtureWeb:
             return f'<a href="{esc(href)}"{rel_attr}{extra}>{esc(text)}</a>'
 
         # Article paragraphs: one plain link and one per rel variant, an image link, home: the specials.
+        # Each goes to a different page, so no two body links share target and text with different rel
+        # (an edge is one per target, text and placement); tiny webs get a distinguishing word instead.
         paragraphs = []
+        used: list[Page] = []
         if len(pages) > 1:
             nxt = pages[(page.index + 1) % len(pages)]
+            used.append(nxt)
             paragraphs.append(f"The story continues in {a(nxt, nxt.title, 'body')}, published the same day.")
-        sponsored = self._pick(page, "sponsored", cross=True)
-        ugc = self._pick(page, "ugc", cross=False)
-        nofollow = self._pick(page, "nofollow", cross=False)
-        noopener = self._pick(page, "noopener", cross=True)
+        texts = {}
+        for role, cross in (("sponsored", True), ("ugc", False), ("nofollow", False), ("noopener", True)):
+            target = self._pick(page, role, cross=cross, avoid=used)
+            texts[role] = (target, target.title if target not in used else f"{target.title} ({role})")
+            used.append(target)
         blank = ' target="_blank"'
         paragraphs += [
-            f"This report was supported by our partners; see {a(sponsored, sponsored.title, 'body', 'sponsored')}"
+            f"This report was supported by our partners; see {a(*texts['sponsored'], 'body', 'sponsored')}"
             " for their side of it.",
-            f"One reader pointed us to {a(ugc, ugc.title, 'body', 'ugc')}, which covers similar ground.",
-            f"We could not independently verify the figures in {a(nofollow, nofollow.title, 'body', 'nofollow')}"
+            f"One reader pointed us to {a(*texts['ugc'], 'body', 'ugc')}, which covers similar ground.",
+            f"We could not independently verify the figures in {a(*texts['nofollow'], 'body', 'nofollow')}"
             " before publication.",
             "For background, the same question was raised in "
-            f"{a(noopener, noopener.title, 'body', 'nofollow noopener', blank)}.",
+            f"{a(*texts['noopener'], 'body', 'nofollow noopener', blank)}.",
         ]
         photo = self._pick(page, "photo", cross=False)
         alt = f"Photo: {photo.title}"

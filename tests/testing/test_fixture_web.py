@@ -362,6 +362,17 @@ def test_injected_links_have_clear_cases(web: FixtureWeb, server: FixtureWebServ
     assert not [k for el in block.iter() for k in el.attrib if k.startswith("data-")]
 
 
+@pytest.mark.parametrize(("sites", "pages"), [(3, 10), (1, 2), (2, 1)], ids=["small", "one-site", "one-page"])
+def test_injected_links_are_distinct_edges(tiny_corpus: Path, sites: int, pages: int) -> None:
+    """No two injected links share target, text, placement and type (one edge each, its own rel)."""
+    web = build_web(tiny_corpus, sites=sites, pages_per_site=pages)
+    web.bind(1)
+    for url in web.page_urls():
+        keys = [(link.target_url, link.anchor_text, link.placement, link.link_type)
+                for link in web.injected_links(url)]
+        assert len(keys) == len(set(keys)), url
+
+
 def test_corpus_markup_is_kept(web: FixtureWeb) -> None:
     """Same nav/header/aside/footer elements and comments as the original page, plus the block's."""
     web.bind(web.port or 1)
