@@ -17,7 +17,7 @@ from typing import Any
 
 from linkspider.reports.targets import Target, target_filter
 
-__all__ = ["backlinks_pipeline", "backlinks_result", "ranked"]
+__all__ = ["backlinks_pipeline", "backlinks_result", "crawled_pages_pipeline", "ranked", "sitewide_rows"]
 
 _TRUE = True
 
@@ -46,9 +46,14 @@ def backlinks_pipeline(
     top: int = 10,
     sitewide_share: float = 0.3,
     sitewide_min_pages: int = 5,
-    pages_collection: str = "pages",
 ) -> list[dict[str, Any]]:
-    """The aggregation over ``edges`` whose single result document :func:`backlinks_result` reads."""
+    """The aggregation over ``edges`` whose single result document :func:`backlinks_result` reads.
+
+    Sitewide links need the crawled page count of each referring domain; the facet
+    ``sitewide_candidates`` lists the domains that could qualify, :func:`crawled_pages_pipeline`
+    counts their pages in one indexed pass over ``pages`` (one ``$lookup`` per domain was the
+    slowest stage by far), and :func:`sitewide_rows` decides.
+    """
     anchor_text = {"$ifNull": ["$anchor_text", ""]}
     project = {
         "_id": 0,
@@ -70,28 +75,11 @@ def backlinks_pipeline(
         "ugc": _count_of("$ug"),
         "dofollow": {"$sum": {"$cond": [{"$or": ["$nf", "$sp", "$ug"]}, 0, 1]}},
     }
-    sitewide = [
+    sitewide_candidates = [
         {"$group": {"_id": {"d": "$source_domain", "p": "$source_key"}, "links": {"$sum": 1}}},
         {"$group": {"_id": "$_id.d", "pages": {"$sum": 1}, "links": {"$sum": "$links"}}},
         # pages > share * crawled >= share * min_pages: only these domains need a look at `pages`
         {"$match": {"pages": {"$gt": sitewide_share * sitewide_min_pages}}},
-        {
-            "$lookup": {
-                "from": pages_collection,
-                "localField": "_id",
-                "foreignField": "domain",
-                "pipeline": [{"$count": "n"}],
-                "as": "crawled",
-            }
-        },
-        {"$set": {"crawled": {"$ifNull": [{"$first": "$crawled.n"}, 0]}}},
-        {
-            "$match": {
-                "crawled": {"$gte": sitewide_min_pages},
-                "$expr": {"$gt": ["$pages", {"$multiply": [sitewide_share, "$crawled"]}]},
-            }
-        },
-        {"$sort": {"links": -1, "_id": 1}},
     ]
     return [
         {"$match": target_filter(target, include_lost=include_lost)},
@@ -106,10 +94,32 @@ def backlinks_pipeline(
                 "top_anchors": _top("anchor", top),
                 "top_pages": _top("target_key", top),
                 "top_referring_domains": _top("source_domain", top),
-                "sitewide": sitewide,
+                "sitewide_candidates": sitewide_candidates,
             }
         },
     ]
+
+
+def crawled_pages_pipeline(domains: list[str]) -> list[dict[str, Any]]:
+    """Crawled pages per domain for ``domains``, over ``pages`` (a covered scan of the ``domain`` index)."""
+    return [
+        {"$match": {"domain": {"$in": sorted(domains)}}},
+        {"$project": {"_id": 0, "domain": 1}},
+        {"$group": {"_id": "$domain", "n": {"$sum": 1}}},
+    ]
+
+
+def sitewide_rows(
+    candidates: list[dict[str, Any]], crawled: dict[str, int], *, sitewide_share: float, sitewide_min_pages: int
+) -> list[dict[str, Any]]:
+    """Sitewide referring domains, most links first: at least ``min_pages`` crawled, linking from more than ``share``."""
+    rows = []
+    for c in candidates:
+        n = crawled.get(c["_id"], 0)
+        if n >= sitewide_min_pages and c["pages"] > sitewide_share * n:
+            rows.append({"value": c["_id"], "count": int(c["links"]), "pages": int(c["pages"]), "crawled": n})
+    rows.sort(key=lambda r: (-r["count"], r["value"]))
+    return rows
 
 
 def ranked(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -129,12 +139,15 @@ def _single(rows: list[dict[str, Any]], key: str) -> int:
 
 def backlinks_result(
     doc: dict[str, Any] | None, *, target: Target, include_lost: bool, top: int, sitewide_share: float,
-    sitewide_min_pages: int,
+    sitewide_min_pages: int, sitewide: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The stable ``--format json`` object from the pipeline's result document (None: no backlinks)."""
+    """The stable ``--format json`` object from the pipeline's result document (None: no backlinks).
+
+    ``sitewide`` is the output of :func:`sitewide_rows`.
+    """
     doc = doc or {}
     totals = (doc.get("totals") or [{}])[0]
-    sitewide_rows = doc.get("sitewide") or []
+    sitewide = sitewide or []
     return {
         "target": target.as_dict(),
         "include_lost": include_lost,
@@ -150,11 +163,8 @@ def backlinks_result(
         "top_anchors": ranked(doc.get("top_anchors") or []),
         "top_pages": ranked(doc.get("top_pages") or []),
         "top_referring_domains": ranked(doc.get("top_referring_domains") or []),
-        "sitewide": sum(int(r["links"]) for r in sitewide_rows),
-        "sitewide_domains": len(sitewide_rows),
-        "sitewide_referring_domains": [
-            {"value": r["_id"], "count": int(r["links"]), "pages": int(r["pages"]), "crawled": int(r["crawled"])}
-            for r in sitewide_rows[:top]
-        ],
+        "sitewide": sum(r["count"] for r in sitewide),
+        "sitewide_domains": len(sitewide),
+        "sitewide_referring_domains": sitewide[:top],
         "settings": {"top": top, "sitewide_share": sitewide_share, "sitewide_min_pages": sitewide_min_pages},
     }

@@ -21,7 +21,7 @@ from pymongo.errors import PyMongoError
 
 from linkspider import defaults
 from linkspider.errors import ConfigurationError, StoreError
-from linkspider.reports.backlinks import backlinks_pipeline, backlinks_result
+from linkspider.reports.backlinks import backlinks_pipeline, backlinks_result, crawled_pages_pipeline, sitewide_rows
 from linkspider.reports.domains import DomainGraph, domain_edges_pipeline, domain_ranking
 from linkspider.reports.new_lost import new_lost_pipeline, new_lost_result
 from linkspider.reports.targets import Target
@@ -30,6 +30,7 @@ __all__ = [
     "DEFAULT_DATABASE",
     "DEFAULT_MONGO_URI",
     "ReportSettings",
+    "aggregate_all",
     "aggregate_one",
     "connect",
     "iterate",
@@ -196,6 +197,17 @@ def aggregate_one(collection: Collection, pipeline: list[dict[str, Any]], *, lab
     return docs[0] if docs else None
 
 
+def aggregate_all(collection: Collection, pipeline: list[dict[str, Any]], *, label: str) -> list[dict[str, Any]]:
+    """Run a pipeline with a small result set, with ``allowDiskUse``; log its duration."""
+    started = time.monotonic()
+    try:
+        docs = list(collection.aggregate(pipeline, allowDiskUse=True))
+    except PyMongoError as exc:
+        raise StoreError(f"{label} aggregation failed: {exc}") from exc
+    logger.info("%s: done in %.2fs", label, time.monotonic() - started)
+    return docs
+
+
 def iterate(
     collection: Collection, pipeline: list[dict[str, Any]], *, label: str, batch_size: int = 10_000,
     interval: float = PROGRESS_INTERVAL,
@@ -222,12 +234,20 @@ def run_backlinks(
 ) -> dict[str, Any]:
     pipeline = backlinks_pipeline(
         target, include_lost=include_lost, top=settings.top, sitewide_share=settings.sitewide_share,
-        sitewide_min_pages=settings.sitewide_min_pages, pages_collection=PAGES,
+        sitewide_min_pages=settings.sitewide_min_pages,
     )
     doc = aggregate_one(db[EDGES], pipeline, label=f"backlinks of {target.value}")
+    candidates = (doc or {}).get("sitewide_candidates") or []
+    crawled: dict[str, int] = {}
+    if candidates:
+        rows = aggregate_all(db[PAGES], crawled_pages_pipeline([c["_id"] for c in candidates]),
+                             label=f"crawled pages of {len(candidates)} referring domains")
+        crawled = {r["_id"]: int(r["n"]) for r in rows}
+    sitewide = sitewide_rows(candidates, crawled, sitewide_share=settings.sitewide_share,
+                             sitewide_min_pages=settings.sitewide_min_pages)
     return backlinks_result(
-        doc, target=target, include_lost=include_lost, top=settings.top,
-        sitewide_share=settings.sitewide_share, sitewide_min_pages=settings.sitewide_min_pages,
+        doc, target=target, include_lost=include_lost, top=settings.top, sitewide_share=settings.sitewide_share,
+        sitewide_min_pages=settings.sitewide_min_pages, sitewide=sitewide,
     )
 
 

@@ -126,3 +126,29 @@ def test_backlinks_pipeline_uses_the_index(report_db) -> None:
 def test_pipeline_starts_with_index_friendly_match(target: Target, first_stage: dict[str, Any]) -> None:
     assert backlinks_pipeline(target)[0] == {"$match": first_stage}
     assert "lost_at" not in backlinks_pipeline(target, include_lost=True)[0]["$match"]
+
+
+@pytest.mark.parametrize(
+    ("pages", "links", "crawled", "sitewide"),
+    [
+        pytest.param(4, 9, 10, True, id="more-than-share"),
+        pytest.param(3, 3, 10, False, id="exactly-share-is-not-more"),
+        pytest.param(5, 5, 4, False, id="below-min-pages"),
+        pytest.param(5, 5, 5, True, id="at-min-pages"),
+        pytest.param(7, 7, 0, False, id="domain-never-crawled"),
+    ],
+)
+def test_sitewide_rows(pages: int, links: int, crawled: int, sitewide: bool) -> None:
+    from linkspider.reports.backlinks import sitewide_rows
+
+    rows = sitewide_rows([{"_id": "d.com", "pages": pages, "links": links}], {"d.com": crawled} if crawled else {},
+                         sitewide_share=0.3, sitewide_min_pages=5)
+    assert rows == ([{"value": "d.com", "count": links, "pages": pages, "crawled": crawled}] if sitewide else [])
+
+
+def test_sitewide_rows_order() -> None:
+    from linkspider.reports.backlinks import sitewide_rows
+
+    cands = [{"_id": d, "pages": 9, "links": n} for d, n in (("b.com", 5), ("a.com", 5), ("c.com", 8))]
+    rows = sitewide_rows(cands, {"a.com": 10, "b.com": 10, "c.com": 10}, sitewide_share=0.3, sitewide_min_pages=5)
+    assert [r["value"] for r in rows] == ["c.com", "a.com", "b.com"]

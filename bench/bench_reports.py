@@ -1,0 +1,217 @@
+"""Benchmark ``report backlinks`` on a collection of at least 1,000,000 edges (target: under 2 s).
+
+Starts its own mongod on a free loopback port (``linkspider.testing.servers.MongoServer``), fills
+``edges`` and ``pages`` with generated documents of the real schema (``insert_many`` in batches),
+then times in one run:
+
+- the backlinks pipeline with no secondary index (a collection scan: the baseline),
+- ``ensure_indexes``,
+- the same pipeline with the indexes (first run, then the median of ``--runs`` runs),
+- a plain ``count_documents`` of the same filter (the floor: only counting the matches),
+
+for the largest target domain, a mid-sized one and one URL, and prints the ratios.
+
+    .venv/bin/python bench/bench_reports.py            # 1,000,000 edges
+    .venv/bin/python bench/bench_reports.py --edges 200000 --runs 3
+"""
+from __future__ import annotations
+
+import argparse
+import bisect
+import logging
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from itertools import accumulate
+from typing import Any
+
+from pathlib import Path
+
+import pymongo
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
+
+from linkspider.reports.backlinks import backlinks_pipeline
+from linkspider.reports.runner import ReportSettings, run_backlinks
+from linkspider.reports.targets import Target, target_filter
+from linkspider.store.indexes import ensure_indexes
+from linkspider.testing.servers import MongoServer
+
+PLACEMENTS = ("body", "body", "body", "nav", "header", "sidebar", "footer", "comment")
+LINK_TYPES = ("a",) * 12 + ("img", "img", "area", "canonical", "redirect")
+ANCHORS = [f"anchor {i}" for i in range(400)] + ["click here", "here", "home", ""]
+BASE = datetime(2026, 8, 1, tzinfo=timezone.utc)
+
+
+class Generator:
+    """Fast seeded edges: Zipf-like target popularity, 20 links per page, 30% internal, 10% lost, sitewide footers."""
+
+    def __init__(self, edges: int, seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.total = edges
+        self.pages_per_domain = 10
+        self.links_per_page = 20
+        pages = max(1, edges // self.links_per_page)
+        self.source_domains = max(1, pages // self.pages_per_domain)
+        self.target_domains = max(10, self.source_domains // 4)
+        weights = [1.0 / (i + 1) ** 1.05 for i in range(self.target_domains)]
+        self.cum = list(accumulate(weights))
+        self.anchor_cum = list(accumulate(1.0 / (i + 1) for i in range(len(ANCHORS))))
+        # every 20th source domain links to the top target from the footer of every page: sitewide
+        self.sitewide_every = 20
+
+    def domain(self, i: int) -> str:
+        return f"site{i}.example"
+
+    def target_index(self) -> int:
+        return bisect.bisect_left(self.cum, self.rng.random() * self.cum[-1])
+
+    def pages(self) -> list[dict[str, Any]]:
+        out = []
+        for d in range(self.source_domains):
+            name = self.domain(d)
+            for p in range(self.pages_per_domain):
+                url = f"https://www.{name}/page/{p}"
+                out.append({"_id": url, "url": url, "status": 200, "domain": name, "host": f"www.{name}",
+                            "fetched_at": BASE, "crawl_id": "bench", "outlinks": self.links_per_page, "depth": 1})
+        return out
+
+    def batches(self, size: int):
+        rng = self.rng
+        batch: list[dict[str, Any]] = []
+        made = 0
+        d = 0
+        while made < self.total:
+            src_domain = self.domain(d % self.source_domains)
+            src_host = f"www.{src_domain}"
+            for p in range(self.pages_per_domain):
+                src = f"https://{src_host}/page/{p}"
+                for k in range(self.links_per_page):
+                    if made >= self.total:
+                        break
+                    if k == 0 and d % self.sitewide_every == 0:
+                        ti, placement = 0, "footer"
+                    else:
+                        ti, placement = self.target_index(), PLACEMENTS[rng.randrange(len(PLACEMENTS))]
+                    internal = rng.random() < 0.3
+                    tgt_domain = src_domain if internal else self.domain(ti) if ti < self.source_domains \
+                        else f"target{ti}.example"
+                    if tgt_domain == src_domain and not internal:
+                        tgt_domain = f"target{ti}.example"
+                    tgt = f"https://www.{tgt_domain}/p/{int(rng.paretovariate(1.2)) % 200}"
+                    flags = rng.random()
+                    first = BASE + timedelta(seconds=rng.randrange(90 * 86400))
+                    doc = {
+                        "_id": "%040x" % rng.getrandbits(160),
+                        "source_url": src, "source_key": src, "source_host": src_host, "source_domain": src_domain,
+                        "target_url": tgt, "target_key": tgt, "target_host": f"www.{tgt_domain}",
+                        "target_domain": tgt_domain,
+                        "anchor_text": ANCHORS[bisect.bisect_left(self.anchor_cum, rng.random() * self.anchor_cum[-1])],
+                        "alt": None, "link_type": LINK_TYPES[rng.randrange(len(LINK_TYPES))],
+                        "rel": ["nofollow"] if flags < 0.25 else [],
+                        "nofollow": flags < 0.25, "sponsored": 0.25 <= flags < 0.3, "ugc": 0.3 <= flags < 0.35,
+                        "placement": placement, "internal": internal, "first_seen": first,
+                        "last_seen": first + timedelta(days=1), "crawl_id": "bench", "schema_version": 1,
+                    }
+                    if rng.random() < 0.1:
+                        doc["lost_at"] = first + timedelta(days=2)
+                        doc["lost_reason"] = "link removed"
+                    batch.append(doc)
+                    made += 1
+                    if len(batch) >= size:
+                        yield batch
+                        batch = []
+            d += 1
+        if batch:
+            yield batch
+
+
+def timed(fn) -> tuple[float, Any]:
+    started = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - started, result
+
+
+def bench_target(db, target: Target, settings: ReportSettings, runs: int, label: str) -> dict[str, float]:
+    match = target_filter(target, include_lost=False)
+    first, report = timed(lambda: run_backlinks(db, target, settings))
+    warm = [timed(lambda: run_backlinks(db, target, settings))[0] for _ in range(runs)]
+    count_t, count = timed(lambda: db.edges.count_documents(match))
+    assert count == report["backlinks"], (count, report["backlinks"])
+    median = statistics.median(warm)
+    print(f"  {label} {target.kind} {target.value}: {report['backlinks']:,} live backlinks, "
+          f"{report['referring_domains']:,} referring domains, {report['sitewide_domains']:,} sitewide domains")
+    print(f"    backlinks report with indexes: first {first:.3f} s, median {median:.3f} s, max {max(warm):.3f} s "
+          f"({runs} runs); count_documents floor {count_t:.3f} s")
+    return {"first": first, "median": median, "max": max(warm), "count": count_t}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--edges", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--batch", type=int, default=5000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--mongo-uri", help="use this server (a throwaway database) instead of starting mongod")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+
+    workdir = tempfile.TemporaryDirectory(prefix="bench-reports-")
+    server = None if args.mongo_uri else MongoServer(workdir.name).start()
+    uri = args.mongo_uri or server.uri  # type: ignore[union-attr]
+    client: pymongo.MongoClient = pymongo.MongoClient(uri, tz_aware=True)
+    db = client[f"bench_reports_{int(time.time())}"]
+    try:
+        gen = Generator(args.edges, args.seed)
+        pages = gen.pages()
+        t_pages, _ = timed(lambda: db.pages.insert_many(pages, ordered=False))
+        started = time.perf_counter()
+        inserted = 0
+        for batch in gen.batches(args.batch):
+            db.edges.insert_many(batch, ordered=False)
+            inserted += len(batch)
+            if inserted % 200_000 < args.batch:
+                print(f"  ... {inserted:,} edges ({time.perf_counter() - started:.1f} s)", file=sys.stderr)
+        t_edges = time.perf_counter() - started
+        print(f"mongod {client.server_info()['version']} on {uri}")
+        print(f"edges: {inserted:,} inserted in {t_edges:.1f} s ({inserted / t_edges:,.0f}/s, generation included); "
+              f"pages: {len(pages):,} in {t_pages:.1f} s")
+
+        settings = ReportSettings(sitewide_share=0.3, sitewide_min_pages=5, top=10)
+        top = Target("domain", gen.domain(0))
+        mid = Target("domain", gen.domain(50))
+        url = Target("url", f"https://www.{gen.domain(0)}/p/1")
+
+        pipeline = backlinks_pipeline(top, top=10, sitewide_share=0.3, sitewide_min_pages=5)
+        t_scan, scan_doc = timed(lambda: list(db.edges.aggregate(pipeline, allowDiskUse=True)))
+        print(f"baseline, no indexes (collection scan): backlinks report for {top.value} in {t_scan:.3f} s")
+
+        t_idx, _ = timed(lambda: ensure_indexes(db))
+        print(f"ensure_indexes: {t_idx:.1f} s")
+
+        print("with indexes:")
+        results = {
+            "largest": bench_target(db, top, settings, args.runs, "largest target"),
+            "mid": bench_target(db, mid, settings, args.runs, "mid-sized target"),
+            "url": bench_target(db, url, settings, args.runs, "one page"),
+        }
+        worst = max(r["max"] for r in results.values())
+        big = results["largest"]
+        print(f"ratio, largest target: no-index baseline / indexed median = {t_scan / big['median']:.1f}x faster; "
+              f"indexed median / count_documents floor = {big['median'] / big['count']:.1f}x")
+        verdict = "PASS" if worst < 2.0 else "FAIL"
+        print(f"target: every backlinks report under 2 s on {inserted:,} edges: {verdict} (slowest run {worst:.3f} s)")
+        return 0 if verdict == "PASS" else 1
+    finally:
+        client.drop_database(db.name)
+        client.close()
+        if server is not None:
+            server.stop()
+        workdir.cleanup()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
