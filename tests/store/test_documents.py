@@ -39,7 +39,7 @@ def link(**overrides) -> LinkItem:
 
 
 def expected_id(*parts: str) -> str:
-    raw = "".join(f"{len(p)}:{p}" for p in parts).encode()
+    raw = (":".join(str(len(p)) for p in parts) + "|" + "".join(parts)).encode()
     return hashlib.blake2b(raw, digest_size=16).hexdigest()
 
 
@@ -62,7 +62,7 @@ def test_edge_id_identity(a, b, same):
     assert (edge_id(*a) == edge_id(*b)) is same
 
 
-def test_edge_id_is_blake2b_of_length_prefixed_fields():
+def test_edge_id_is_blake2b_of_lengths_then_fields():
     parts = ("https://a.example/", "https://b.example/", "a", "héllo wörld", "footer")
     assert edge_id(*parts) == expected_id(*parts)
     assert len(edge_id(*parts)) == 32
