@@ -144,11 +144,15 @@ def _encoding(body: bytes, headers: Mapping | None) -> str:
         enc = http_content_type_encoding(value)
         if enc:
             return enc
-    declared = html_body_declared_encoding(body)
-    if declared:
-        enc = resolve_encoding(declared)
-        if enc:
-            return enc
+    head = body[:4096]
+    if b"charset" in head.lower():
+        declared = html_body_declared_encoding(head)
+        if declared:
+            enc = resolve_encoding(declared)
+            if enc:
+                return enc
+    if body.isascii():
+        return "utf-8"
     try:
         body.decode("utf-8")
         return "utf-8"

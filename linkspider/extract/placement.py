@@ -38,74 +38,73 @@ _ROLES = {
     "complementary": "sidebar",
     "comment": "comment",
 }
-# General web vocabulary in class and id names, most specific first. ``(?<![a-z])`` keeps short
-# words from matching inside longer ones ("nav" in "canvas").
+# General web vocabulary, matched against the words of class and id names: names are split into
+# words at hyphens, underscores, digits and camelCase humps ("StoryShareBottom" -> story, share,
+# bottom), and each word and each pair of neighbouring words ("side"+"bar") is matched on its own,
+# so "nav" matches "navbar" and "main-nav" but not "canvas". Most specific placement first.
 _VOCAB = [
-    ("comment", r"comment|disqus|(?<![a-z])respond|(?<![a-z])repl(?:y|ies)(?![a-z])|discussion"),
-    ("footer", r"footer|colophon|copyright|site-?info"),
-    ("header", r"(?<![a-z])header|masthead|(?<![a-z])top-?bar|branding|byline"),
-    (
-        "nav",
-        r"(?<![a-z])nav(?!er)|menu|breadcrumb|pagination|(?<![a-z])pager|skip-?link"
-        r"|(?<![a-z])(?:next|prev|previous)(?![a-z])",
-    ),
+    ("comment", r"comment|disqus|^respond|^repl(?:y|ies)$|discussion"),
+    ("footer", r"footer|colophon|copyright|^siteinfo$"),
+    ("header", r"^header|masthead|^topbar$|branding|byline"),
+    ("nav", r"^nav(?!er)|menu|breadcrumb|pagination|^pager|^skiplinks?$|^(?:next|prev|previous)$"),
     (
         "sidebar",
-        r"sidebar|side-bar|(?<![a-z])aside|widget|(?<![a-z])rail(?![a-z])|related|similar|recommend|promo"
-        r"|sponsor|advert|(?<![a-z])ads?(?![a-z])|(?<![a-z])shar(?:e|ing)|social|trending|popular"
-        r"|most-?read|newsletter|subscri|outbrain|taboola",
+        r"sidebar|^aside|widget|^rail$|related|similar|recommend|promo|sponsor|advert|^ads?$"
+        r"|^shar(?:e|ing)|social|trending|popular|^mostread$|newsletter|subscri|outbrain|taboola",
     ),
 ]
 _ORDER = {name: i for i, (name, _) in enumerate(_VOCAB)}
 _VOCAB_RE = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in _VOCAB))
 # Content vocabulary: class/id names that say "this is the article".
-_POSITIVE_RE = re.compile(r"article|(?<![a-z])body|content|entry|(?<![a-z])main|(?<![a-z])post|story|(?<![a-z])text|blog")
+_POSITIVE_RE = re.compile(r"article|^body|content|entry|^main|^post|story|^text|blog")
 
-_TOKEN_CACHE: dict[str, str | None] = {}
-_POSITIVE_CACHE: dict[str, bool] = {}
+_WORD = re.compile(r"[A-Z]*[a-z]+|[A-Z]+")
+_WORD_CACHE: dict[str, tuple[str | None, bool]] = {}
+_STRING_CACHE: dict[str, tuple[str | None, bool]] = {}
 _CACHE_MAX = 100_000
 
 
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+def _word_class(word: str) -> tuple[str | None, bool]:
+    """(placement named by one lowercase word or None, whether it is content vocabulary); cached."""
+    hit = _WORD_CACHE.get(word)
+    if hit is None:
+        best = None
+        for m in _VOCAB_RE.finditer(word):
+            name = m.lastgroup
+            if best is None or _ORDER[name] < _ORDER[best]:  # type: ignore[index]
+                best = name
+        hit = (best, bool(_POSITIVE_RE.search(word)))
+        if len(_WORD_CACHE) > _CACHE_MAX:
+            _WORD_CACHE.clear()
+        _WORD_CACHE[word] = hit
+    return hit
 
 
-def _words(token: str) -> str:
-    """A class token or id in lowercase with camelCase humps hyphenated ("StoryShare" -> "story-share")."""
-    return _CAMEL.sub("-", token).lower()
-
-
-def _token_evidence(token: str) -> str | None:
-    """Placement one class token or id names; cached across pages."""
-    hit = _TOKEN_CACHE.get(token, _TOKEN_CACHE)
-    if hit is not _TOKEN_CACHE:
-        return hit  # type: ignore[return-value]
+def _classify_names(names: str) -> tuple[str | None, bool]:
+    """(placement named by a class/id string or None, whether it has content vocabulary); cached."""
+    hit = _STRING_CACHE.get(names)
+    if hit is not None:
+        return hit
+    words = [w.lower() for w in _WORD.findall(names)]
     best = None
-    for m in _VOCAB_RE.finditer(_words(token)):
-        name = m.lastgroup
-        if best is None or _ORDER[name] < _ORDER[best]:  # type: ignore[index]
-            best = name
-    if len(_TOKEN_CACHE) > _CACHE_MAX:
-        _TOKEN_CACHE.clear()
-    _TOKEN_CACHE[token] = best
-    return best
+    positive = False
+    for k, word in enumerate(words):
+        found, pos = _word_class(word)
+        if k and found is None:
+            found = _word_class(words[k - 1] + word)[0]
+        positive = positive or pos
+        if found is not None and (best is None or _ORDER[found] < _ORDER[best]):
+            best = found
+    hit = (best, positive)
+    if len(_STRING_CACHE) > _CACHE_MAX:
+        _STRING_CACHE.clear()
+    _STRING_CACHE[names] = hit
+    return hit
 
 
 def _names_evidence(names: str) -> str | None:
-    best = None
-    for token in names.split():
-        found = _token_evidence(token)
-        if found is not None and (best is None or _ORDER[found] < _ORDER[best]):
-            best = found
-    return best
-
-
-def _is_positive(token: str) -> bool:
-    hit = _POSITIVE_CACHE.get(token)
-    if hit is None:
-        if len(_POSITIVE_CACHE) > _CACHE_MAX:
-            _POSITIVE_CACHE.clear()
-        hit = _POSITIVE_CACHE[token] = bool(_POSITIVE_RE.search(_words(token)))
-    return hit
+    """Placement a class/id string names, or None."""
+    return _classify_names(names)[0]
 
 
 _NAMES_CACHE: dict[tuple, str | None] = {}
@@ -169,9 +168,10 @@ def _class_weight(items: list) -> int:
     for value in key:
         if not value:
             continue
-        if _names_evidence(value) is not None:
+        found, positive = _classify_names(value)
+        if found is not None:
             weight -= 25
-        if any(_is_positive(t) for t in value.split()):
+        if positive:
             weight += 25
     if len(_WEIGHT_CACHE) > _CACHE_MAX:
         _WEIGHT_CACHE.clear()
@@ -185,6 +185,12 @@ _TAG_WEIGHT = {
     "h1": -5, "h2": -5, "h3": -5, "h4": -5, "h5": -5, "h6": -5, "th": -5,
 }
 _PARAGRAPHS = ("p", "pre", "td", "blockquote")
+# Tags whose class names are not read once an ancestor has marked the block (they would only
+# turn, say, a footer link into a nav link); most links of a page sit in such list items.
+_MINOR = frozenset(
+    {"li", "span", "strong", "em", "b", "i", "u", "small", "font", "time", "abbr", "cite", "sup", "sub", "img",
+     "picture", "h1", "h2", "h3", "h4", "h5", "h6", "p", "label", "mark", "code"}
+)
 _MIN_PARAGRAPH = 25
 _MIN_MAIN_SCORE = 20.0
 _LINK_ONLY = 0.8  # a paragraph whose text is at least this share of link text is a link, not prose
@@ -324,11 +330,15 @@ def assign_placements(
         if st is None:
             st = no_state
         for el in reversed(chain):
+            tag = el.tag
+            if st[0] is not None and tag in _MINOR:
+                state[el] = st  # inside a marked block, list items and inline tags only refine it
+                continue
             items = el.items()
             if items:
-                marker = _marker(el.tag, items)
+                marker = _marker(tag, items)
             else:
-                marker = tags.get(el.tag)
+                marker = tags.get(tag)
             if marker is None and el in link_only:
                 marker = "sidebar"
             if marker is not None:
