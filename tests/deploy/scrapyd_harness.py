@@ -23,6 +23,7 @@ from urllib.request import Request, urlopen
 
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED_CONF = REPO / "deploy" / "scrapyd" / "scrapyd.conf"
+DATADIR_CFG = REPO / "deploy" / "docker" / "scrapy.cfg"
 
 
 def free_port() -> int:
@@ -65,6 +66,13 @@ class ScrapydNode:
         path = self.root / "scrapyd.conf"
         with path.open("w") as handle:
             parser.write(handle)
+        # What deploy/docker/scrapy.cfg does for the image (/etc/scrapy.cfg): a Scrapy data dir for
+        # jobs that run from an egg, with no scrapy.cfg of their own.
+        datadir = configparser.ConfigParser(interpolation=None)
+        datadir.read(DATADIR_CFG)
+        datadir["datadir"]["default"] = str(self.root / "data")
+        with (self.root / "scrapy.cfg").open("w") as handle:
+            datadir.write(handle)
         return path
 
     def env(self) -> dict[str, str]:

@@ -46,7 +46,7 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScrapydNode]:
 def client(node: ScrapydNode) -> ScrapydClient:
     client = ScrapydClient(node.url, timeout=60)
     answer = client.add_version(PROJECT, "1", toy_egg())
-    assert answer["spiders"] == 2
+    assert answer["spiders"] == 3
     return client
 
 
@@ -54,7 +54,7 @@ def test_daemon_status_and_projects(client: ScrapydClient) -> None:
     status = client.daemon_status()
     assert {"pending", "running", "finished"} <= status.keys()
     assert PROJECT in client.list_projects()
-    assert sorted(client.list_spiders(PROJECT)) == ["echo", "sleepy"]
+    assert sorted(client.list_spiders(PROJECT)) == ["echo", "links", "sleepy"]
 
 
 def test_schedule_passes_args_settings_and_job_id(client: ScrapydClient, tmp_path: Path) -> None:
