@@ -24,6 +24,7 @@ next start.
 """
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
 import time
@@ -171,13 +172,33 @@ class StoreWriter:
         self._next_probe = 0.0
         self._replay_offsets: dict[Path, int] = {}
         self._insert_mode = config.insert_first
+        self._inflight: list[Op] = []
         self.fatal: BaseException | None = None
 
     # -- producer side (any thread) -------------------------------------------------------------
     def start(self) -> StoreWriter:
         self._thread = threading.Thread(target=self._run, name="linkspider-store-writer", daemon=True)
         self._thread.start()
+        atexit.register(self._at_exit)
         return self
+
+    def _at_exit(self) -> None:
+        """The interpreter exits without ``close`` (a forced shutdown): spill what is in memory.
+
+        The batch in flight is spilled too; if it was in fact written, replaying it is harmless
+        (every write is idempotent).
+        """
+        if self._thread is None or not self._thread.is_alive():
+            return
+        with self._lock:
+            ops = list(self._inflight) + [(k, p) for k, p, _ in self._buffer]
+            self._buffer.clear()
+        if ops:
+            emergency = SpillStore(self.spill.directory.parent, self.db.name)
+            emergency.append(ops)
+            emergency.close()
+            logger.warning("exiting without closing the store: %d ops spilled to %s", len(ops),
+                           emergency.directory)
 
     def put(self, kind: str, payload: dict[str, Any], size: int = 512) -> bool:
         """Queue one op; never blocks. Returns False when the buffer is at ``max_buffer``."""
@@ -229,7 +250,9 @@ class StoreWriter:
             self._has_work.notify()
         if self._thread is not None:
             self._thread.join(timeout)
-            if self._thread.is_alive():
+            if not self._thread.is_alive():
+                atexit.unregister(self._at_exit)
+            else:
                 logger.error("store writer did not finish within %ss; %d ops still buffered",
                              timeout, self.buffered())
         if self.fatal is not None:
@@ -246,7 +269,9 @@ class StoreWriter:
             while True:
                 batch, done = self._next_batch()
                 if batch:
+                    self._inflight = batch
                     self._write(batch)
+                    self._inflight = []
                     self._finish_batch()
                 elif done:
                     break

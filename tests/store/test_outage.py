@@ -6,6 +6,7 @@ so it can be stopped and started again.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 import subprocess
 import sys
 import time
@@ -136,3 +137,35 @@ def test_spill_of_a_crashed_worker_is_claimed_and_replayed(server, make_pipeline
     assert stat(pipeline, "write_errors") == 1  # the torn line
     assert not path.exists() and os.listdir(directory) == []
     assert get_client(server.uri)["crashed"].edges.count_documents({}) == len({d["_id"] for _, d in ops})
+
+
+EXIT_WITHOUT_CLOSE = """
+import sys
+sys.path.insert(0, {root!r})
+from linkspider.store.pipeline import MongoPipeline
+from linkspider.store.writer import StoreConfig
+from tests.store.helpers import synthetic_site, at
+pipeline = MongoPipeline({uri!r}, {db!r}, StoreConfig(flush_count=10_000, flush_interval=60, ensure_indexes=False),
+                         spill_dir={spill!r})
+pipeline.open_spider()
+for item in synthetic_site(10, 5, at(0)):
+    pipeline.process_item(item)
+sys.exit(0)  # no close: a forced shutdown
+"""
+
+
+def test_exit_without_close_spills_the_buffer(server, make_pipeline, tmp_path):
+    root = str(Path(__file__).resolve().parents[2])
+    script = EXIT_WITHOUT_CLOSE.format(root=root, uri=server.uri, db="exited", spill=str(tmp_path / "spill"))
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=60)
+    assert get_client(server.uri)["exited"].edges.count_documents({}) == 0  # nothing was flushed
+    spilled = list((tmp_path / "spill" / "exited").glob("*.jsonl"))
+    assert len(spilled) == 1
+    items = synthetic_site(10, 5, at(0))
+    pipeline = make_pipeline(server.uri, "exited")
+    pipeline.close()
+    assert stat(pipeline, "replayed") == len(items) + 10  # links, pages and one lost mark per page
+    db = get_client(server.uri)["exited"]
+    assert db.edges.count_documents({}) == len({(i["source_key"], i["target_key"], i["anchor_text"], i["placement"])
+                                                 for i in items if isinstance(i, LinkItem)})
+    assert db.pages.count_documents({}) == 10
