@@ -16,7 +16,7 @@ import ada_url
 from lxml import etree
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom, resolve_encoding
 
-from linkspider.extract.placement import assign_placements
+from linkspider.extract.placement import assign_placements, marker_of
 from linkspider.extract.text import DEFAULT_MAX_ANCHOR_CHARS, cap_text
 from linkspider.urls import _normalize_serialized, fast_normalize
 
@@ -282,6 +282,51 @@ def _document_base(root, page_url: str) -> str:
     return page_url
 
 
+_LINK_HEADER = re.compile(r"<([^>]*)>((?:\s*;\s*[^;,]*)*)")
+_REL_PARAM = re.compile(r"""(?:^|;)\s*rel\s*=\s*(?:"([^"]*)"|([^\s;"]+))""", re.I)
+
+
+def _page_links(
+    root, headers: Mapping | None, page_url: str, resolve: _Resolver, nofollow: bool, dropped: Counter
+) -> list[Link]:
+    """Page-level edges: ``<link rel=canonical>`` and ``Link: <...>; rel=canonical`` (link_type
+    ``canonical``), ``<meta http-equiv=refresh>`` and the ``Refresh`` header (``refresh``).
+
+    Header URLs resolve against the page URL, markup URLs against the document base.
+    """
+    found: list[tuple[str, str, tuple[str, ...]]] = []
+    for value in _header_values(headers, "link"):
+        for m in _LINK_HEADER.finditer(value):
+            params = _REL_PARAM.search(m.group(2) or "")
+            rel = _rel_tokens((params.group(1) or params.group(2)) if params else None)
+            if "canonical" in rel:
+                found.append(("canonical", m.group(1).strip(), rel))
+    for value in _header_values(headers, "refresh"):
+        href = _refresh_target(value)
+        if href is not None:
+            found.append(("refresh", href, ()))
+    from_headers = len(found)
+    for el in root.iter("link", "meta"):
+        if el.tag == "link":
+            rel = _rel_tokens(el.get("rel"))
+            href = el.get("href")
+            if "canonical" in rel and href is not None:
+                found.append(("canonical", href, rel))
+        elif (el.get("http-equiv") or "").strip().lower() == "refresh":
+            href = _refresh_target(el.get("content") or "")
+            if href is not None:
+                found.append(("refresh", href, ()))
+    out: list[Link] = []
+    header_resolve = _Resolver(page_url) if from_headers and page_url != resolve.base else resolve
+    for i, (link_type, href, rel) in enumerate(found):
+        target, reason = (header_resolve if i < from_headers else resolve)(href)
+        if target is None:
+            dropped[reason] += 1
+            continue
+        out.append(_make_link(href, target, "", None, link_type, rel, nofollow, False, False, "header"))
+    return out
+
+
 def extract_links_with_stats(
     body: bytes | str,
     base_url: str,
@@ -306,18 +351,25 @@ def extract_links_with_stats(
     dropped = result.dropped
 
     anchors = []
-    anchor_items = []
+    own_markers = []
     found = []
     link_chars: dict = {}
     cache = resolve.cache
     for el in root.iter("a", "area"):
-        items = el.items()
-        href = rel_value = None
-        for name, value in items:
+        href = rel_value = cls = ident = role = alt = None
+        for name, value in el.items():
             if name == "href":
                 href = value
             elif name == "rel":
                 rel_value = value
+            elif name == "class":
+                cls = value
+            elif name == "id":
+                ident = value
+            elif name == "role":
+                role = value
+            elif name == "alt":
+                alt = value
         if href is None:
             continue  # a placeholder anchor, not a link
         hit = cache.get(href)
@@ -325,14 +377,12 @@ def extract_links_with_stats(
         if target is None:
             dropped[reason] += 1
             continue
-        alt = None
-        if el.tag == "area":
+        tag = el.tag
+        if tag == "area":
             text = ""
-            link_type = "area"
-            for name, value in items:
-                if name == "alt":
-                    alt = value
+            link_type = "area"  # its alt attribute (read above) is the link's alt
         else:
+            alt = None
             link_type = "a"
             if len(el):
                 text = "".join(el.itertext())
@@ -347,10 +397,12 @@ def extract_links_with_stats(
                 text = " ".join(text.split())
                 link_chars[el] = len(text)
         anchors.append(el)
-        anchor_items.append(items)
+        own_markers.append(
+            marker_of(tag, role, cls, ident) if (role or cls or ident) else None
+        )
         found.append((href, target, text, alt, link_type, _rel_tokens(rel_value)))
 
-    placements = assign_placements(root, anchors, link_chars, anchor_items) if anchors else []
+    placements = assign_placements(root, anchors, link_chars, own_markers) if anchors else []
     links: list[Link] = []
     seen: set = set()
     for (href, target, text, alt, link_type, rel), placement in zip(found, placements):
@@ -373,28 +425,7 @@ def extract_links_with_stats(
         else:
             links.append(_make_link(href, target, text, alt, link_type, rel, nofollow_page, False, False, placement))
 
-    for el in root.iter("link"):
-        rel = _rel_tokens(el.get("rel"))
-        href = el.get("href")
-        if "canonical" not in rel or href is None:
-            continue
-        target, reason = resolve(href)
-        if target is None:
-            dropped[reason] += 1
-            continue
-        links.append(_make_link(href, target, "", None, "canonical", rel, nofollow_page, False, False, "header"))
-
-    for el in root.iter("meta"):
-        if (el.get("http-equiv") or "").strip().lower() != "refresh":
-            continue
-        href = _refresh_target(el.get("content") or "")
-        if href is None:
-            continue
-        target, reason = resolve(href)
-        if target is None:
-            dropped[reason] += 1
-            continue
-        links.append(_make_link(href, target, "", None, "refresh", (), nofollow_page, False, False, "header"))
+    links[:0] = _page_links(root, headers, base_url, resolve, nofollow_page, dropped)
 
     if max_links is not None and len(links) > max_links:
         dropped["max_links"] += len(links) - max_links

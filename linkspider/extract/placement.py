@@ -21,7 +21,7 @@ import re
 
 from lxml import etree
 
-__all__ = ["PLACEMENTS", "assign_placements", "evidence_of", "find_main_content"]
+__all__ = ["PLACEMENTS", "assign_placements", "evidence_of", "find_main_content", "marker_of"]
 
 PLACEMENTS = ("body", "nav", "header", "sidebar", "footer", "comment")
 
@@ -122,6 +122,11 @@ def _marker(tag, items: list) -> str | None:
             role = value
     if role is None and cls is None and ident is None:
         return _TAGS.get(tag)
+    return marker_of(tag, role, cls, ident)
+
+
+def marker_of(tag, role: str | None, cls: str | None, ident: str | None) -> str | None:
+    """Placement named by an element's role, tag, class or id (in that order of trust), or None."""
     key = (role, tag, cls, ident)
     hit = _NAMES_CACHE.get(key, _NAMES_CACHE)
     if hit is not _NAMES_CACHE:
@@ -293,14 +298,14 @@ def _analyse(root, link_chars: dict) -> tuple[list, set]:
 
 
 def assign_placements(
-    root, anchors: list, link_chars: dict | None = None, anchor_items: list | None = None
+    root, anchors: list, link_chars: dict | None = None, own_markers: list | None = None
 ) -> list[str]:
     """Placement of each element in ``anchors`` (``a``/``area`` elements under ``root``), in order.
 
     ``link_chars`` maps an anchor element to the length of its text (for link density). Only the
     ancestors of links are examined, each once: a link's placement comes from the nearest marked
-    ancestor, found by walking up until an already examined element. ``anchor_items`` (optional,
-    aligned with ``anchors``) are the anchors' ``items()``, when the caller already has them.
+    ancestor, found by walking up until an already examined element. ``own_markers`` (optional,
+    aligned with ``anchors``) are the anchors' own markers (:func:`marker_of`), when the caller has them.
     """
     main, link_only = _analyse(root, link_chars or {})
     main_set = set(main)
@@ -317,7 +322,7 @@ def assign_placements(
     out = []
     after_main = False
     for i, a in enumerate(anchors):
-        own = _marker(a.tag, anchor_items[i] if anchor_items is not None else a.items())
+        own = own_markers[i] if own_markers is not None else _marker(a.tag, a.items())
         chain = []
         st = None
         el = a.getparent()
