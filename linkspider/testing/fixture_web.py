@@ -178,6 +178,7 @@ class _Slot:
     external: bool = False  # the original pointed outside the page's own site
     home: bool = False  # the original pointed at the site's root
     fragment: str = ""
+    image: bool = False  # the <a> wraps an <img> (an img edge)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -299,6 +300,8 @@ def _parse_template(path: Path, source_url: str, probes: Sequence[str] = ()) -> 
         if tag in ("a", "area"):
             href = el.get("href")
             slot = _classify_href(href, source_url, source_base) if href is not None else None
+            if slot is not None and tag == "a" and next(el.iter("img"), None) is not None:
+                slot = dataclasses.replace(slot, image=True)
             if slot is not None:
                 el.set("href", f"lsfx{len(slots)}slot")
                 slots.append(slot)
@@ -694,10 +697,18 @@ class FixtureWeb:
             "For background, the same question was raised in "
             f"{a(*texts['noopener'], 'body', 'nofollow noopener', blank)}.",
         ]
-        photo = self._pick(page, "photo", cross=False)
+        # Not a page the corpus markup already image-links to (logos link home): the edge would be shared.
+        image_targets = [self.pages[site][index] for site, index in (
+            self._slot_target(slot, page) for slot in self._templates[page.template].slots
+            if isinstance(slot, _Slot) and slot.image)]
+        avoid = [page, pages[0], *image_targets]
+        photo = self._pick(page, "photo", cross=False, avoid=avoid)
+        if photo in avoid:  # a small site whose pages are all image-linked already: try the others
+            photo = self._pick(page, "photo", cross=True, avoid=avoid)
         alt = f"Photo: {photo.title}"
-        links.append(InjectedLink(self.page_url(photo), photo.path, "", alt, (), "body", link_type="img"))
-        paragraphs.append(f'<a href="{esc(photo.path)}"><img src="/img/photo-{photo.index}.gif" alt="{esc(alt)}"'
+        photo_href = photo.path if photo.site == page.site else self.page_url(photo)
+        links.append(InjectedLink(self.page_url(photo), photo_href, "", alt, (), "body", link_type="img"))
+        paragraphs.append(f'<a href="{esc(photo_href)}"><img src="/img/photo-{photo.index}.gif" alt="{esc(alt)}"'
                           ' width="120" height="80"></a>')
         if page.index == 0 and self.specials:
             paragraphs.append(

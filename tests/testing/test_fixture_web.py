@@ -373,6 +373,19 @@ def test_injected_links_are_distinct_edges(tiny_corpus: Path, sites: int, pages:
         assert len(keys) == len(set(keys)), url
 
 
+def test_injected_image_link_is_the_only_image_link_to_its_target(web: FixtureWeb) -> None:
+    """Corpus logos and thumbnails link pages with empty text too; the injected one must not share
+    an edge (target, empty text, body) with them, or its alt would be ambiguous."""
+    web.bind(web.port or 1)
+    for url in web.page_urls():
+        (image,) = [link for link in web.injected_links(url) if link.link_type == "img"]
+        doc = lxml.html.document_fromstring(web.page_body(url))
+        wrapping = [a for a in doc.iter("a") if a.find(".//img") is not None
+                    and urljoin(url, (a.get("href") or "").strip()).split("#")[0] == image.target_url]
+        assert len(wrapping) == 1, url
+        assert image.target_url not in (url, web.site_url(web.page(url).site))
+
+
 def test_corpus_markup_is_kept(web: FixtureWeb) -> None:
     """Same nav/header/aside/footer elements and comments as the original page, plus the block's."""
     web.bind(web.port or 1)
