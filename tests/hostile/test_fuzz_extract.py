@@ -15,7 +15,7 @@ from linkspider.testing.fixture_web import default_corpus_dir
 from .strategies import html_fragments, mutate, urls
 from .test_fuzz_urls import assert_stored_form
 
-FUZZ = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 BASES = st.one_of(st.sampled_from(["http://site.example/dir/page.html", "https://[2001:db8::1]/x/",
                                    "http://bücher.example/a?b#c"]), urls())
 MAX_ANCHOR = 40
