@@ -38,6 +38,8 @@ from linkspider.store.writer import StoreConfig, StoreWriter
 logger = logging.getLogger(__name__)
 
 _MAX_TRACKED_SOURCES = 10_000
+MAX_DOCUMENT_BYTES = 15 * 1024 * 1024
+"""Edges/pages estimated above this are dropped (MongoDB's limit is 16 MB per document and per command)."""
 
 
 class MongoPipeline:
@@ -96,10 +98,16 @@ class MongoPipeline:
                 if len(self._fetch_start) >= _MAX_TRACKED_SOURCES:
                     self._fetch_start.clear()  # PageItems that never came; worst case cutoff = fetched_at
                 self._fetch_start[key] = seen
-            has_space = writer.put(OP_EDGE, doc, estimate_size(doc))
+            size = estimate_size(doc)
+            if size > MAX_DOCUMENT_BYTES:
+                return self._too_large(item, size)
+            has_space = writer.put(OP_EDGE, doc, size)
         elif isinstance(item, PageItem):
             doc = page_document(item)
-            has_space = writer.put(OP_PAGE, doc, estimate_size(doc))
+            size = estimate_size(doc)
+            if size > MAX_DOCUMENT_BYTES:
+                return self._too_large(item, size)
+            has_space = writer.put(OP_PAGE, doc, size)
             start = self._fetch_start.pop(doc["_id"], None)
             reason = lost_reason(doc["status"], doc["redirect_to"])
             if reason is not None:
@@ -110,6 +118,13 @@ class MongoPipeline:
         if has_space:
             return item
         return self._wait_for_space(item)
+
+    def _too_large(self, item: Any, size: int) -> Any:
+        """Counted and logged, not stored; the item goes on to later pipelines."""
+        if self.stats is not None:
+            self.stats.inc_value("linkspider/store/too_large")
+        logger.warning("not storing a %s of about %d bytes (over %d)", type(item).__name__, size, MAX_DOCUMENT_BYTES)
+        return item
 
     async def _wait_for_space(self, item: Any) -> Any:
         from scrapy.utils.defer import maybe_deferred_to_future

@@ -39,7 +39,8 @@ _KINDS = frozenset({OP_EDGE, OP_PAGE, OP_LOST})
 
 def encode_op(op: Op) -> str:
     kind, payload = op
-    return json_util.dumps({"k": kind, "d": payload}, json_options=_DUMP_OPTIONS, ensure_ascii=False)
+    # ASCII-only: a lone surrogate in a string must not make the spill itself fail to write.
+    return json_util.dumps({"k": kind, "d": payload}, json_options=_DUMP_OPTIONS)
 
 
 def decode_op(line: str) -> Op:

@@ -33,9 +33,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bson.errors import InvalidDocument
 from pymongo.collection import Collection
 from pymongo.database import Database
-from pymongo.errors import BulkWriteError, PyMongoError
+from pymongo.errors import BulkWriteError, OperationFailure, PyMongoError
 
 from linkspider.errors import ConfigurationError, StoreError
 from linkspider.store.documents import (
@@ -60,6 +61,9 @@ RETRYABLE_WRITE_CODES = frozenset({
     6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436, 50, 112, 16500,
 })
 DUPLICATE_RETRIES = 3
+# A document pymongo cannot encode (over 16 MB, a lone surrogate in a string): that op fails for good.
+BAD_DOCUMENT_ERRORS = (InvalidDocument, UnicodeEncodeError)
+BAD_DOCUMENT_CODES = frozenset({10334, 17419, 17420})  # BSONObjectTooLarge and friends: the command itself is too big
 MODE_SWITCH_RATIO = 0.5
 
 
@@ -282,7 +286,7 @@ class StoreWriter:
             logger.exception("store writer crashed; spilling what is buffered")
             with self._lock:
                 self.fatal = exc
-                rest = [(k, p) for k, p, _ in self._buffer]
+                rest = list(self._inflight) + [(k, p) for k, p, _ in self._buffer]  # idempotent if re-sent
                 self._buffer.clear()
                 self._busy = False
                 self._drained.notify_all()
@@ -395,7 +399,7 @@ class StoreWriter:
         deadline: float | None = None
         while True:
             try:
-                self._apply(batch)
+                self._apply_safely(batch)
                 if deadline is not None:
                     logger.info("MongoDB writes succeed again")
                 return
@@ -457,7 +461,7 @@ class StoreWriter:
             if not ops:
                 break
             try:
-                self._apply(ops)
+                self._apply_safely(ops)
             except (PyMongoError, TransientStoreError) as exc:
                 logger.warning("replay of %s stopped at byte %d (%s); will retry", path, offset, exc)
                 self._replay_offsets[path] = offset
@@ -482,6 +486,24 @@ class StoreWriter:
             self._drained.notify_all()
 
     # -- applying a batch ----------------------------------------------------------------------
+    def _apply_safely(self, batch: list[Op]) -> None:
+        """``_apply``, isolating ops that cannot be encoded: those are logged and counted, the rest written."""
+        try:
+            self._apply(batch)
+        except (*BAD_DOCUMENT_ERRORS, OperationFailure) as exc:
+            if isinstance(exc, OperationFailure) and exc.code not in BAD_DOCUMENT_CODES:
+                raise
+            logger.warning("a batch holds a document that cannot be stored (%s); writing its ops one by one",
+                           str(exc)[:300])
+            for op in batch:
+                try:
+                    self._apply([op])
+                except (*BAD_DOCUMENT_ERRORS, OperationFailure) as one:
+                    if isinstance(one, OperationFailure) and one.code not in BAD_DOCUMENT_CODES:
+                        raise
+                    self._record_errors([{"code": getattr(one, "code", None) or type(one).__name__,
+                                          "errmsg": str(one)}])
+
     def _apply(self, batch: list[Op]) -> None:
         """Write one batch: edges, then pages, then lost marks. Raises on a retryable failure."""
         edges = [p for k, p in batch if k == OP_EDGE]

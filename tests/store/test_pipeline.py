@@ -254,3 +254,35 @@ def test_pipeline_passes_other_items_through_and_is_switchable(mongo_uri, mongo_
 def test_bad_settings_fail_at_start_naming_the_setting(name, value):
     with pytest.raises(ConfigurationError, match=name):
         MongoPipeline.from_crawler(get_crawler(settings_dict={name: value}))
+
+
+def test_documents_mongodb_cannot_take_are_counted_and_the_rest_written(mongo_uri, mongo_db, make_pipeline):
+    pipeline = make_pipeline(mongo_uri, mongo_db.name)
+    links = [(f"https://b.test/{i}", f"fine {i}", "body") for i in range(20)]
+    links[3] = ("https://b.test/3", "lone \ud800 surrogate", "body")  # cannot be encoded as BSON
+    links[7] = ("https://b.test/" + "x" * 17_000_000, "huge", "body")  # over MongoDB's 16 MB document limit
+    run(pipeline, fetch(P, links, at(0)))
+    pipeline.close()
+    assert mongo_db.edges.count_documents({}) == 18
+    assert mongo_db.pages.count_documents({}) == 1
+    assert stat(pipeline, "too_large") == 1  # refused before queueing
+    assert stat(pipeline, "write_errors") == 1  # refused by the writer, the rest of its batch written
+    assert stat(pipeline, "edges_written") == 18
+    assert stat(pipeline, "spilled") == 0
+    assert pipeline.writer.fatal is None
+
+
+def test_a_command_too_large_for_mongodb_is_isolated_not_retried(mongo_uri, mongo_db, tmp_path):
+    """Defence behind the pipeline's size check: a document near the limit whose upsert exceeds it."""
+    from linkspider.store.client import get_client
+
+    docs = [edge_document(i) for i in fetch(P, [(f"https://b.test/{n}", "", "body") for n in range(5)], at(0))
+            if isinstance(i, LinkItem)]
+    docs[2] = {**docs[2], "target_url": "https://b.test/" + "y" * 9_000_000, "target_key": "z" * 9_000_000}
+    writer = StoreWriter(get_client(mongo_uri)[mongo_db.name], StoreConfig(ensure_indexes=False, insert_first=False),
+                         spill_dir=tmp_path).start()
+    for doc in docs:
+        writer.put(OP_EDGE, doc)
+    writer.close()
+    assert mongo_db.edges.count_documents({}) == 4
+    assert writer.stats.local.get("write_errors") == 1 and not writer.stats.local.get("spilled")
