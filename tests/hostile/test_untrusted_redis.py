@@ -7,7 +7,7 @@ import pickle
 from pathlib import Path
 
 import pytest
-from scrapy.utils.project import get_project_settings
+from scrapy.settings import Settings
 
 import linkspider
 from linkspider.errors import BadEntryError
@@ -44,8 +44,8 @@ def test_no_unpickling_or_eval_in_the_package() -> None:
 
 
 def test_project_scheduler_is_not_pickling() -> None:
-    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "linkspider.settings")
-    settings = get_project_settings()
+    settings = Settings()
+    settings.setmodule("linkspider.settings", priority="project")
     assert settings.get("SCHEDULER") != "scrapy_redis.scheduler.Scheduler"
     assert "pickle" not in str(settings.get("SCHEDULER_QUEUE_CLASS", ""))
 
