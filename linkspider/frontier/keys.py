@@ -52,10 +52,6 @@ class FrontierKeys:
         return self.key("ready")
 
     @property
-    def backlog(self) -> str:
-        return self.key("backlog")
-
-    @property
     def active(self) -> str:
         return self.key("active")
 

@@ -7,6 +7,7 @@ crawl cannot lose or double-hand a request.
 Data model (keys under ``linkspider:<crawl_id>:``, see :mod:`.keys`):
 
 * ``entries`` hash id -> JSON entry; ``q:<domain>`` sorted set of ids (score: priority, then FIFO);
+  ``domcount`` hash domain -> new URLs admitted (the page cap; also lists the crawl's domains);
 * ``ready`` sorted set of domains that have backlog and a free concurrency slot, scored by the time
   (ms) they may next be fetched; hand-out always takes the domain that has waited longest, so a
   domain with a million URLs gets one turn like every other domain (round robin);
@@ -28,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .keys import FrontierKeys
-from .seen import BLOOM_CHUNK_BITS, LUA_SEEN, SeenConfig
+from .seen import BLOOM_CHUNK_BITS, LUA_SEEN, SeenConfig, preallocate_bloom
 
 logger = logging.getLogger(__name__)
 
@@ -65,10 +66,13 @@ local function release_slot(p, d, now, maxc, delay_ms)
   local a = redis.call('HINCRBY', p .. 'active', d, -1)
   if a <= 0 then redis.call('HDEL', p .. 'active', d); a = 0 end
   local dl = domain_delay(p, d, delay_ms)
-  local nxt = now + dl
-  local prev = tonumber(redis.call('HGET', p .. 'next', d) or '0')
-  if prev > nxt then nxt = prev end
-  if dl > 0 then redis.call('HSET', p .. 'next', d, nxt) end
+  local nxt = now
+  if dl > 0 then
+    nxt = now + dl
+    local prev = tonumber(redis.call('HGET', p .. 'next', d) or '0')
+    if prev > nxt then nxt = prev end
+    redis.call('HSET', p .. 'next', d, nxt)
+  end
   if a < maxc and redis.call('EXISTS', p .. 'q:' .. d) == 1 then
     redis.call('ZADD', p .. 'ready', nxt, d)
   end
@@ -85,7 +89,6 @@ local function requeue(p, id, info, now, maxc, delay_ms)
   local back = 0
   if redis.call('HEXISTS', p .. 'entries', entry) == 1 then
     redis.call('ZADD', p .. 'q:' .. d, score, entry)
-    redis.call('HINCRBY', p .. 'backlog', d, 1)
     redis.call('HINCRBY', p .. 'counters', 'queued', 1)
     back = 1
   end
@@ -98,32 +101,52 @@ end
 _PUSH = _LUA_COMMON + """
 local p, mode, nargs, chunk_bits = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local cap, maxc = tonumber(ARGV[5]), tonumber(ARGV[6])
+local step = 4 + nargs
 local out, pushed, fresh = {}, 0, 0
-for base = 7, #ARGV, 4 + nargs do
+local seq = nil
+for base = 7, #ARGV, step do
   local body, d, pri, df = ARGV[base], ARGV[base + 1], tonumber(ARGV[base + 2]), ARGV[base + 3] == '1'
   local sbase = base + 4
-  local new = not seen_test(p, mode, sbase, nargs, chunk_bits)
   local code
-  if (not new) and (not df) then
-    code = 0
-  elseif new and (not df) and cap > 0 and tonumber(redis.call('HGET', p .. 'domcount', d) or '0') >= cap then
-    code = 2
+  if mode == 'exact' and not df then
+    -- one call for the common case: SADD is the test-and-set; undone if the domain is over its cap
+    if not seen_set(p, mode, sbase, nargs, chunk_bits) then
+      code = 0
+    elseif cap > 0 and redis.call('HINCRBY', p .. 'domcount', d, 1) > cap then
+      redis.call('HINCRBY', p .. 'domcount', d, -1)
+      redis.call('SREM', p .. 'seen:' .. ARGV[sbase], ARGV[sbase + 1])
+      code = 2
+    else
+      if cap <= 0 then redis.call('HINCRBY', p .. 'domcount', d, 1) end
+      code = 1
+    end
   else
-    if new then
+    local new = not seen_test(p, mode, sbase, nargs, chunk_bits)
+    if (not new) and (not df) then
+      code = 0
+    elseif new and (not df) and cap > 0 and tonumber(redis.call('HGET', p .. 'domcount', d) or '0') >= cap then
+      code = 2
+    elseif new then
       seen_set(p, mode, sbase, nargs, chunk_bits)
       redis.call('HINCRBY', p .. 'domcount', d, 1)
-      fresh = fresh + 1
       code = 1
     else
       code = 3
     end
-    local seq = redis.call('INCR', p .. 'seq')
+  end
+  if code == 1 or code == 3 then
+    if code == 1 then fresh = fresh + 1 end
+    if seq == nil then
+      seq = redis.call('INCRBY', p .. 'seq', (#ARGV - 6) / step) - (#ARGV - 6) / step
+    end
+    seq = seq + 1
     redis.call('HSET', p .. 'entries', seq, body)
     redis.call('ZADD', p .. 'q:' .. d, -pri * 4294967296 + seq, seq)
-    redis.call('HINCRBY', p .. 'backlog', d, 1)
     pushed = pushed + 1
-    if tonumber(redis.call('HGET', p .. 'active', d) or '0') < maxc then
-      redis.call('ZADD', p .. 'ready', 'NX', tonumber(redis.call('HGET', p .. 'next', d) or '0'), d)
+    if not redis.call('ZSCORE', p .. 'ready', d) then
+      if tonumber(redis.call('HGET', p .. 'active', d) or '0') < maxc then
+        redis.call('ZADD', p .. 'ready', tonumber(redis.call('HGET', p .. 'next', d) or '0'), d)
+      end
     end
   end
   out[#out + 1] = code
@@ -153,18 +176,17 @@ while got < n do
     redis.call('ZREM', p .. 'ready', d)
   else
     local id, score = popped[1], popped[2]
-    if redis.call('HINCRBY', p .. 'backlog', d, -1) <= 0 then redis.call('HDEL', p .. 'backlog', d) end
-    redis.call('HINCRBY', p .. 'counters', 'queued', -1)
     local body = redis.call('HGET', p .. 'entries', id)
+    local active = redis.call('HINCRBY', p .. 'active', d, 1)
+    local dl = domain_delay(p, d, delay_ms)
+    local nxt = now + dl
+    if dl > 0 then redis.call('HSET', p .. 'next', d, nxt) end
+    if active >= maxc or redis.call('EXISTS', qk) == 0 then
+      redis.call('ZREM', p .. 'ready', d)
+    else
+      redis.call('ZADD', p .. 'ready', nxt, d)
+    end
     if body then
-      local active = redis.call('HINCRBY', p .. 'active', d, 1)
-      local nxt = now + domain_delay(p, d, delay_ms)
-      redis.call('HSET', p .. 'next', d, nxt)
-      if active >= maxc or redis.call('EXISTS', qk) == 0 then
-        redis.call('ZREM', p .. 'ready', d)
-      else
-        redis.call('ZADD', p .. 'ready', nxt, d)
-      end
       -- a fresh lease id per hand-out: a late ack of an expired lease cannot ack its successor
       local lid = id .. '.' .. redis.call('INCR', p .. 'lseq')
       redis.call('ZADD', p .. 'leases', now + lease_ms, lid)
@@ -175,17 +197,20 @@ while got < n do
       got = got + 1
     else
       missing = missing + 1
-      if redis.call('EXISTS', qk) == 0 then redis.call('ZREM', p .. 'ready', d) end
+      release_slot(p, d, now, maxc, delay_ms)
     end
   end
 end
+if got + missing > 0 then redis.call('HINCRBY', p .. 'counters', 'queued', -(got + missing)) end
 if got > 0 then redis.call('HINCRBY', p .. 'counters', 'leased', got) end
 if missing > 0 then redis.call('HINCRBY', p .. 'counters', 'missing', missing) end
-local head = redis.call('ZRANGE', p .. 'ready', 0, 0, 'WITHSCORES')
-if #head == 0 then out[1] = -1 else
-  local wait = tonumber(head[2]) - now
-  if wait < 0 then wait = 0 end
-  out[1] = wait
+if got < n then
+  local head = redis.call('ZRANGE', p .. 'ready', 0, 0, 'WITHSCORES')
+  if #head == 0 then out[1] = -1 else
+    local wait = tonumber(head[2]) - now
+    if wait < 0 then wait = 0 end
+    out[1] = wait
+  end
 end
 return out
 """
@@ -334,7 +359,10 @@ class Frontier:
             pipe.hsetnx(self.keys.meta, name, value)
         pipe.hsetnx(self.keys.meta, "created_at", f"{time.time():.3f}")
         pipe.hgetall(self.keys.meta)
-        stored = SeenConfig.from_mapping(pipe.execute()[-1])
+        results = pipe.execute()
+        stored = SeenConfig.from_mapping(results[-1])
+        if results[0]:  # this worker created the crawl: size the Bloom filter once, exactly
+            preallocate_bloom(self.server, self.keys, stored)
         if stored != wanted:
             logger.warning(
                 "crawl %s keeps the seen-set it was started with (%s); this worker's settings ask for %s",
@@ -354,17 +382,34 @@ class Frontier:
         return self.seen
 
     # -- push / lease / ack -----------------------------------------------------------------
-    def push_many(self, items: Sequence[PushItem]) -> list[int]:
-        """Queue requests the seen-set has not seen; returns one PUSH_* code per item."""
-        if not items:
-            return []
+    def _push_args(self, items: Sequence[PushItem]) -> list[Any]:
         seen = self._seen_or_default()
         argv: list[Any] = [self.keys.prefix, seen.mode, seen.nargs, BLOOM_CHUNK_BITS, self.domain_cap,
                            self.max_concurrency]
         for item in items:
             argv.extend((item.body, item.domain, item.priority, int(item.dont_filter)))
             argv.extend(seen.args(item.key))
-        return [int(c) for c in self._push(args=argv)]
+        return argv
+
+    def push_many(self, items: Sequence[PushItem]) -> list[int]:
+        """Queue requests the seen-set has not seen; returns one PUSH_* code per item."""
+        if not items:
+            return []
+        return [int(c) for c in self._push(args=self._push_args(items))]
+
+    def push_and_ack(self, items: Sequence[PushItem], ids: Sequence[str],
+                     now_ms: int | None = None) -> tuple[list[int], int]:
+        """A page's discovered requests, then its ack, in one round trip (pushes run first)."""
+        if not ids:
+            return self.push_many(items), 0
+        if not items:
+            return [], self.ack(ids, now_ms)
+        pipe = self.server.pipeline(transaction=False)
+        self._push(args=self._push_args(items), client=pipe)
+        self._ack(args=[self.keys.prefix, self.max_concurrency, self.delay_ms,
+                        -1 if now_ms is None else now_ms, *ids], client=pipe)
+        codes, acked = pipe.execute()
+        return [int(c) for c in codes], int(acked)
 
     def lease(self, n: int = 1, now_ms: int | None = None) -> LeaseBatch:
         """Hand out up to ``n`` requests, each from the domain that has waited longest and may go now."""
@@ -449,15 +494,19 @@ class Frontier:
         pipe.hgetall(k.counters)
         pipe.zcard(k.leases)
         pipe.exists(k.paused)
-        pipe.hgetall(k.backlog)
+        pipe.hkeys(k.domain_count)
         pipe.hgetall(k.active)
         pipe.zrange(k.workers, 0, -1, withscores=True)
         pipe.time()
         pipe.hgetall(k.meta)
         pipe.hgetall(k.delay)
-        counters, leased, paused, backlog, active, workers, now, meta, delays = pipe.execute()
+        counters, leased, paused, known, active, workers, now, meta, delays = pipe.execute()
         now_ms = int(now[0]) * 1000 + int(now[1]) // 1000
-        backlog_d = {_s(d): int(n) for d, n in backlog.items() if int(n) > 0}
+        known_domains = sorted({_s(d) for d in known} | {_s(d) for d in active})
+        pipe = self.server.pipeline(transaction=False)
+        for d in known_domains:
+            pipe.zcard(k.queue(d))
+        backlog_d = {d: int(n) for d, n in zip(known_domains, pipe.execute() if known_domains else []) if n}
         active_d = {_s(d): int(n) for d, n in active.items()}
         lease_counts: dict[str, int] = {}
         pipe = self.server.pipeline(transaction=False)

@@ -218,15 +218,21 @@ class FrontierScheduler(BaseScheduler):
         if not self._buffer or self.frontier is None:
             return
         items, self._buffer = self._buffer, []
-        for code in self.frontier.push_many(items):
+        self._count_pushes(self.frontier.push_many(items))
+
+    def _count_pushes(self, codes: list[int]) -> None:
+        for code in codes:
             self._inc(_PUSH_STAT[code].removeprefix(STATS + "/"))
 
     def ack(self, lease_id: str | None, outcome: str) -> bool:
+        """Push buffered requests, then ack (one round trip, pushes first: nothing is lost in between)."""
         if not lease_id or self.frontier is None:
             return False
         self._held.pop(lease_id, None)
-        self.flush()
-        if self.frontier.ack([lease_id]):
+        items, self._buffer = self._buffer, []
+        codes, acked = self.frontier.push_and_ack(items, [lease_id])
+        self._count_pushes(codes)
+        if acked:
             self._inc(f"acked/{outcome}")
             return True
         self._inc("ack_lost")  # the lease had expired and was handed to someone else

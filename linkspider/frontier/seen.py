@@ -32,6 +32,7 @@ __all__ = [
     "SeenSet",
     "bloom_size",
     "exact_buckets",
+    "preallocate_bloom",
     "seen_key",
 ]
 
@@ -166,6 +167,25 @@ return out
 """
 
 
+def preallocate_bloom(server, keys: FrontierKeys, config: SeenConfig) -> int:
+    """Create the Bloom bitmaps at their exact size, zero-filled; returns bytes allocated.
+
+    Growing a bitmap with SETBIT lets Redis over-allocate (it doubles strings below 1 MB), which
+    would cost up to twice the memory; a SET of the full size allocates exactly. NX keeps the bits
+    of a worker that got there first.
+    """
+    if config.mode != "bloom":
+        return 0
+    total = 0
+    chunks = math.ceil(config.bits / BLOOM_CHUNK_BITS)
+    for chunk in range(chunks):
+        bits = min(BLOOM_CHUNK_BITS, config.bits - chunk * BLOOM_CHUNK_BITS)
+        size = math.ceil(bits / 8)
+        server.set(keys.bloom_chunk(chunk), b"\0" * size, nx=True)
+        total += size
+    return total
+
+
 def flatten_args(config: SeenConfig, keys: Iterable[str]) -> list[int]:
     out: list[int] = []
     for key in keys:
@@ -181,6 +201,10 @@ class SeenSet:
         self.keys = keys
         self.config = config
         self._script = server.register_script(_ADD_MANY)
+
+    def prepare(self) -> None:
+        """Allocate the Bloom bitmaps at their final size (a no-op for the exact set)."""
+        preallocate_bloom(self.server, self.keys, self.config)
 
     def _run(self, urls: Sequence[str], test_only: bool) -> list[bool]:
         if not urls:

@@ -1,0 +1,170 @@
+"""Frontier benchmark: hand-out throughput with 1, 2 and 4 worker processes, and seen-set bytes per URL.
+
+One command, its own redis-server (linkspider.testing.servers.RedisServer) on a free loopback port:
+
+    .venv/bin/python bench/bench_frontier.py            # --seconds 5 --urls 200000
+
+Throughput: each worker process loops lease(1) -> push the page's discovered links (``--links``
+per page, a few new, most already seen, as on a real site) + ack (pipelined, as the scheduler does), through the same Lua scripts the
+scheduler uses, on a crawl of ``--domains`` domains. Pages/s counts completed lease+push+ack cycles
+over all workers.
+
+Memory: ``--urls`` URL keys go into (a) the exact seen-set, (b) the Bloom filter sized for them at
+1 %, (c) stock scrapy-redis RFPDupeFilter fingerprints (its own ``request_fingerprint``: 40-char
+SHA1 hex in one Redis set); bytes are Redis ``MEMORY USAGE`` summed over each structure's keys, and
+the INFO used_memory delta, divided by the URL count.
+"""
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import redis  # noqa: E402
+
+from linkspider.frontier import Frontier, PushItem, RequestCodec, SeenConfig, SeenSet  # noqa: E402
+from linkspider.frontier.codec import Entry  # noqa: E402
+from linkspider.frontier.keys import FrontierKeys  # noqa: E402
+from linkspider.testing.servers import RedisServer  # noqa: E402
+
+
+def _item(codec: RequestCodec, crawl_id: str, domain: str, path: str) -> PushItem:
+    url = f"http://{domain}/{path}"
+    return PushItem(codec.encode_entry(Entry(url=url, crawl_id=crawl_id, depth=1, callback="parse")), domain, url)
+
+
+def _worker(url: str, crawl_id: str, index: int, seconds: float, links: int, new_links: int, domains: int,
+            start, results) -> None:
+    client = redis.Redis.from_url(url)
+    frontier = Frontier(client, crawl_id, worker_id=f"bench-{index}", max_concurrency=1_000_000)
+    codec = RequestCodec(crawl_id)
+    pages = pushed = 0
+    start.wait()
+    t0 = time.perf_counter()
+    deadline = t0 + seconds
+    counter = 0
+    while time.perf_counter() < deadline:
+        batch = frontier.lease(1)
+        if not batch.items:
+            continue
+        lease_id, _ = batch.items[0]
+        items = []
+        for j in range(links):
+            counter += 1
+            if j < new_links:  # a URL nobody has seen
+                items.append(_item(codec, crawl_id, f"d{counter % domains}.test", f"w{index}/p{counter}"))
+            else:  # a nav/footer link every page has
+                items.append(_item(codec, crawl_id, f"d{j % domains}.test", f"nav/{j}"))
+        frontier.push_and_ack(items, [lease_id])  # as the scheduler does: one round trip
+        pages += 1
+        pushed += len(items)
+    results.put((pages, pushed, time.perf_counter() - t0))
+
+
+def throughput(url: str, workers: int, seconds: float, links: int, new_links: int, domains: int) -> tuple[float, float]:
+    crawl_id = f"bench-tp-{workers}"
+    client = redis.Redis.from_url(url)
+    frontier = Frontier(client, crawl_id, seen=SeenConfig.sized("exact", 1_000_000, 0.01),
+                        max_concurrency=1_000_000)
+    codec = RequestCodec(crawl_id)
+    for chunk in range(0, 20_000, 1000):
+        frontier.push_many([_item(codec, crawl_id, f"d{i % domains}.test", f"seed/{i}")
+                            for i in range(chunk, chunk + 1000)])
+    ctx = mp.get_context("fork")
+    start, results = ctx.Event(), ctx.Queue()
+    procs = [ctx.Process(target=_worker, args=(url, crawl_id, i, seconds, links, new_links, domains, start, results))
+             for i in range(workers)]
+    for p in procs:
+        p.start()
+    time.sleep(0.3)
+    start.set()
+    out = [results.get(timeout=seconds + 60) for _ in procs]
+    for p in procs:
+        p.join()
+    frontier.purge()
+    pages = sum(o[0] for o in out)
+    pushed = sum(o[1] for o in out)
+    elapsed = max(o[2] for o in out)
+    return pages / elapsed, pushed / elapsed
+
+
+def memory(url: str, n: int) -> dict[str, tuple[float, float]]:
+    from scrapy import Request
+    from scrapy_redis.dupefilter import RFPDupeFilter
+
+    client = redis.Redis.from_url(url)
+    urls = [f"http://site{i % 500}.example/section/{i % 37}/article-{i}.html?page={i % 7}" for i in range(n)]
+    results = {}
+
+    # load the seen-set script once (FLUSHDB keeps scripts), so the deltas below hold data only
+    SeenSet(client, FrontierKeys("bench-warm"), SeenConfig.sized("exact", 1, 0.01)).add_many(["http://warm.up/"])
+
+    def measure(name: str, fill, pattern: str, prepare=None) -> None:
+        client.flushdb()
+        before = client.info("memory")["used_memory"]
+        if prepare is not None:
+            prepare()
+        for i in range(0, n, 2000):
+            fill(urls[i:i + 2000])
+        delta = client.info("memory")["used_memory"] - before
+        usage = sum(client.memory_usage(k, samples=0) or 0 for k in client.scan_iter(match=pattern, count=1000))
+        results[name] = (usage / n, delta / n)
+
+    for mode in ("exact", "bloom"):
+        seen = SeenSet(client, FrontierKeys(f"bench-{mode}"), SeenConfig.sized(mode, n, 0.01))
+        # prepare(): what the first worker of a crawl does (Frontier.ensure_meta)
+        measure(mode, seen.add_many, prepare=seen.prepare,
+                pattern=f"linkspider:bench-{mode}:{'seen' if mode == 'exact' else 'bloom'}:*")
+
+    df = RFPDupeFilter(client, "bench:dupefilter")
+
+    def fill_stock(batch: list[str]) -> None:
+        pipe = client.pipeline(transaction=False)
+        for u in batch:
+            pipe.sadd(df.key, df.request_fingerprint(Request(u)))
+        pipe.execute()
+
+    measure("scrapy-redis", fill_stock, pattern="bench:dupefilter")
+    client.flushdb()
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=5.0, help="per throughput run (default %(default)s)")
+    parser.add_argument("--urls", type=int, default=200_000, help="URLs for the memory runs (default %(default)s)")
+    parser.add_argument("--links", type=int, default=20, help="links pushed per page (default %(default)s)")
+    parser.add_argument("--new-links", type=int, default=2, help="of which never seen (default %(default)s)")
+    parser.add_argument("--domains", type=int, default=200, help="domains in the crawl (default %(default)s)")
+    parser.add_argument("--workers", default="1,2,4", help="worker process counts (default %(default)s)")
+    args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory() as tmp, RedisServer(Path(tmp)) as server:
+        print(f"redis-server {redis.Redis.from_url(server.url).info()['redis_version']} on {server.url}; "
+              f"{mp.cpu_count()} CPUs")
+        print(f"\nhand-out throughput: lease + push {args.links} links ({args.new_links} new) + ack per page, "
+              f"{args.domains} domains, {args.seconds:.0f}s per run")
+        print(f"{'workers':>8} {'pages/s':>10} {'links pushed/s':>15} {'vs 1 worker':>12}")
+        base = None
+        for w in [int(x) for x in args.workers.split(",")]:
+            pages, pushed = throughput(server.url, w, args.seconds, args.links, args.new_links, args.domains)
+            base = base or pages
+            print(f"{w:>8} {pages:>10,.0f} {pushed:>15,.0f} {pages / base:>11.2f}x")
+        print(f"\nseen-set memory for {args.urls:,} URLs (1 % error for Bloom)")
+        mem = memory(server.url, args.urls)
+        stock = mem["scrapy-redis"][0]
+        print(f"{'structure':>24} {'bytes/URL (MEMORY USAGE)':>25} {'bytes/URL (used_memory)':>24} {'vs stock':>9}")
+        labels = {"exact": "linkspider exact", "bloom": "linkspider bloom 1%", "scrapy-redis": "scrapy-redis RFPDupeFilter"}
+        for name in ("exact", "bloom", "scrapy-redis"):
+            usage, delta = mem[name]
+            print(f"{labels[name]:>26} {usage:>23.2f} {delta:>24.2f} {usage / stock:>8.3f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
