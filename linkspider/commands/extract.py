@@ -6,6 +6,7 @@ import dataclasses
 import gzip
 import json
 import sys
+from pathlib import Path
 
 from linkspider.errors import LinkspiderError
 
@@ -29,7 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _read(path: str) -> bytes:
     try:
-        data = sys.stdin.buffer.read() if path == "-" else open(path, "rb").read()  # noqa: SIM115
+        data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
     except OSError as exc:
         raise LinkspiderError(f"cannot read {path}: {exc.strerror}") from exc
     if data[:2] == b"\x1f\x8b":

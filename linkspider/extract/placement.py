@@ -46,11 +46,15 @@ _VOCAB = [
     ("comment", r"comment|disqus|^respond|^repl(?:y|ies)$|discussion"),
     ("footer", r"footer|colophon|copyright|^siteinfo$"),
     ("header", r"^header|masthead|^topbar$|branding|byline"),
-    ("nav", r"^nav(?!er)|menu|breadcrumb|pagination|^pager|^skiplinks?$|^(?:next|prev|previous)$"),
+    (
+        "nav",
+        r"^nav(?:$|s$|bar|igation|link|menu|list|wrap|item)|[a-z]nav$|menu|breadcrumb|pagination|^pager"
+        r"|^skiplinks?$|^(?:next|prev|previous)$",
+    ),
     (
         "sidebar",
         r"sidebar|^aside|widget|^rail$|related|similar|recommend|promo|sponsor|advert|^ads?$"
-        r"|^shar(?:e|ing)|social|trending|popular|^mostread$|newsletter|subscri|outbrain|taboola",
+        r"|^shar(?:e|ing)(?!d)|social|trending|popular|^mostread$|newsletter|subscri|outbrain|taboola",
     ),
 ]
 _ORDER = {name: i for i, (name, _) in enumerate(_VOCAB)}
