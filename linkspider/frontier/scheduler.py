@@ -87,11 +87,11 @@ class _LeaseErrback:
 class FrontierScheduler(BaseScheduler):
     """Scrapy scheduler on the linkspider Redis frontier (``SCHEDULER = "linkspider.frontier.FrontierScheduler"``)."""
 
-    def __init__(self, server, config: FrontierConfig, crawler: Crawler | None = None) -> None:
+    def __init__(self, server, config: FrontierConfig, crawler: Crawler | None = None, stats: Any = None) -> None:
         self.server = server
         self.config = config
         self.crawler = crawler
-        self.stats = crawler.stats if crawler is not None else None
+        self.stats = crawler.stats if crawler is not None else stats
         self.spider: Spider | None = None
         self.frontier: Frontier | None = None
         self.codec: RequestCodec | None = None
@@ -128,12 +128,12 @@ class FrontierScheduler(BaseScheduler):
         logger.info("frontier %s: worker %s joins (%d queued, %d leased%s)", self.frontier.keys.prefix,
                     self.frontier.worker_id, queued, leased, ", paused" if paused else "")
         self._heartbeat()
-        beat = create_looping_call(self._heartbeat)
-        beat.start(self.config.heartbeat_seconds, now=False)
-        poll = create_looping_call(self.wake)
-        poll.start(self.config.poll_seconds, now=False)
-        self._loops = [beat, poll]
-        if self.crawler is not None:
+        if self.crawler is not None:  # without a crawler (unit tests) the caller drives heartbeats
+            beat = create_looping_call(self._heartbeat)
+            beat.start(self.config.heartbeat_seconds, now=False)
+            poll = create_looping_call(self.wake)
+            poll.start(self.config.poll_seconds, now=False)
+            self._loops = [beat, poll]
             self.crawler.signals.send_catch_log(frontier_opened, frontier=self, spider=spider)
 
     def close(self, reason: str) -> None:

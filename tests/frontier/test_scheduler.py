@@ -1,0 +1,160 @@
+"""FrontierScheduler without an engine: hand-out, bad entries, children before acks, errbacks, close."""
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+import pytest
+import scrapy
+from scrapy.http import HtmlResponse
+from scrapy.statscollectors import StatsCollector
+from twisted.python.failure import Failure
+
+import linkspider.frontier
+from linkspider.frontier import FrontierConfig, FrontierScheduler
+from linkspider.frontier.codec import LEASE_META_KEY
+from linkspider.items import PageItem
+
+
+class _Spider(scrapy.Spider):
+    name = "links"
+
+    def __init__(self, crawl_id: str, **kw) -> None:
+        super().__init__(**kw)
+        self.crawl_id = crawl_id
+        self.errors: list[Failure] = []
+
+    def parse(self, response):  # pragma: no cover - called by the tests through the request
+        yield from ()
+
+    def on_error(self, failure):
+        self.errors.append(failure)
+
+
+class _Crawlerless:
+    """Just enough of a crawler for StatsCollector."""
+
+    class settings:  # noqa: N801
+        @staticmethod
+        def getbool(name, default=False):
+            return False
+
+
+@pytest.fixture
+def sched(redis_client, crawl_id):
+    stats = StatsCollector(_Crawlerless())
+    s = FrontierScheduler(redis_client, FrontierConfig(lease_seconds=30, heartbeat_seconds=5), stats=stats)
+    spider = _Spider(crawl_id)
+    s.open(spider)
+    yield s
+    s.close("test")
+
+
+def stat(s, key):
+    return s.stats.get_value(f"linkspider/frontier/{key}", 0)
+
+
+def test_enqueue_then_next_request_round_trip(sched):
+    spider = sched.spider
+    assert sched.enqueue_request(scrapy.Request("http://a.test/1", callback=spider.parse, errback=spider.on_error,
+                                                meta={"depth": 2}))
+    assert sched.has_pending_requests(), "buffered until the next round trip"
+    req = sched.next_request()
+    assert req.url == "http://a.test/1" and req.callback == spider.parse and req.meta["depth"] == 2
+    assert LEASE_META_KEY in req.meta
+    assert req.errback.__wrapped_errback__ == spider.on_error
+    assert sched.next_request() is None
+    assert stat(sched, "pushed") == 1 and stat(sched, "leased") == 1
+
+
+def test_bad_entries_in_redis_are_skipped_logged_and_counted(sched, redis_client, caplog):
+    keys = sched.frontier.keys
+    redis_client.hset(keys.entries, mapping={"900": b"\x80\x04pickle", "901": json.dumps({"v": 1, "url": "x"})})
+    redis_client.zadd(keys.queue("evil.test"), {"900": 1, "901": 2})
+    redis_client.zadd(keys.ready, {"evil.test": 0})
+    redis_client.hset(keys.counters, "queued", 2)
+    sched.enqueue_request(scrapy.Request("http://good.test/", callback=sched.spider.parse))
+    sched.flush()
+    got = [sched.next_request() for _ in range(3)]
+    assert [r.url for r in got if r is not None] == ["http://good.test/"]
+    assert stat(sched, "bad_entry") == 2
+    assert redis_client.llen(keys.key("bad")) == 2
+    assert "skipping bad entry" in caplog.text
+    assert sched.frontier.pending() == (0, 1, False), "bad entries do not stay leased"
+
+
+def test_children_are_pushed_before_the_parent_is_acked(sched, redis_client):
+    spider = sched.spider
+    sched.enqueue_request(scrapy.Request("http://a.test/", callback=spider.parse))
+    parent = sched.next_request()
+    response = HtmlResponse(parent.url, body=b"<html></html>", request=parent)
+    child = scrapy.Request("http://a.test/child", callback=spider.parse, meta=dict(parent.meta))
+    page = PageItem(url=parent.url)
+    out = sched.track_output(parent.meta[LEASE_META_KEY], iter([child, page]))
+    assert list(out) == [child, page]
+    assert LEASE_META_KEY not in child.meta, "a child that copied meta is not a continuation of the parent"
+    sched.enqueue_request(child)
+    assert sched.frontier.pending()[1] == 1, "not acked while the item is in the pipelines"
+    sched._on_item_done(page, response=response)
+    queued, leased, _ = sched.frontier.pending()
+    assert (queued, leased) == (1, 0), "child pushed, parent acked"
+    assert stat(sched, "acked/ok") == 1
+
+
+def test_download_error_acks_and_calls_the_spiders_errback(sched):
+    spider = sched.spider
+    sched.enqueue_request(scrapy.Request("http://a.test/", callback=spider.parse, errback=spider.on_error))
+    req = sched.next_request()
+    failure = Failure(ConnectionRefusedError("nope"))
+    failure.request = req
+    assert req.errback(failure) is None
+    assert len(spider.errors) == 1
+    assert sched.frontier.pending() == (0, 0, False)
+    assert stat(sched, "acked/download_error") == 1
+
+
+def test_retry_of_a_leased_request_replaces_its_lease(sched):
+    spider = sched.spider
+    sched.enqueue_request(scrapy.Request("http://a.test/", callback=spider.parse))
+    req = sched.next_request()
+    retry = req.copy()
+    retry.meta["retry_times"] = 1
+    retry.dont_filter = True
+    assert sched.enqueue_request(retry)
+    assert sched.frontier.pending() == (1, 0, False)
+    again = sched.next_request()
+    assert again.url == req.url and again.meta["retry_times"] == 1
+    assert stat(sched, "acked/replaced") == 1
+
+
+def test_close_hands_back_unfinished_leases_and_keeps_shared_state(sched, redis_client):
+    spider = sched.spider
+    for i in range(3):
+        sched.enqueue_request(scrapy.Request(f"http://a.test/{i}", callback=spider.parse))
+    sched.next_request()
+    sched.close("shutdown")
+    assert sched.frontier.pending() == (3, 0, False)
+    assert redis_client.hlen(sched.frontier.keys.entries) == 3
+    assert stat(sched, "released") == 1
+
+
+def test_domain_cap_refuses_new_urls_beyond_it(redis_client, crawl_id):
+    stats = StatsCollector(_Crawlerless())
+    s = FrontierScheduler(redis_client, FrontierConfig(domain_cap=2), stats=stats)
+    s.open(_Spider(crawl_id))
+    for i in range(4):
+        s.enqueue_request(scrapy.Request(f"http://a.test/{i}", callback=s.spider.parse))
+    s.flush()
+    assert stat(s, "pushed") == 2 and stat(s, "dropped/domain_cap") == 2
+    s.close("test")
+
+
+def test_no_frontier_module_imports_pickle():
+    root = Path(linkspider.frontier.__file__).parent
+    for path in root.glob("*.py"):
+        tree = ast.parse(path.read_text())
+        names = {a.name for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))
+                 for a in node.names} | {node.module for node in ast.walk(tree)
+                                          if isinstance(node, ast.ImportFrom) and node.module}
+        assert not any("pickle" in (n or "") for n in names), path
