@@ -198,28 +198,40 @@ class _Template:
         return "body" in self.slots
 
 
+_URL_SPLIT_RE = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:)?//([^/?#]*)([^?#]*)")
+
+
 def _classify_href(href: str, source_url: str, source_base: str) -> _Slot | None:
-    """Decide how an original ``href`` is rewritten; None keeps it (fragments, non-web schemes)."""
+    """Decide how an original ``href`` is rewritten; None keeps it (fragments, non-web schemes).
+
+    Hot at build time (about 17,000 hrefs in the corpus), so absolute URLs are split with one regex.
+    """
     stripped = href.strip()
     lowered = stripped.lower()
     if not stripped or stripped.startswith("#") or lowered.startswith(_NON_WEB):
         return None
-    scheme = lowered.split(":", 1)[0] if ":" in lowered.split("/", 1)[0] else ""
+    head = lowered.split("/", 1)[0]
+    scheme = head.split(":", 1)[0] if ":" in head else ""
     if scheme and scheme not in ("http", "https"):
         return None
-    try:
-        absolute = urljoin(source_url, stripped)
-        parts = urlsplit(absolute)
-        host = parts.hostname or ""
-    except ValueError:
-        return _Slot("a", key=_hash64(stripped))
-    form = "abs" if scheme else ("proto" if stripped.startswith("//") else "root")
-    external = bool(scheme or form == "proto") and not (
-        _base_domain(host) == source_base or _base_domain(host).endswith("." + source_base)
-    )
-    fragment = parts.fragment if _FRAGMENT_RE.fullmatch(parts.fragment or "") else ""
-    key = _hash64(absolute.split("#", 1)[0])
-    return _Slot("a", key=key, form=form, external=external, home=parts.path in ("", "/"), fragment=fragment)
+    without_fragment, _, fragment = stripped.partition("#")
+    fragment = fragment if _FRAGMENT_RE.fullmatch(fragment) else ""
+    match = _URL_SPLIT_RE.match(without_fragment) if (scheme or stripped.startswith("//")) else None
+    if match is not None:
+        form = "abs" if scheme else "proto"
+        absolute = without_fragment if scheme else f"https:{without_fragment}"
+        host = _base_domain(match.group(1).rpartition("@")[2].split(":", 1)[0])
+        external = not (host == source_base or host.endswith("." + source_base))
+        path = match.group(2)
+    else:
+        form, external = "root", False
+        try:
+            absolute = urljoin(source_url, without_fragment)
+            path = urlsplit(absolute).path
+        except ValueError:
+            return _Slot("a", key=_hash64(stripped))
+    return _Slot("a", key=_hash64(absolute), form=form, external=external, home=path in ("", "/"),
+                 fragment=fragment)
 
 
 def _clean_text(text: str | None, limit: int = 90) -> str:
@@ -689,13 +701,13 @@ class FixtureWeb:
             used.append(target)
         blank = ' target="_blank"'
         paragraphs += [
-            f"This report was supported by our partners; see {a(*texts['sponsored'], 'body', 'sponsored')}"
-            " for their side of it.",
+            (f"This report was supported by our partners; see {a(*texts['sponsored'], 'body', 'sponsored')}"
+             " for their side of it."),
             f"One reader pointed us to {a(*texts['ugc'], 'body', 'ugc')}, which covers similar ground.",
-            f"We could not independently verify the figures in {a(*texts['nofollow'], 'body', 'nofollow')}"
-            " before publication.",
-            "For background, the same question was raised in "
-            f"{a(*texts['noopener'], 'body', 'nofollow noopener', blank)}.",
+            (f"We could not independently verify the figures in {a(*texts['nofollow'], 'body', 'nofollow')}"
+             " before publication."),
+            ("For background, the same question was raised in "
+             f"{a(*texts['noopener'], 'body', 'nofollow noopener', blank)}."),
         ]
         # Not a page the corpus markup already image-links to (logos link home): the edge would be shared.
         image_targets = [self.pages[site][index] for site, index in (
