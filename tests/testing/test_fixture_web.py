@@ -355,7 +355,8 @@ def test_injected_links_have_clear_cases(web: FixtureWeb, server: FixtureWebServ
     assert placements.count("footer") == (2 if page_index == 0 else 1)  # partner site (+ staff area on home)
     images = [link for link in injected if link.alt]
     assert [link.link_type for link in images] == ["img"] and images[0].anchor_text == ""
-    assert images[0].alt.startswith("Photo: ") and len(images[0].alt) > 10
+    alt = images[0].alt or ""
+    assert alt.startswith("Photo: ") and len(alt) > 10
     assert {link.link_type for link in injected if not link.alt} == {"a"}
     # Plain HTML: nothing carries data-* markers an extractor could use.
     block = doc.xpath("/html/body/section[last()]")[0]
