@@ -191,6 +191,7 @@ def url_key(url: str) -> str:
     return norm[:q] + "?" + "&".join(pairs)
 
 
+@lru_cache(maxsize=65536)
 def host_of(url: str) -> str:
     """Lowercase host (punycode, no port; IPv6 in brackets) of a URL, or '' when it has none."""
     try:
