@@ -6,6 +6,7 @@ web served in this process. These are the "Done when" checks of issue 6.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections import Counter
@@ -47,13 +48,6 @@ def _page_fetches(server: FixtureWebServer) -> Counter[tuple[int, str]]:
     return Counter(
         (r.site, r.path) for r in server.requests() if r.method == "GET" and r.path != "/robots.txt"
         and not r.path.startswith("/img/")
-    )
-
-
-def _job_logs(nodes, jobs) -> str:
-    return "\n".join(
-        node.job_log("linkspider", "links", job.job_id)[-4000:] for node in nodes for job in jobs
-        if job.node == node.url
     )
 
 
@@ -107,8 +101,6 @@ def test_deploy_schedule_and_report_through_scrapyd(
 
 
 def _cli(*args: str, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
-    import os
-
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("SCRAPY", "LINKSPIDER_SCRAPYD"))}
     full_env["PYTHONPATH"] = str(REPO)
     full_env.update(env or {})
