@@ -54,9 +54,9 @@ MAX_URL_LENGTH = getattr(defaults, "LINKSPIDER_MAX_URL_LENGTH", None)
 @pytest.mark.xfail(
     MAX_URL_LENGTH is None,
     strict=True,
-    reason="missing: no LINKSPIDER_MAX_URL_LENGTH; a 100,000-character href becomes a stored edge "
-    "(and a frontier entry up to the codec's 8192). Add the setting to linkspider/defaults.py and drop "
-    "longer targets in linkspider/extract/links.py, counted as dropped['too_long'].",
+    reason="missing: no LINKSPIDER_MAX_URL_LENGTH; a 100,000-character href becomes a stored edge (it is "
+    "only kept from being followed, by Scrapy's URLLENGTH_LIMIT=2083). Add the setting to linkspider/defaults.py "
+    "and drop longer targets in linkspider/extract/links.py, counted as dropped['too_long'].",
 )
 def test_overlong_url_dropped_and_counted() -> None:
     cap = MAX_URL_LENGTH or 2083
