@@ -17,23 +17,18 @@ from typing import Any
 
 from linkspider.reports.targets import Target, target_filter
 
-__all__ = ["backlinks_pipeline", "backlinks_result", "crawled_pages_pipeline", "ranked", "sitewide_rows"]
+__all__ = ["backlinks_pipeline", "backlinks_result", "crawled_pages_pipeline", "ranked", "sitewide_candidates",
+           "sitewide_rows"]
 
-_TRUE = True
-
-
-def _flag(field: str) -> dict[str, Any]:
-    return {"$eq": [f"${field}", _TRUE]}
-
-
-def _count_of(expr: str) -> dict[str, Any]:
-    return {"$sum": {"$cond": [expr, 1, 0]}}
+#: The only fields the facets read.
+_FIELDS = ("source_key", "source_domain", "target_key", "nofollow", "sponsored", "ugc", "placement", "link_type",
+           "anchor_text", "alt")
 
 
-def _top(field: str, top: int) -> list[dict[str, Any]]:
-    """Group by ``field``, largest count first, ties by value (byte order, the same as Python's str order)."""
+def _top(key: Any, top: int) -> list[dict[str, Any]]:
+    """Group by ``key``, largest count first, ties by value (byte order, the same as Python's str order)."""
     return [
-        {"$group": {"_id": f"${field}", "count": {"$sum": 1}}},
+        {"$group": {"_id": key, "count": {"$sum": 1}}},
         {"$sort": {"count": -1, "_id": 1}},
         {"$limit": top},
     ]
@@ -49,52 +44,63 @@ def backlinks_pipeline(
 ) -> list[dict[str, Any]]:
     """The aggregation over ``edges`` whose single result document :func:`backlinks_result` reads.
 
-    Sitewide links need the crawled page count of each referring domain; the facet
-    ``sitewide_candidates`` lists the domains that could qualify, :func:`crawled_pages_pipeline`
+    Sitewide links need the crawled page count of each referring domain; the result lists the
+    domains that could qualify (:func:`sitewide_candidates`), :func:`crawled_pages_pipeline`
     counts their pages in one indexed pass over ``pages`` (one ``$lookup`` per domain was the
     slowest stage by far), and :func:`sitewide_rows` decides.
     """
-    anchor_text = {"$ifNull": ["$anchor_text", ""]}
-    project = {
-        "_id": 0,
-        "source_key": 1,
-        "source_domain": 1,
-        "target_key": 1,
-        "nf": _flag("nofollow"),
-        "sp": _flag("sponsored"),
-        "ug": _flag("ugc"),
-        "placement": {"$ifNull": ["$placement", "unknown"]},
-        "link_type": {"$ifNull": ["$link_type", "unknown"]},
-        "anchor": {"$cond": [{"$eq": [anchor_text, ""]}, {"$ifNull": ["$alt", ""]}, anchor_text]},
+    anchor_text = {"$ifNull": ["$_id.text", ""]}
+    anchor = {"$cond": [{"$eq": [anchor_text, ""]}, {"$ifNull": ["$_id.alt", ""]}, anchor_text]}
+    # inclusion only: computed fields here would be evaluated for every link, and cost more than the fetch
+    project = {"_id": 0, **{f: 1 for f in _FIELDS}}
+    # Each facet is one pass over the matched links, so there are as few as possible: the flag and
+    # placement counts all come from one small group ("mix", at most a few hundred rows), and every
+    # referring-domain number from one group by (domain, page).
+    mix = {
+        # raw field paths: an expression per link costs more than the group itself; backlinks_result
+        # reads missing values as "unknown" and anything but true as false
+        "_id": ["$placement", "$link_type", "$nofollow", "$sponsored", "$ugc"],  # an array key is cheapest
+        "count": {"$sum": 1},
     }
-    totals = {
-        "_id": None,
-        "backlinks": {"$sum": 1},
-        "nofollow": _count_of("$nf"),
-        "sponsored": _count_of("$sp"),
-        "ugc": _count_of("$ug"),
-        "dofollow": {"$sum": {"$cond": [{"$or": ["$nf", "$sp", "$ug"]}, 0, 1]}},
-    }
-    sitewide_candidates = [
-        {"$group": {"_id": {"d": "$source_domain", "p": "$source_key"}, "links": {"$sum": 1}}},
-        {"$group": {"_id": "$_id.d", "pages": {"$sum": 1}, "links": {"$sum": "$links"}}},
-        # pages > share * crawled >= share * min_pages: only these domains need a look at `pages`
-        {"$match": {"pages": {"$gt": sitewide_share * sitewide_min_pages}}},
+    anchors = [
+        {"$group": {"_id": {"text": "$anchor_text", "alt": "$alt"}, "count": {"$sum": 1}}},
+        {"$group": {"_id": anchor, "count": {"$sum": "$count"}}},
+        {"$sort": {"count": -1, "_id": 1}},
+        {"$limit": top},
+    ]
+    referrers = [
+        # a page belongs to one domain, so grouping by page alone is enough (and cheaper than a pair key)
+        {"$group": {"_id": "$source_key", "d": {"$first": "$source_domain"}, "links": {"$sum": 1}}},
+        {"$group": {"_id": "$d", "pages": {"$sum": 1}, "links": {"$sum": "$links"}}},
+        {
+            "$group": {
+                "_id": None,
+                "referring_domains": {"$sum": 1},
+                "referring_pages": {"$sum": "$pages"},
+                "top": {"$topN": {"n": top, "sortBy": {"links": -1, "_id": 1},
+                                  "output": {"value": "$_id", "count": "$links"}}},
+                # pages > share * crawled >= share * min_pages: only these domains need a look at `pages`
+                "sitewide_candidates": {
+                    "$push": {
+                        "$cond": [
+                            {"$gt": ["$pages", sitewide_share * sitewide_min_pages]},
+                            {"_id": "$_id", "pages": "$pages", "links": "$links"},
+                            "$$REMOVE",
+                        ]
+                    }
+                },
+            }
+        },
     ]
     return [
         {"$match": target_filter(target, include_lost=include_lost)},
         {"$project": project},
         {
             "$facet": {
-                "totals": [{"$group": totals}],
-                "referring_pages": [{"$group": {"_id": "$source_key"}}, {"$count": "n"}],
-                "referring_domains": [{"$group": {"_id": "$source_domain"}}, {"$count": "n"}],
-                "placements": [{"$group": {"_id": "$placement", "count": {"$sum": 1}}}],
-                "link_types": [{"$group": {"_id": "$link_type", "count": {"$sum": 1}}}],
-                "top_anchors": _top("anchor", top),
-                "top_pages": _top("target_key", top),
-                "top_referring_domains": _top("source_domain", top),
-                "sitewide_candidates": sitewide_candidates,
+                "mix": [{"$group": mix}],
+                "referrers": referrers,
+                "top_anchors": anchors,
+                "top_pages": _top("$target_key", top),
             }
         },
     ]
@@ -129,12 +135,13 @@ def ranked(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def _counts(rows: list[dict[str, Any]]) -> dict[str, int]:
-    return {r["value"]: r["count"] for r in ranked(rows)}
+def _by_count(counts: dict[str, int]) -> dict[str, int]:
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
-def _single(rows: list[dict[str, Any]], key: str) -> int:
-    return int(rows[0][key]) if rows else 0
+def sitewide_candidates(doc: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Referring domains of the pipeline's result that may be sitewide: ``[{_id, pages, links}]``."""
+    return ((doc or {}).get("referrers") or [{}])[0].get("sitewide_candidates", [])
 
 
 def backlinks_result(
@@ -146,23 +153,38 @@ def backlinks_result(
     ``sitewide`` is the output of :func:`sitewide_rows`.
     """
     doc = doc or {}
-    totals = (doc.get("totals") or [{}])[0]
     sitewide = sitewide or []
+    totals = {"backlinks": 0, "dofollow": 0, "nofollow": 0, "sponsored": 0, "ugc": 0}
+    placements: dict[str, int] = {}
+    link_types: dict[str, int] = {}
+    for row in doc.get("mix") or []:
+        (placement, link_type, *flag_values), n = row["_id"], int(row["count"])
+        flags = {flag: value is True for flag, value in zip(("nofollow", "sponsored", "ugc"), flag_values)}
+        totals["backlinks"] += n
+        for flag, on in flags.items():
+            totals[flag] += n if on else 0
+        if not any(flags.values()):
+            totals["dofollow"] += n
+        placement = "unknown" if placement is None else str(placement)
+        link_type = "unknown" if link_type is None else str(link_type)
+        placements[placement] = placements.get(placement, 0) + n
+        link_types[link_type] = link_types.get(link_type, 0) + n
+    referrers = (doc.get("referrers") or [{}])[0]
     return {
         "target": target.as_dict(),
         "include_lost": include_lost,
-        "backlinks": int(totals.get("backlinks", 0)),
-        "referring_pages": _single(doc.get("referring_pages") or [], "n"),
-        "referring_domains": _single(doc.get("referring_domains") or [], "n"),
-        "dofollow": int(totals.get("dofollow", 0)),
-        "nofollow": int(totals.get("nofollow", 0)),
-        "sponsored": int(totals.get("sponsored", 0)),
-        "ugc": int(totals.get("ugc", 0)),
-        "placements": _counts(doc.get("placements") or []),
-        "link_types": _counts(doc.get("link_types") or []),
+        "backlinks": totals["backlinks"],
+        "referring_pages": int(referrers.get("referring_pages", 0)),
+        "referring_domains": int(referrers.get("referring_domains", 0)),
+        "dofollow": totals["dofollow"],
+        "nofollow": totals["nofollow"],
+        "sponsored": totals["sponsored"],
+        "ugc": totals["ugc"],
+        "placements": _by_count(placements),
+        "link_types": _by_count(link_types),
         "top_anchors": ranked(doc.get("top_anchors") or []),
         "top_pages": ranked(doc.get("top_pages") or []),
-        "top_referring_domains": ranked(doc.get("top_referring_domains") or []),
+        "top_referring_domains": [{"value": r["value"], "count": int(r["count"])} for r in referrers.get("top", [])],
         "sitewide": sum(r["count"] for r in sitewide),
         "sitewide_domains": len(sitewide),
         "sitewide_referring_domains": sitewide[:top],

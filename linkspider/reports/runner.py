@@ -21,7 +21,13 @@ from pymongo.errors import PyMongoError
 
 from linkspider import defaults
 from linkspider.errors import ConfigurationError, StoreError
-from linkspider.reports.backlinks import backlinks_pipeline, backlinks_result, crawled_pages_pipeline, sitewide_rows
+from linkspider.reports.backlinks import (
+    backlinks_pipeline,
+    backlinks_result,
+    crawled_pages_pipeline,
+    sitewide_candidates,
+    sitewide_rows,
+)
 from linkspider.reports.domains import DomainGraph, domain_edges_pipeline, domain_ranking
 from linkspider.reports.new_lost import new_lost_pipeline, new_lost_result
 from linkspider.reports.targets import Target
@@ -237,7 +243,7 @@ def run_backlinks(
         sitewide_min_pages=settings.sitewide_min_pages,
     )
     doc = aggregate_one(db[EDGES], pipeline, label=f"backlinks of {target.value}")
-    candidates = (doc or {}).get("sitewide_candidates") or []
+    candidates = sitewide_candidates(doc)
     crawled: dict[str, int] = {}
     if candidates:
         rows = aggregate_all(db[PAGES], crawled_pages_pipeline([c["_id"] for c in candidates]),
