@@ -268,58 +268,72 @@ class _Resolver:
         return result
 
 
-def _document_base(root, page_url: str) -> str:
-    """The page's base URL: the first ``<base href>`` if it resolves to a web URL, else the page URL."""
-    for base in root.iter("base"):
-        href = base.get("href")
-        if href is None:
-            continue
-        try:
-            resolved = ada_url.join_url(page_url, href)
-        except ValueError:
-            return page_url
-        return resolved if resolved.startswith(("http:", "https:")) else page_url
-    return page_url
-
-
 _LINK_HEADER = re.compile(r"<([^>]*)>((?:\s*;\s*[^;,]*)*)")
 _REL_PARAM = re.compile(r"""(?:^|;)\s*rel\s*=\s*(?:"([^"]*)"|([^\s;"]+))""", re.I)
 
 
+def _scan_head(root, page_url: str) -> tuple[str, bool, list[tuple[str, str, tuple[str, ...]]]]:
+    """One pass over ``<base>``, ``<meta>`` and ``<link>``: (document base URL, robots nofollow,
+    page-level links as (link_type, href, rel)).
+
+    The base is the first ``<base href>``, resolved against the page URL, unless it is invalid or not
+    a web URL. Robots: ``<meta name=robots|linkspider content=...nofollow|none>``.
+    """
+    base = None
+    nofollow = False
+    found: list[tuple[str, str, tuple[str, ...]]] = []
+    for el in root.iter("base", "meta", "link"):
+        tag = el.tag
+        attrs = dict(el.items())
+        if tag == "link":
+            href = attrs.get("href")
+            if href is not None and "canonical" in (attrs.get("rel") or "").lower():
+                rel = _rel_tokens(attrs.get("rel"))
+                if "canonical" in rel:
+                    found.append(("canonical", href, rel))
+        elif tag == "meta":
+            if (attrs.get("http-equiv") or "").strip().lower() == "refresh":
+                href = _refresh_target(attrs.get("content") or "")
+                if href is not None:
+                    found.append(("refresh", href, ()))
+            elif (attrs.get("name") or "").strip().lower() in ("robots", "linkspider"):
+                nofollow = nofollow or _robots_nofollow(attrs.get("content") or "")
+        elif base is None and "href" in attrs:
+            base = page_url
+            resolved = _join(page_url.encode(), page_url, attrs["href"])
+            if resolved is not None and resolved.startswith(("http:", "https:")):
+                base = resolved
+    return base or page_url, nofollow, found
+
+
 def _page_links(
-    root, headers: Mapping | None, page_url: str, resolve: _Resolver, nofollow: bool, dropped: Counter
+    found: list[tuple[str, str, tuple[str, ...]]],
+    headers: Mapping | None,
+    page_url: str,
+    resolve: _Resolver,
+    nofollow: bool,
+    dropped: Counter,
 ) -> list[Link]:
     """Page-level edges: ``<link rel=canonical>`` and ``Link: <...>; rel=canonical`` (link_type
     ``canonical``), ``<meta http-equiv=refresh>`` and the ``Refresh`` header (``refresh``).
 
-    Header URLs resolve against the page URL, markup URLs against the document base.
+    Header URLs resolve against the page URL, markup URLs (``found``) against the document base.
     """
-    found: list[tuple[str, str, tuple[str, ...]]] = []
+    from_headers: list[tuple[str, str, tuple[str, ...]]] = []
     for value in _header_values(headers, "link"):
         for m in _LINK_HEADER.finditer(value):
             params = _REL_PARAM.search(m.group(2) or "")
             rel = _rel_tokens((params.group(1) or params.group(2)) if params else None)
             if "canonical" in rel:
-                found.append(("canonical", m.group(1).strip(), rel))
+                from_headers.append(("canonical", m.group(1).strip(), rel))
     for value in _header_values(headers, "refresh"):
         href = _refresh_target(value)
         if href is not None:
-            found.append(("refresh", href, ()))
-    from_headers = len(found)
-    for el in root.iter("link", "meta"):
-        if el.tag == "link":
-            rel = _rel_tokens(el.get("rel"))
-            href = el.get("href")
-            if "canonical" in rel and href is not None:
-                found.append(("canonical", href, rel))
-        elif (el.get("http-equiv") or "").strip().lower() == "refresh":
-            href = _refresh_target(el.get("content") or "")
-            if href is not None:
-                found.append(("refresh", href, ()))
+            from_headers.append(("refresh", href, ()))
     out: list[Link] = []
     header_resolve = _Resolver(page_url) if from_headers and page_url != resolve.base else resolve
-    for i, (link_type, href, rel) in enumerate(found):
-        target, reason = (header_resolve if i < from_headers else resolve)(href)
+    for i, (link_type, href, rel) in enumerate(from_headers + found):
+        target, reason = (header_resolve if i < len(from_headers) else resolve)(href)
         if target is None:
             dropped[reason] += 1
             continue
@@ -341,11 +355,13 @@ def extract_links_with_stats(
         result.dropped["invalid_base"] += 1
         return result
     root = parse_html(body, headers)
-    nofollow_page = page_nofollow(root, headers)
-    result.page_nofollow = nofollow_page
+    nofollow_page = any(_robots_nofollow(v) for v in _header_values(headers, "x-robots-tag"))
     if root is None:
+        result.page_nofollow = nofollow_page
         return result
-    base = _document_base(root, base_url)
+    base, meta_nofollow, head_links = _scan_head(root, base_url)
+    nofollow_page = nofollow_page or meta_nofollow
+    result.page_nofollow = nofollow_page
     result.base_url = base
     resolve = _Resolver(base)
     dropped = result.dropped
@@ -356,16 +372,12 @@ def extract_links_with_stats(
     link_chars: dict = {}
     cache = resolve.cache
     for el in root.iter("a", "area"):
-        href = rel_value = cls = ident = role = alt = None
+        href = rel_value = role = alt = None
         for name, value in el.items():
             if name == "href":
                 href = value
             elif name == "rel":
                 rel_value = value
-            elif name == "class":
-                cls = value
-            elif name == "id":
-                ident = value
             elif name == "role":
                 role = value
             elif name == "alt":
@@ -397,9 +409,7 @@ def extract_links_with_stats(
                 text = " ".join(text.split())
                 link_chars[el] = len(text)
         anchors.append(el)
-        own_markers.append(
-            marker_of(tag, role, cls, ident) if (role or cls or ident) else None
-        )
+        own_markers.append(marker_of(tag, role, None, None) if role else None)  # role="menuitem" and the like
         found.append((href, target, text, alt, link_type, _rel_tokens(rel_value)))
 
     placements = assign_placements(root, anchors, link_chars, own_markers) if anchors else []
@@ -425,7 +435,7 @@ def extract_links_with_stats(
         else:
             links.append(_make_link(href, target, text, alt, link_type, rel, nofollow_page, False, False, placement))
 
-    links[:0] = _page_links(root, headers, base_url, resolve, nofollow_page, dropped)
+    links[:0] = _page_links(head_links, headers, base_url, resolve, nofollow_page, dropped)
 
     if max_links is not None and len(links) > max_links:
         dropped["max_links"] += len(links) - max_links

@@ -33,6 +33,7 @@ _ROLES = {
     "navigation": "nav",
     "menu": "nav",
     "menubar": "nav",
+    "menuitem": "nav",
     "banner": "header",
     "contentinfo": "footer",
     "complementary": "sidebar",
@@ -40,7 +41,7 @@ _ROLES = {
 }
 # General web vocabulary, matched against the words of class and id names: names are split into
 # words at hyphens, underscores, digits and camelCase humps ("StoryShareBottom" -> story, share,
-# bottom), and each word and each pair of neighbouring words ("side"+"bar") is matched on its own,
+# bottom), and each word, and a word joined to its neighbour ("side"+"bar"), is matched on its own,
 # so "nav" matches "navbar" and "main-nav" but not "canvas". Most specific placement first.
 _VOCAB = [
     ("comment", r"comment|disqus|^respond|^repl(?:y|ies)$|discussion"),
@@ -63,6 +64,8 @@ _VOCAB_RE = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in _V
 _POSITIVE_RE = re.compile(r"article|^body|content|entry|^main|^post|story|^text|blog")
 
 _WORD = re.compile(r"[A-Z]*[a-z]+|[A-Z]+")
+# First halves of vocabulary words that sites also write as two ("side-bar", "top_bar", "mostRead").
+_PAIR_FIRST = frozenset({"side", "top", "most", "site", "skip", "bread", "nav", "foot", "head"})
 _WORD_CACHE: dict[str, tuple[str | None, bool]] = {}
 _STRING_CACHE: dict[str, tuple[str | None, bool]] = {}
 _CACHE_MAX = 100_000
@@ -94,7 +97,7 @@ def _classify_names(names: str) -> tuple[str | None, bool]:
     positive = False
     for k, word in enumerate(words):
         found, pos = _word_class(word)
-        if k and found is None:
+        if k and found is None and words[k - 1] in _PAIR_FIRST:
             found = _word_class(words[k - 1] + word)[0]
         positive = positive or pos
         if found is not None and (best is None or _ORDER[found] < _ORDER[best]):
