@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from linkspider.defaults import *  # noqa: F403
+from linkspider.defaults import *
 
 BOT_NAME = "linkspider"
 SPIDER_MODULES = ["linkspider.spiders"]
@@ -25,6 +25,11 @@ MONGO_DATABASE = os.environ.get("MONGO_DATABASE", "linkspider")
 # Frontier: shared through Redis.
 SCHEDULER = "linkspider.frontier.FrontierScheduler"
 DUPEFILTER_CLASS = "linkspider.frontier.RedisSeenFilter"
+LINKSPIDER_FRONTIER_META_KEYS = ["redirect_hops"]  # the spider counts redirect hops itself
+
+# Safety: no fetches of private, loopback, link-local or metadata addresses (also after DNS and
+# redirects) unless LINKSPIDER_ALLOW_PRIVATE_NETWORKS; credentials masked in logs and stats.
+TWISTED_DNS_RESOLVER = "linkspider.safety.PublicOnlyResolver"
 
 # Politeness and bounds (per process; the frontier adds cluster-wide limits).
 CONCURRENT_REQUESTS = 32
@@ -45,9 +50,11 @@ SPIDER_MIDDLEWARES: dict[str, int] = {
     "linkspider.frontier.FrontierAckMiddleware": 1,  # acks a lease once its output is processed
 }
 DOWNLOADER_MIDDLEWARES: dict[str, int] = {
+    "linkspider.safety.NetworkGuardMiddleware": 50,  # before robots.txt (100): refuse private addresses
     "linkspider.frontier.DomainDelayMiddleware": 960,  # spaces robots.txt + page within one lease
 }
 EXTENSIONS: dict[str, int] = {
+    "linkspider.safety.RedactionExtension": 0,  # mask credentials in logs and stats
     "linkspider.extensions.crawl_report.CrawlReport": 500,  # one `crawls` document per job
     "linkspider.frontier.IdleCloseExtension": 510,  # close when the whole crawl is done
 }

@@ -9,7 +9,7 @@ import logging
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import scrapy
 from scrapy.http import Response, TextResponse
@@ -52,7 +52,7 @@ def parse_seeds(value: str | None) -> list[str]:
 
 class LinksSpider(scrapy.Spider):
     name = "links"
-    handle_httpstatus_list = [*REDIRECT_STATUSES, *GONE_STATUSES]
+    handle_httpstatus_list: ClassVar[list[int]] = [*REDIRECT_STATUSES, *GONE_STATUSES]
 
     def __init__(self, seeds: str | None = None, crawl_id: str | None = None, scope: str = "domain",
                  **kwargs: Any) -> None:
@@ -68,6 +68,7 @@ class LinksSpider(scrapy.Spider):
         settings = crawler.settings
         spider.max_links = settings.getint("LINKSPIDER_MAX_LINKS_PER_PAGE") or None
         spider.max_anchor_chars = settings.getint("LINKSPIDER_MAX_ANCHOR_CHARS")
+        spider.max_redirects = settings.getint("REDIRECT_MAX_TIMES")
         server = None
         if spider.scope_mode != "all":
             import redis
@@ -81,10 +82,12 @@ class LinksSpider(scrapy.Spider):
         for url in self.seeds:
             yield self._request(url, depth=0)
 
-    def _request(self, url: str, depth: int | None = None) -> scrapy.Request:
+    def _request(self, url: str, depth: int | None = None, redirect_hops: int = 0) -> scrapy.Request:
         meta: dict[str, Any] = {"dont_redirect": True}
         if depth is not None:
             meta["depth"] = depth
+        if redirect_hops:
+            meta["redirect_hops"] = redirect_hops
         return scrapy.Request(url, callback=self.parse, errback=self.on_error, meta=meta)
 
     def _count(self, key: str, n: int = 1) -> None:
@@ -117,8 +120,13 @@ class LinksSpider(scrapy.Spider):
                 page["redirect_to"] = target
                 page["outlinks"] = 1
                 yield self._edge(common, target, href=location.decode("latin-1"), link_type="redirect")
-                if self._in_scope(target):
-                    yield self._request(target)
+                hops = response.meta.get("redirect_hops", 0) + 1
+                if hops > self.max_redirects:
+                    self._count("links_not_followed/redirect_chain_too_long")
+                    logger.info("not following %s: redirect chain longer than %d (REDIRECT_MAX_TIMES)",
+                                target, self.max_redirects)
+                elif self._in_scope(target):
+                    yield self._request(target, redirect_hops=hops)
             yield page
             return
         if response.status in GONE_STATUSES or not isinstance(response, TextResponse):

@@ -1,7 +1,6 @@
 """Hostile responses and the security properties on the real stack (``scrapy crawl links``, Redis, MongoDB)."""
 from __future__ import annotations
 
-import json
 import uuid
 
 import pytest
@@ -21,8 +20,6 @@ def _project_settings() -> Settings:
     return settings
 
 
-@pytest.mark.xfail(strict=True, reason="missing: linkspider/settings.py does not enable the safety components yet "
-                   f"(DOWNLOADER_MIDDLEWARES {GUARD_MW}: 50, TWISTED_DNS_RESOLVER {RESOLVER}, EXTENSIONS {REDACTION})")
 def test_project_settings_enable_safety_by_default() -> None:
     settings = _project_settings()
     assert settings.getbool("LINKSPIDER_ALLOW_PRIVATE_NETWORKS") is False
@@ -32,24 +29,11 @@ def test_project_settings_enable_safety_by_default() -> None:
     assert REDACTION in settings.getdict("EXTENSIONS")
 
 
-def _safety_wiring() -> dict[str, str]:
-    """-s settings that enable the safety components if the project settings do not (yet)."""
-    project = _project_settings()
-    extra: dict[str, str] = {}
-    if GUARD_MW not in project.getdict("DOWNLOADER_MIDDLEWARES"):
-        extra["DOWNLOADER_MIDDLEWARES"] = json.dumps({**project.getdict("DOWNLOADER_MIDDLEWARES"), GUARD_MW: 50})
-    if project.get("TWISTED_DNS_RESOLVER") != RESOLVER:
-        extra["TWISTED_DNS_RESOLVER"] = RESOLVER
-    if REDACTION not in project.getdict("EXTENSIONS"):
-        extra["EXTENSIONS"] = json.dumps({**project.getdict("EXTENSIONS"), REDACTION: 0})
-    return extra
-
-
 def test_private_addresses_refused_in_a_real_crawl(trap_web, hostile_crawl) -> None:
     """A public page links to loopback (by IP, by name, as a decimal), to cloud metadata, and redirects to loopback."""
     result = hostile_crawl(
         [trap_web.url("/private-links")], scope="all",
-        settings={**_safety_wiring(), "LINKSPIDER_ALLOW_PRIVATE_NETWORKS": "False",
+        settings={"LINKSPIDER_ALLOW_PRIVATE_NETWORKS": "False",
                   "LINKSPIDER_ALLOWED_NETWORKS": f"{SITE}/32"},
     )
     assert result.status == 0, result.log[-3000:]
@@ -67,7 +51,7 @@ def test_control_private_allowed_reaches_internal(trap_web, hostile_crawl) -> No
     """The same crawl with private networks allowed does reach 127.0.0.1: the test above can fail."""
     before = len(trap_web.paths(INTERNAL))
     result = hostile_crawl([trap_web.url("/private-links")], scope="all",
-                           settings={**_safety_wiring(), "LINKSPIDER_ALLOW_PRIVATE_NETWORKS": "True"})
+                           settings={"LINKSPIDER_ALLOW_PRIVATE_NETWORKS": "True"})
     assert result.status == 0, result.log[-3000:]
     reached = trap_web.paths(INTERNAL)[before:]
     assert "/secret-literal" in reached and "/secret-redirect" in reached
@@ -95,7 +79,7 @@ def test_hostile_responses_with_credentialed_servers(trap_web, hostile_crawl, cr
     secret, redis_url, mongo_uri = credentialed
     seeds = [trap_web.url(p) for p in ("/big", "/big-declared", "/binary", "/slow", "/error", "/inject", "/public-ok")]
     result = hostile_crawl(seeds, redis=redis_url, mongo=mongo_uri,
-                           settings={**_safety_wiring(), "DOWNLOAD_MAXSIZE": str(10 * 1024 * 1024)})
+                           settings={"DOWNLOAD_MAXSIZE": str(10 * 1024 * 1024)})
     assert result.status == 0, result.log[-3000:]
     pages = result.pages()
     assert trap_web.url("/public-ok") in pages and trap_web.url("/inject") in pages

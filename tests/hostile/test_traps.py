@@ -47,12 +47,6 @@ def test_redirect_loops_bounded(trap_web, hostile_crawl) -> None:
     assert result.db.edges.count_documents({"link_type": "redirect"}) >= 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="missing: the links spider follows redirects itself (meta dont_redirect=True) and never counts hops, "
-    "so REDIRECT_MAX_TIMES does not apply and a chain of distinct URLs runs until another cap; carry "
-    "redirect_times in meta and stop at REDIRECT_MAX_TIMES in linkspider/spiders/links.py",
-)
 def test_redirect_chain_capped(trap_web, hostile_crawl) -> None:
     result = hostile_crawl([trap_web.url("/chain/0")], settings={"REDIRECT_MAX_TIMES": "5", "CLOSESPIDER_PAGECOUNT": "60"})
     assert result.status == 0, result.log[-3000:]
