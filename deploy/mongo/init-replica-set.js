@@ -18,34 +18,48 @@ const readSecret = (name) => {
   if (!env[name]) throw new Error(`${name} is not set`);
   return fs.readFileSync(env[name], 'utf8').trim();
 };
+const NOT_YET_INITIALIZED = 94;
 
 const rsName = env.RS_NAME || 'rs0';
 const members = (env.RS_MEMBERS || 'mongo:27017').split(',').map((s) => s.trim()).filter(Boolean);
 const appDb = env.APP_DB || 'linkspider';
 
-db = connect(env.MONGO_INIT_URI || 'mongodb://mongo:27017/admin?directConnection=true');
-db.auth(readSecret('ROOT_USERNAME_FILE'), readSecret('ROOT_PASSWORD_FILE'));
+// Explicit commands on an explicit connection: no reliance on the shell's global `db` or `rs`.
+const admin = connect(env.MONGO_INIT_URI || 'mongodb://mongo:27017/admin?directConnection=true');
+admin.auth(readSecret('ROOT_USERNAME_FILE'), readSecret('ROOT_PASSWORD_FILE'));
+
+const command = (cmd) => {
+  const reply = admin.adminCommand(cmd);
+  if (reply.ok !== 1) {
+    const error = new Error(`${Object.keys(cmd)[0]} failed: ${reply.errmsg}`);
+    error.code = reply.code;
+    throw error;
+  }
+  return reply;
+};
 
 let initiated = true;
 try {
-  rs.status();
+  command({ replSetGetStatus: 1 });
 } catch (e) {
-  if (e.codeName !== 'NotYetInitialized') throw e;
+  if (e.code !== NOT_YET_INITIALIZED) throw e;
   initiated = false;
 }
 if (!initiated) {
-  rs.initiate({
-    _id: rsName,
-    members: members.map((host, i) => ({ _id: i, host, priority: i === 0 ? 2 : 1 })),
+  command({
+    replSetInitiate: {
+      _id: rsName,
+      members: members.map((host, i) => ({ _id: i, host, priority: i === 0 ? 2 : 1 })),
+    },
   });
   print(`initiated replica set ${rsName}: ${members.join(', ')}`);
 }
 
-for (let i = 0; i < 120 && !db.hello().isWritablePrimary; i++) sleep(1000);
-if (!db.hello().isWritablePrimary) throw new Error('no writable primary after 120 s');
+for (let i = 0; i < 120 && !command({ hello: 1 }).isWritablePrimary; i++) sleep(1000);
+if (!command({ hello: 1 }).isWritablePrimary) throw new Error('no writable primary after 120 s');
 
 const roles = [{ role: 'readWrite', db: appDb }];
-const target = db.getSiblingDB(appDb);
+const target = admin.getSiblingDB(appDb);
 if (target.getUser('linkspider') === null) {
   target.createUser({ user: 'linkspider', pwd: readSecret('APP_PASSWORD_FILE'), roles });
   print(`created user linkspider on ${appDb}`);

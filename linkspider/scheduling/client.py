@@ -50,6 +50,7 @@ class ScrapydClient:
             request.add_header("Content-Type", content_type)
         if self._auth_header:
             request.add_header("Authorization", self._auth_header)
+        logger.debug("%s %s%s", request.get_method(), self.base_url, endpoint)
         try:
             with urlopen(request, timeout=self.timeout) as response:  # noqa: S310 (http(s) checked by parse_nodes)
                 raw = response.read()
