@@ -26,6 +26,7 @@ __all__ = [
     "extract_links",
     "extract_links_with_stats",
     "page_nofollow",
+    "parse_html",
     "redirect_links",
 ]
 
@@ -37,7 +38,8 @@ _STR_PARSER = etree.HTMLParser(**_PARSER_KW)
 
 #: Schemes whose links are counted, not returned (reason = the scheme); anything else non-web is "other_scheme".
 _NAMED_SCHEMES = frozenset({"javascript", "mailto", "tel", "data", "ftp", "file", "sms", "about", "blob"})
-_REFRESH_URL = re.compile(r"""^\s*[\d.]*\s*[;,]?\s*(?:url\s*=\s*)?(['"]?)(.*?)\1\s*$""", re.I | re.S)
+# "5; url=/next", "0;URL='/next'", "3, /next": a time (digits), a separator, an optional url=, the URL.
+_REFRESH_URL = re.compile(r"""^\s*[\d.]+(?:\s*[;,]\s*|\s+)(?:url\s*=\s*)?(['"]?)(.*?)\1\s*$""", re.I | re.S)
 
 
 @dataclass(frozen=True, slots=True)

@@ -119,6 +119,7 @@ def test_anchor_text_is_capped() -> None:
         pytest.param('<link rel="Canonical Alternate" href="/x">', "canonical", "", None, id="canonical-among-tokens"),
         pytest.param('<meta http-equiv="refresh" content="5; url=/x">', "refresh", "", None, id="meta-refresh"),
         pytest.param("<meta http-equiv=Refresh content=\"0;URL='/x'\">", "refresh", "", None, id="meta-refresh-quoted"),
+        pytest.param('<meta http-equiv="refresh" content="2, /x">', "refresh", "", None, id="meta-refresh-comma-no-url-word"),
     ],
 )
 def test_link_types(html: str, link_type: str, text: str, alt: str | None) -> None:
@@ -131,6 +132,8 @@ def test_link_types(html: str, link_type: str, text: str, alt: str | None) -> No
     [
         pytest.param('<link rel="stylesheet" href="/s.css">', id="stylesheet-link"),
         pytest.param('<meta http-equiv="refresh" content="30">', id="refresh-without-url"),
+        pytest.param('<meta http-equiv="refresh" content="url=/x">', id="refresh-without-time"),
+        pytest.param('<meta http-equiv="refresh" content="soon; url=/x">', id="refresh-bad-time"),
         pytest.param("<a>no href</a><a name='x'>anchor</a>", id="anchor-without-href"),
     ],
 )
