@@ -158,3 +158,14 @@ def test_no_frontier_module_imports_pickle():
                  for a in node.names} | {node.module for node in ast.walk(tree)
                                           if isinstance(node, ast.ImportFrom) and node.module}
         assert not any("pickle" in (n or "") for n in names), path
+
+
+def test_robots_crawl_delay_is_recorded_for_every_worker(sched, redis_client):
+    from scrapy.http import TextResponse
+
+    robots = scrapy.Request("http://www.a.test/robots.txt", headers={"User-Agent": "linkspider/0.1"})
+    body = b"User-agent: *\nCrawl-delay: 1.5\nDisallow: /private/\n"
+    sched._on_response_received(TextResponse(robots.url, body=body, request=robots), robots, sched.spider)
+    assert redis_client.hget(sched.frontier.keys.delay, "a.test") == b"1500"
+    assert sched.crawl_delays == {"a.test": 1.5}
+    assert stat(sched, "crawl_delay_recorded") == 1
