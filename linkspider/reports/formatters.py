@@ -120,7 +120,7 @@ def _new_lost_link_rows(report: dict[str, Any]) -> list[list[Any]]:
 
 def _new_lost_table(report: dict[str, Any]) -> str:
     t = report["target"]
-    window = f"{_cell(report['since']) or 'the beginning'} to {_cell(report['until']) or 'now'}"
+    window = f"from {_cell(report['since']) or 'the beginning'} until {_cell(report['until']) or 'now'} (exclusive)"
     head = f"New and lost backlinks of {t['kind'] + ' ' + t['value'] if t else 'all targets'}, {window}\n"
     parts = [head, table(["event", "links"], [("new", report["new"]), ("lost", report["lost"])])]
     days = sorted(set(report["new_by_day"]) | set(report["lost_by_day"]))

@@ -226,7 +226,10 @@ def iterate(
         for doc in collection.aggregate(pipeline, allowDiskUse=True, batchSize=batch_size):
             count += 1
             now = time.monotonic()
-            if now - last >= interval:
+            if count == 1:
+                logger.info("%s: first rows after %.1fs", label, now - started)
+                last = now
+            elif now - last >= interval:
                 logger.info("%s: %s rows read (%.1fs)", label, f"{count:,}", now - started)
                 last = now
             yield doc

@@ -131,3 +131,13 @@ def test_charts_scale_to_the_largest_value() -> None:
     timeline = timeline_chart([("2026-01-01", 4, 0), ("2026-01-02", 0, 2)], chart_id="t", title="t")
     heights = [float(h) for h in re.findall(r'class="(?:new|lost)"[^>]*height="([\d.]+)"', timeline)]
     assert heights[0] == pytest.approx(2 * heights[1])
+
+
+def test_every_chart_is_well_formed_svg(page: str) -> None:
+    import xml.etree.ElementTree as ET
+
+    charts = re.findall(r'<svg id=".*?</svg>', page, re.S)
+    assert len(charts) == 6
+    for svg in charts:
+        root = ET.fromstring(svg)
+        assert root.tag == "svg" and root.find("title") is not None
