@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
@@ -166,3 +167,34 @@ def test_two_nodes_share_one_crawl(
           f"duplicate fetches {duplicates}, end spread {(max(ends) - min(ends)).total_seconds():.1f}s")
     assert max(ends) - min(ends) < timedelta(seconds=30)  # they finish together
     assert mongo_db.pages.count_documents({"crawl_id": crawl_id}) == len(fetched)
+
+
+def test_cancelled_crawl_is_reported_as_shut_down(
+    scrapyd_nodes, built_egg: Path, slow_fixture_web: FixtureWebServer, redis_url: str, mongo_uri: str, mongo_db,
+    crawl_id: str,
+) -> None:
+    node = scrapyd_nodes(env=_node_env(redis_url, mongo_uri, mongo_db.name))
+    uploaded = _cli("schedule", "deploy", "--nodes", node.url, "--egg", str(built_egg), "--version", "r1")
+    assert uploaded.returncode == 0, uploaded.stderr
+    settings = [a for k, v in {**CRAWL_SETTINGS, "CONCURRENT_REQUESTS": "1"}.items() for a in ("--setting", f"{k}={v}")]
+    started = _cli("schedule", "start", "--nodes", node.url, "--crawl-id", crawl_id,
+                   "--seeds", ",".join(slow_fixture_web.web.home_urls()), *settings)
+    assert started.returncode == 0, started.stderr
+
+    # The open-time report appears while the job runs; cancel once a few pages are in.
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(_page_fetches(slow_fixture_web)) < 5:
+        time.sleep(0.2)
+    running = mongo_db.crawls.find_one({"crawl_id": crawl_id})
+    assert running is not None and running["state"] == "running" and running["end"] is None
+
+    cancelled = _cli("schedule", "cancel", "--nodes", node.url, "--crawl-id", crawl_id)
+    assert cancelled.returncode == 0, cancelled.stderr
+    assert "cancelled running" in cancelled.stdout
+    waited = _cli("schedule", "wait", "--nodes", node.url, "--crawl-id", crawl_id, "--wait-timeout", "60")
+    assert waited.returncode == 0, waited.stderr
+
+    report = mongo_db.crawls.find_one({"crawl_id": crawl_id})
+    assert (report["state"], report["finish_reason"]) == ("finished", "shutdown")
+    assert 0 < report["pages"] < slow_fixture_web.web.page_count
+    assert report["_id"] == running["_id"]  # the close replaced the open-time document
