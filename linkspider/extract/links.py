@@ -235,6 +235,11 @@ def _join(base: bytes, base_str: str, href: str) -> str | None:
         _ada.ada_free(url)
 
 
+# Across pages of one site the same navigation hrefs come back on every page: remember them.
+_SITE_CACHE: dict[tuple[str, str], str] = {}
+_SITE_CACHE_MAX = 50_000
+
+
 class _Resolver:
     """Resolves and normalizes hrefs against one base, caching repeats on the page."""
 
@@ -252,7 +257,16 @@ class _Resolver:
         if hit is not None:
             return hit
         result: tuple[str | None, str]
-        fast = fast_normalize(href, self.origin) if self.origin else None
+        fast = None
+        if self.origin:
+            key = (self.origin, href)  # absolute and root-relative hrefs depend on the origin only
+            fast = _SITE_CACHE.get(key)
+            if fast is None:
+                fast = fast_normalize(href, self.origin)
+                if fast is not None:
+                    if len(_SITE_CACHE) >= _SITE_CACHE_MAX:
+                        _SITE_CACHE.clear()
+                    _SITE_CACHE[key] = fast
         if fast is not None:
             result = (fast, "")
         elif href[:1] == "#":
