@@ -15,7 +15,14 @@ from pathlib import Path
 from linkspider.errors import ReportError
 from linkspider.reports.formatters import FORMATS, render
 from linkspider.reports.html import render_html
-from linkspider.reports.runner import ReportSettings, connect, run_backlinks, run_domains, run_new_lost
+from linkspider.reports.runner import (
+    ReportSettings,
+    connect,
+    run_backlinks,
+    run_domain_graph,
+    run_domains,
+    run_new_lost,
+)
 from linkspider.reports.targets import parse_target, parse_when
 
 NAME = "report"
@@ -28,6 +35,13 @@ def _positive(text: str) -> int:
     value = int(text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
+    return value
+
+
+def _damping(text: str) -> float:
+    value = float(text)
+    if not 0.0 < value < 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (exclusive), got {text}")
     return value
 
 
@@ -79,7 +93,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--by", choices=("pagerank", "referring_domains"), default="pagerank",
                    help="ranking order (default: %(default)s)")
     p.add_argument("--graph", action="store_true", help="print the domain edge list instead of the ranking")
-    p.add_argument("--damping", type=float, default=0.85, help="PageRank damping factor (default: %(default)s)")
+    p.add_argument("--damping", type=_damping, default=0.85, help="PageRank damping factor (default: %(default)s)")
     p.add_argument("--include-lost", action="store_true", help="include lost links in the graph")
     _format(p)
     _connection(p)
@@ -114,14 +128,13 @@ def run(args: argparse.Namespace) -> int:
             report = run_backlinks(db, target, settings, include_lost=args.include_lost)
         elif args.report == "new-lost":
             report = run_new_lost(db, target, since=since, until=until, limit=args.limit)
+        elif args.report == "domains" and args.graph:
+            rows = run_domain_graph(db, include_lost=args.include_lost).edge_rows()
+            report = {"domain_links": len(rows), "graph": rows[: args.top] if args.top else rows}
         elif args.report == "domains":
-            graph, report = run_domains(
+            _, report = run_domains(
                 db, include_lost=args.include_lost, top=args.top or None, by=args.by, damping=args.damping
             )
-            if args.graph:
-                rows = graph.edge_rows()
-                report = {"domains": report["domains"], "domain_links": len(rows),
-                          "graph": rows[: args.top] if args.top else rows}
         else:
             assert target is not None
             backlinks = run_backlinks(db, target, settings, include_lost=args.include_lost)

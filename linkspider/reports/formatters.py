@@ -143,7 +143,7 @@ _GRAPH_COLUMNS = ("source_domain", "target_domain", "links")
 
 def _domains_table(report: dict[str, Any]) -> str:
     if "graph" in report:
-        head = f"Domain graph: {report['domain_links']} domain links shown\n"
+        head = f"Domain graph: {len(report['graph'])} of {report['domain_links']} domain links, most links first\n"
         return head + table(_GRAPH_COLUMNS, [[r[c] for c in _GRAPH_COLUMNS] for r in report["graph"]])
     head = (f"Domain ranking by {report['by']} over {report['domains']} domains and {report['domain_links']} "
             f"domain links (PageRank, damping {report['damping']}, {report['iterations']} iterations)\n")

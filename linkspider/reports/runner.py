@@ -42,6 +42,7 @@ __all__ = [
     "iterate",
     "mask_uri",
     "run_backlinks",
+    "run_domain_graph",
     "run_domains",
     "run_new_lost",
 ]
@@ -67,10 +68,9 @@ def mask_uri(uri: str) -> str:
         return uri
     host_part = rest.partition("/")[0]
     if "@" in host_part:
-        userinfo, _, tail = rest.partition("/")[0].rpartition("@")
-        after = rest[len(host_part):]
+        userinfo, _, hosts = host_part.rpartition("@")
         user, colon, _ = userinfo.partition(":")
-        return f"{scheme}://{user}{':***' if colon else ''}@{tail}{after}"
+        return f"{scheme}://{user}{':***' if colon else ''}@{hosts}{rest[len(host_part):]}"
     before_query = rest.split("?", 1)[0]
     if "@" in before_query:  # malformed (unescaped '/' in the password): mask generously
         return f"{scheme}://***@{rest[before_query.rfind('@') + 1:]}"
@@ -269,12 +269,17 @@ def run_new_lost(
     return new_lost_result(doc, target=target, since=since, until=until)
 
 
+def run_domain_graph(db: Database, *, include_lost: bool = False) -> DomainGraph:
+    """The domain graph, streamed from one ``$group`` aggregation with progress messages."""
+    rows = iterate(db[EDGES], domain_edges_pipeline(include_lost=include_lost), label="domain graph")
+    return DomainGraph.from_rows(rows)
+
+
 def run_domains(
     db: Database, *, include_lost: bool = False, top: int | None = 20, by: str = "pagerank",
     damping: float = 0.85,
 ) -> tuple[DomainGraph, dict[str, Any]]:
-    rows = iterate(db[EDGES], domain_edges_pipeline(include_lost=include_lost), label="domain graph")
-    graph = DomainGraph.from_rows(rows)
+    graph = run_domain_graph(db, include_lost=include_lost)
     state = {"last": time.monotonic()}
 
     def progress(iteration: int, delta: float) -> None:

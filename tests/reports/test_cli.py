@@ -96,6 +96,8 @@ def test_domains_formats(report_db, mongo_uri: str, edge_set: EdgeSet, capsys) -
     pairs = {(e["source_domain"], e["target_domain"]) for e in edge_set.edges
              if not e["internal"] and e.get("lost_at") is None}
     assert {(r["source_domain"], r["target_domain"]) for r in rows} == pairs
+    graph_table = _run(capsys, report_db, mongo_uri, "domains", "--graph", "--top", "3")
+    assert graph_table.startswith(f"Domain graph: 3 of {len(pairs)} domain links")
     table = _run(capsys, report_db, mongo_uri, "domains", "--by", "referring_domains", "--top", "5")
     assert table.startswith("Domain ranking by referring_domains")
     assert len(table.strip().splitlines()) == 2 + 1 + 5
