@@ -35,7 +35,6 @@ logger = logging.getLogger(__name__)
 
 _PARSER_KW = dict(remove_comments=True, remove_pis=True, collect_ids=False, huge_tree=True, no_network=True)
 _UTF8_PARSER = etree.HTMLParser(encoding="utf-8", **_PARSER_KW)
-_STR_PARSER = etree.HTMLParser(**_PARSER_KW)
 
 #: Schemes whose links are counted, not returned (reason = the scheme); anything else non-web is "other_scheme".
 _NAMED_SCHEMES = frozenset({"javascript", "mailto", "tel", "data", "ftp", "file", "sms", "about", "blob"})
@@ -148,9 +147,9 @@ def _encoding(body: bytes, headers: Mapping | None) -> str:
         enc = http_content_type_encoding(value)
         if enc:
             return enc
-    head = body[:4096]
-    if b"charset" in head.lower():
-        declared = html_body_declared_encoding(head)
+    head = body[:4096].lower()
+    if b"charset" in head or b"encoding" in head:  # <meta charset>, <meta http-equiv>, <?xml encoding?>
+        declared = html_body_declared_encoding(body[:4096])
         if declared:
             enc = resolve_encoding(declared)
             if enc:
@@ -165,16 +164,25 @@ def _encoding(body: bytes, headers: Mapping | None) -> str:
 
 
 def parse_html(body: bytes | str, headers: Mapping | None = None):
-    """Parse a page into an lxml tree root, or None when there is nothing to parse. Never raises."""
+    """Parse a page into an lxml tree root, or None when there is nothing to parse. Never raises.
+
+    The parser always reads UTF-8 bytes: other encodings are decoded here (with replacement
+    characters for bad bytes) and re-encoded, so an ``<?xml encoding=...?>`` or ``<meta charset>``
+    in the page cannot make libxml2 decode it a second time, differently.
+    """
     try:
         if isinstance(body, str):
-            return etree.fromstring(body, _STR_PARSER) if body.strip() else None
+            body = body.encode("utf-8", "replace")
+            enc = "utf-8"
+        else:
+            enc = _encoding(body, headers)
         if not body or not body.strip():
             return None
-        enc = _encoding(body, headers)
-        if enc in ("utf-8", "utf-8-sig"):
-            return etree.fromstring(body, _UTF8_PARSER)
-        return etree.fromstring(body.decode(enc, "replace"), _STR_PARSER)
+        if enc == "utf-8-sig":
+            body = body[3:] if body[:3] == codecs.BOM_UTF8 else body
+        elif enc != "utf-8":
+            body = body.decode(enc, "replace").encode("utf-8", "replace")
+        return etree.fromstring(body, _UTF8_PARSER)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError, LookupError) as exc:
         logger.debug("unparsable page: %s", exc)
         return None

@@ -241,9 +241,15 @@ def test_redirect_links() -> None:
         pytest.param("<meta charset='euc-jp'><a href='/x'>\u65e5\u672c</a>".encode("euc-jp"), None, "\u65e5\u672c",
                      id="euc-jp"),
         pytest.param("<meta charset='bogus-charset'><a href='/x'>ok</a>".encode(), None, "ok", id="unknown-charset"),
+        pytest.param("<?xml version='1.0' encoding='iso-8859-1'?><html><a href='/x'>caf\u00e9</a></html>".encode("latin-1"),
+                     None, "caf\u00e9", id="xml-declaration"),
+        pytest.param("<?xml version='1.0' encoding='utf-8'?><a href='/x'>caf\u00e9</a>", None, "caf\u00e9",
+                     id="str-input-with-xml-declaration"),
+        pytest.param("<meta charset='utf-8'><a href='/x'>caf\u00e9</a>".encode("latin-1"), None, "caf\ufffd",
+                     id="declared-utf8-but-latin1-bytes-replaced"),
     ],
 )
-def test_encodings(body: bytes, headers, text: str) -> None:
+def test_encodings(body: bytes | str, headers, text: str) -> None:
     assert only(body, headers=headers).anchor_text == text
 
 
