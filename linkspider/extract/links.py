@@ -279,10 +279,10 @@ class _Resolver:
                     _SITE_CACHE[key] = fast
         if fast is not None:
             result = (fast, "")
-        elif href[:1] == "#":
-            result = (None, "fragment")  # an in-page jump: a link from the page to itself
         elif not href.strip():
             result = (None, "empty")
+        elif href.strip()[0] == "#":
+            result = (None, "fragment")  # an in-page jump: a link from the page to itself
         else:
             resolved = _join(self.base_bytes, self.base, href)
             if resolved is None:

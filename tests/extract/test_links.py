@@ -184,6 +184,7 @@ def test_base_href(head: str, expected: str) -> None:
         pytest.param("", "empty", id="empty"),
         pytest.param("   ", "empty", id="blank"),
         pytest.param("#section", "fragment", id="in-page-fragment"),
+        pytest.param(" #top ", "fragment", id="in-page-fragment-spaces"),
         pytest.param("http://[::1", "invalid", id="invalid"),
     ],
 )
