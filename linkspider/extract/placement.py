@@ -199,6 +199,10 @@ _TAG_WEIGHT = {
 _PARAGRAPHS = ("p", "pre", "td", "blockquote")
 # Tags whose class names are not read once an ancestor has marked the block (they would only
 # turn, say, a footer link into a nav link); most links of a page sit in such list items.
+_INLINE = frozenset(
+    {"span", "strong", "em", "b", "i", "u", "small", "font", "time", "abbr", "cite", "sup", "sub", "img",
+     "picture", "label", "mark", "code", "big", "s", "q", "bdi", "bdo", "data", "var", "kbd", "wbr"}
+)
 _MINOR = frozenset(
     {"li", "span", "strong", "em", "b", "i", "u", "small", "font", "time", "abbr", "cite", "sup", "sub", "img",
      "picture", "h1", "h2", "h3", "h4", "h5", "h6", "p", "label", "mark", "code"}
@@ -343,8 +347,8 @@ def assign_placements(
             st = no_state
         for el in reversed(chain):
             tag = el.tag
-            if st[0] is not None and tag in _MINOR:
-                state[el] = st  # inside a marked block, list items and inline tags only refine it
+            if tag in _INLINE or (st[0] is not None and tag in _MINOR):
+                state[el] = st  # inline tags never mark; inside a marked block list items only refine it
                 continue
             items = el.items()
             if items:
