@@ -85,9 +85,12 @@ __all__ = [
     "Redirect",
     "RequestRecord",
     "Site",
+    "add_arguments",
     "build_web",
     "default_corpus_dir",
     "main",
+    "read_log_file",
+    "run",
 ]
 
 CORPUS_ENV = "LINKSPIDER_FIXTURE_CORPUS"
