@@ -64,3 +64,12 @@ def test_window_branches_can_use_indexes() -> None:
     match = new_lost_pipeline(Target("domain", "a.com"), since=since, until=until)[0]["$match"]
     assert match["target_domain"] == "a.com" and match["internal"] is False and "lost_at" not in match
     assert match["$or"] == [{"first_seen": {"$gte": since, "$lt": until}}, {"lost_at": {"$gte": since, "$lt": until}}]
+
+
+def test_new_lost_uses_both_indexes(report_db) -> None:
+    pipeline = new_lost_pipeline(Target("domain", "target.com"), since=BASE, until=BASE + timedelta(days=5))
+    plan = str(report_db.command("explain", {"aggregate": "edges", "pipeline": pipeline, "cursor": {}},
+                                 verbosity="queryPlanner"))
+    winning = plan.split("rejectedPlans")[0]
+    assert "edges_target_domain_first_seen" in winning and "edges_target_domain_live" in winning
+    assert "COLLSCAN" not in winning
