@@ -21,8 +21,8 @@ def served_targets(web, url: str) -> set[str]:
     targets = set()
     for el in doc.iter("a", "area"):
         href = el.get("href")
-        if href is None or not href.strip():
-            continue
+        if href is None or not href.strip() or href.strip().startswith("#"):
+            continue  # empty, or an in-page jump: not an edge
         target = urldefrag(urljoin(base, href.strip()))[0]
         if target.startswith(("http://", "https://")):
             targets.add(target)
