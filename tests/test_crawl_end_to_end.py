@@ -5,7 +5,7 @@ The expected links are computed here from the bytes the fixture server sends, wi
 """
 from __future__ import annotations
 
-from urllib.parse import urljoin, urldefrag
+from urllib.parse import urldefrag, urljoin
 
 import lxml.html
 import pytest
