@@ -15,6 +15,7 @@ and prints the ratios and the mongod CPU seconds per report (wall time depends o
     .venv/bin/python bench/bench_reports.py            # 1,000,000 edges
     .venv/bin/python bench/bench_reports.py --edges 200000 --runs 3
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,13 +29,13 @@ import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 from itertools import accumulate
-from typing import Any
-
 from pathlib import Path
+from typing import Any
 
 import pymongo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
+# ruff: noqa: E402
 
 from linkspider.reports.backlinks import backlinks_pipeline
 from linkspider.reports.runner import ReportSettings, run_backlinks
@@ -49,7 +50,7 @@ BASE = datetime(2026, 8, 1, tzinfo=timezone.utc)
 
 
 class Generator:
-    """Fast seeded edges: Zipf-like target popularity, 20 links per page, 30% internal, 10% lost, sitewide footers."""
+    """Fast seeded edges: Zipf-like targets, 20 links per page, 30% internal, 10% lost, sitewide footers."""
 
     def __init__(self, edges: int, seed: int) -> None:
         self.rng = random.Random(seed)
@@ -77,8 +78,19 @@ class Generator:
             name = self.domain(d)
             for p in range(self.pages_per_domain):
                 url = f"https://www.{name}/page/{p}"
-                out.append({"_id": url, "url": url, "status": 200, "domain": name, "host": f"www.{name}",
-                            "fetched_at": BASE, "crawl_id": "bench", "outlinks": self.links_per_page, "depth": 1})
+                out.append(
+                    {
+                        "_id": url,
+                        "url": url,
+                        "status": 200,
+                        "domain": name,
+                        "host": f"www.{name}",
+                        "fetched_at": BASE,
+                        "crawl_id": "bench",
+                        "outlinks": self.links_per_page,
+                        "depth": 1,
+                    }
+                )
         return out
 
     def batches(self, size: int):
@@ -99,24 +111,43 @@ class Generator:
                     else:
                         ti, placement = self.target_index(), PLACEMENTS[rng.randrange(len(PLACEMENTS))]
                     internal = rng.random() < 0.3
-                    tgt_domain = src_domain if internal else self.domain(ti) if ti < self.source_domains \
+                    tgt_domain = (
+                        src_domain
+                        if internal
+                        else self.domain(ti)
+                        if ti < self.source_domains
                         else f"target{ti}.example"
+                    )
                     if tgt_domain == src_domain and not internal:
                         tgt_domain = f"target{ti}.example"
                     tgt = f"https://www.{tgt_domain}/p/{int(rng.paretovariate(1.2)) % 200}"
                     flags = rng.random()
                     first = BASE + timedelta(seconds=rng.randrange(90 * 86400))
                     doc = {
-                        "_id": "%040x" % rng.getrandbits(160),
-                        "source_url": src, "source_key": src, "source_host": src_host, "source_domain": src_domain,
-                        "target_url": tgt, "target_key": tgt, "target_host": f"www.{tgt_domain}",
+                        "_id": f"{rng.getrandbits(160):040x}",
+                        "source_url": src,
+                        "source_key": src,
+                        "source_host": src_host,
+                        "source_domain": src_domain,
+                        "target_url": tgt,
+                        "target_key": tgt,
+                        "target_host": f"www.{tgt_domain}",
                         "target_domain": tgt_domain,
-                        "anchor_text": ANCHORS[bisect.bisect_left(self.anchor_cum, rng.random() * self.anchor_cum[-1])],
-                        "alt": None, "link_type": LINK_TYPES[rng.randrange(len(LINK_TYPES))],
+                        "anchor_text": ANCHORS[
+                            bisect.bisect_left(self.anchor_cum, rng.random() * self.anchor_cum[-1])
+                        ],
+                        "alt": None,
+                        "link_type": LINK_TYPES[rng.randrange(len(LINK_TYPES))],
                         "rel": ["nofollow"] if flags < 0.25 else [],
-                        "nofollow": flags < 0.25, "sponsored": 0.25 <= flags < 0.3, "ugc": 0.3 <= flags < 0.35,
-                        "placement": placement, "internal": internal, "first_seen": first,
-                        "last_seen": first + timedelta(days=1), "crawl_id": "bench", "schema_version": 1,
+                        "nofollow": flags < 0.25,
+                        "sponsored": 0.25 <= flags < 0.3,
+                        "ugc": 0.3 <= flags < 0.35,
+                        "placement": placement,
+                        "internal": internal,
+                        "first_seen": first,
+                        "last_seen": first + timedelta(days=1),
+                        "crawl_id": "bench",
+                        "schema_version": 1,
                     }
                     if rng.random() < 0.1:
                         doc["lost_at"] = first + timedelta(days=2)
@@ -162,12 +193,23 @@ def bench_target(db, target: Target, settings: ReportSettings, runs: int, label:
     count_t, count = timed(lambda: db.edges.count_documents(match))
     assert count == report["backlinks"], (count, report["backlinks"])
     median = statistics.median(warm)
-    print(f"  {label} {target.kind} {target.value}: {report['backlinks']:,} live backlinks, "
-          f"{report['referring_domains']:,} referring domains, {report['sitewide_domains']:,} sitewide domains")
-    print(f"    backlinks report with indexes: first {first:.3f} s, median {median:.3f} s, max {max(warm):.3f} s "
-          f"({runs} runs; mongod CPU median {statistics.median(cpus):.2f} s); "
-          f"count_documents floor {count_t:.3f} s")
-    return {"first": first, "median": median, "max": max(warm), "count": count_t, "cpu": statistics.median(cpus)}
+    print(
+        f"  {label} {target.kind} {target.value}: {report['backlinks']:,} live backlinks, "
+        f"{report['referring_domains']:,} referring domains, {report['sitewide_domains']:,} sitewide domains"
+    )
+    print(
+        f"    backlinks report with indexes: first {first:.3f} s, median {median:.3f} s, "
+        f"max {max(warm):.3f} s "
+        f"({runs} runs; mongod CPU median {statistics.median(cpus):.2f} s); "
+        f"count_documents floor {count_t:.3f} s"
+    )
+    return {
+        "first": first,
+        "median": median,
+        "max": max(warm),
+        "count": count_t,
+        "cpu": statistics.median(cpus),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -176,7 +218,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--batch", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--mongo-uri", help="use this server (a throwaway database) instead of starting mongod")
+    parser.add_argument(
+        "--mongo-uri", help="use this server (a throwaway database) instead of starting mongod"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
 
@@ -198,8 +242,11 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  ... {inserted:,} edges ({time.perf_counter() - started:.1f} s)", file=sys.stderr)
         t_edges = time.perf_counter() - started
         print(f"mongod {client.server_info()['version']} on {uri}")
-        print(f"edges: {inserted:,} inserted in {t_edges:.1f} s ({inserted / t_edges:,.0f}/s, generation included); "
-              f"pages: {len(pages):,} in {t_pages:.1f} s")
+        print(
+            f"edges: {inserted:,} inserted in {t_edges:.1f} s "
+            f"({inserted / t_edges:,.0f}/s, generation included); "
+            f"pages: {len(pages):,} in {t_pages:.1f} s"
+        )
 
         settings = ReportSettings(sitewide_share=0.3, sitewide_min_pages=5, top=10)
         top = Target("domain", gen.domain(0))
@@ -209,8 +256,10 @@ def main(argv: list[str] | None = None) -> int:
 
         pipeline = backlinks_pipeline(top, top=10, sitewide_share=0.3, sitewide_min_pages=5)
         t_scan, scan_doc = timed(lambda: list(db.edges.aggregate(pipeline, allowDiskUse=True)))
-        print(f"baseline, no indexes (collection scan): backlinks pipeline for {top.value} in {t_scan:.3f} s "
-              f"(load average {os.getloadavg()[0]:.1f})")
+        print(
+            f"baseline, no indexes (collection scan): backlinks pipeline for {top.value} in {t_scan:.3f} s "
+            f"(load average {os.getloadavg()[0]:.1f})"
+        )
 
         t_idx, _ = timed(lambda: ensure_indexes(db))
         print(f"ensure_indexes: {t_idx:.1f} s")
@@ -225,11 +274,17 @@ def main(argv: list[str] | None = None) -> int:
         }
         worst = max(r["max"] for r in results.values())
         big = results["largest"]
-        print(f"ratio, largest target: no-index baseline / indexed median = {t_scan / big['median']:.1f}x faster; "
-              f"indexed median / count_documents floor = {big['median'] / big['count']:.1f}x")
+        print(
+            f"ratio, largest target: no-index baseline / indexed median = "
+            f"{t_scan / big['median']:.1f}x faster; "
+            f"indexed median / count_documents floor = {big['median'] / big['count']:.1f}x"
+        )
         verdict = "PASS" if worst < 2.0 else "FAIL"
-        print(f"target: every backlinks report under 2 s on {inserted:,} edges: {verdict} (slowest run {worst:.3f} s, "
-              f"largest target's mongod CPU {big['cpu']:.2f} s; load average now {os.getloadavg()[0]:.1f})")
+        print(
+            f"target: every backlinks report under 2 s on {inserted:,} edges: {verdict} "
+            f"(slowest run {worst:.3f} s, "
+            f"largest target's mongod CPU {big['cpu']:.2f} s; load average now {os.getloadavg()[0]:.1f})"
+        )
         return 0 if verdict == "PASS" else 1
     finally:
         client.drop_database(db.name)

@@ -1,4 +1,5 @@
 """``linkspider mongo``: one-off MongoDB administration (indexes), run once, not per item."""
+
 from __future__ import annotations
 
 import argparse
@@ -20,9 +21,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
         "ensure-indexes",
         help="create the indexes of every collection (idempotent): "
-             + "; ".join(f"{c}: {', '.join(str(m.document['name']) for m in ms)}" for c, ms in INDEXES.items()),
+        + "; ".join(f"{c}: {', '.join(str(m.document['name']) for m in ms)}" for c, ms in INDEXES.items()),
     )
-    p.add_argument("--mongo-uri", help="MongoDB URI (default: $MONGO_URI, else the project setting MONGO_URI)")
+    p.add_argument(
+        "--mongo-uri", help="MongoDB URI (default: $MONGO_URI, else the project setting MONGO_URI)"
+    )
     p.add_argument("--database", help="database (default: $MONGO_DATABASE, else the project setting)")
 
 

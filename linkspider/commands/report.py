@@ -5,6 +5,7 @@ writes one self-contained page. Progress goes to stderr. The server comes from `
 ``--database``, else ``MONGO_URI`` / ``MONGO_DATABASE`` from the environment, else the project
 settings.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,24 +47,31 @@ def _damping(text: str) -> float:
 
 
 def _connection(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--mongo-uri", help="MongoDB URI (default: $MONGO_URI, else the project setting MONGO_URI)")
+    parser.add_argument(
+        "--mongo-uri", help="MongoDB URI (default: $MONGO_URI, else the project setting MONGO_URI)"
+    )
     parser.add_argument("--database", help="database (default: $MONGO_DATABASE, else the project setting)")
 
 
 def _format(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--format", choices=FORMATS, default="table", help="output format (default: %(default)s)")
+    parser.add_argument(
+        "--format", choices=FORMATS, default="table", help="output format (default: %(default)s)"
+    )
 
 
 def _target(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
     parser.add_argument(
-        "--target", required=required,
+        "--target",
+        required=required,
         help="a domain (matches its registered domain: www.example.com = example.com) or a full URL "
-             "(matches that page, compared by url_key)",
+        "(matches that page, compared by url_key)",
     )
 
 
 def _backlink_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--include-lost", action="store_true", help="count lost links too (default: live links only)")
+    parser.add_argument(
+        "--include-lost", action="store_true", help="count lost links too (default: live links only)"
+    )
     parser.add_argument("--top", type=int, help="rows per top list (default: LINKSPIDER_REPORT_TOP)")
     parser.add_argument("--sitewide-share", type=float, help="default: LINKSPIDER_SITEWIDE_SHARE")
     parser.add_argument("--sitewide-min-pages", type=int, help="default: LINKSPIDER_SITEWIDE_MIN_PAGES")
@@ -73,7 +81,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="report", metavar="REPORT")
     sub.required = True
 
-    p = sub.add_parser("backlinks", help="totals, rel flags, placements, link types, top lists, sitewide links")
+    p = sub.add_parser(
+        "backlinks", help="totals, rel flags, placements, link types, top lists, sitewide links"
+    )
     _target(p)
     _backlink_options(p)
     _format(p)
@@ -81,19 +91,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     p = sub.add_parser("new-lost", help="links first seen and links lost in a time window")
     _target(p, required=False)
-    p.add_argument("--since", required=True, help="start: YYYY-MM-DD, an ISO 8601 time (UTC if naive) or 7d/12h/2w ago")
+    p.add_argument(
+        "--since", required=True, help="start: YYYY-MM-DD, an ISO 8601 time (UTC if naive) or 7d/12h/2w ago"
+    )
     p.add_argument("--until", help="end, exclusive (a bare date includes that whole day; default: now)")
-    p.add_argument("--limit", type=_positive, default=100, help="links listed per kind, newest first; 0: all "
-                   "(default: %(default)s; counts are always complete)")
+    p.add_argument(
+        "--limit",
+        type=_positive,
+        default=100,
+        help="links listed per kind, newest first; 0: all (default: %(default)s; counts are always complete)",
+    )
     _format(p)
     _connection(p)
 
     p = sub.add_parser("domains", help="the domain graph and a PageRank over it")
     p.add_argument("--top", type=_positive, default=20, help="rows to show; 0: all (default: %(default)s)")
-    p.add_argument("--by", choices=("pagerank", "referring_domains"), default="pagerank",
-                   help="ranking order (default: %(default)s)")
+    p.add_argument(
+        "--by",
+        choices=("pagerank", "referring_domains"),
+        default="pagerank",
+        help="ranking order (default: %(default)s)",
+    )
     p.add_argument("--graph", action="store_true", help="print the domain edge list instead of the ranking")
-    p.add_argument("--damping", type=_damping, default=0.85, help="PageRank damping factor (default: %(default)s)")
+    p.add_argument(
+        "--damping", type=_damping, default=0.85, help="PageRank damping factor (default: %(default)s)"
+    )
     p.add_argument("--include-lost", action="store_true", help="include lost links in the graph")
     _format(p)
     _connection(p)
@@ -111,7 +133,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = ReportSettings.resolve(
-        mongo_uri=args.mongo_uri, database=args.database,
+        mongo_uri=args.mongo_uri,
+        database=args.database,
         sitewide_share=getattr(args, "sitewide_share", None),
         sitewide_min_pages=getattr(args, "sitewide_min_pages", None),
         top=getattr(args, "top", None) if args.report in ("backlinks", "html") else None,

@@ -4,6 +4,7 @@ Each question has its own module (:mod:`.backlinks`, :mod:`.new_lost`, :mod:`.do
 function that builds the pipeline and one that turns its result into the report object; only
 :mod:`.runner` talks to MongoDB.
 """
+
 from __future__ import annotations
 
 from linkspider.reports.backlinks import backlinks_pipeline, backlinks_result
@@ -11,7 +12,14 @@ from linkspider.reports.domains import DomainGraph, domain_edges_pipeline, domai
 from linkspider.reports.formatters import FORMATS, render
 from linkspider.reports.html import render_html
 from linkspider.reports.new_lost import new_lost_pipeline, new_lost_result
-from linkspider.reports.runner import ReportSettings, connect, mask_uri, run_backlinks, run_domains, run_new_lost
+from linkspider.reports.runner import (
+    ReportSettings,
+    connect,
+    mask_uri,
+    run_backlinks,
+    run_domains,
+    run_new_lost,
+)
 from linkspider.reports.targets import Target, parse_target, parse_when
 
 __all__ = [

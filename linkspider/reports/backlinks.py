@@ -11,18 +11,35 @@ Definitions (also in the README):
   of its crawled pages (pages in the ``pages`` collection with that ``domain``) and has at least
   ``sitewide_min_pages`` crawled pages; ``sitewide`` counts the backlinks from such domains.
 """
+
 from __future__ import annotations
 
 from typing import Any
 
 from linkspider.reports.targets import Target, target_filter
 
-__all__ = ["backlinks_pipeline", "backlinks_result", "crawled_pages_pipeline", "ranked", "sitewide_candidates",
-           "sitewide_rows"]
+__all__ = [
+    "backlinks_pipeline",
+    "backlinks_result",
+    "crawled_pages_pipeline",
+    "ranked",
+    "sitewide_candidates",
+    "sitewide_rows",
+]
 
 #: The only fields the facets read.
-_FIELDS = ("source_key", "source_domain", "target_key", "nofollow", "sponsored", "ugc", "placement", "link_type",
-           "anchor_text", "alt")
+_FIELDS = (
+    "source_key",
+    "source_domain",
+    "target_key",
+    "nofollow",
+    "sponsored",
+    "ugc",
+    "placement",
+    "link_type",
+    "anchor_text",
+    "alt",
+)
 
 
 def _top(key: Any, top: int) -> list[dict[str, Any]]:
@@ -77,8 +94,13 @@ def backlinks_pipeline(
                 "_id": None,
                 "referring_domains": {"$sum": 1},
                 "referring_pages": {"$sum": "$pages"},
-                "top": {"$topN": {"n": top, "sortBy": {"links": -1, "_id": 1},
-                                  "output": {"value": "$_id", "count": "$links"}}},
+                "top": {
+                    "$topN": {
+                        "n": top,
+                        "sortBy": {"links": -1, "_id": 1},
+                        "output": {"value": "$_id", "count": "$links"},
+                    }
+                },
                 # pages > share * crawled >= share * min_pages: only these domains need a look at `pages`
                 "sitewide_candidates": {
                     "$push": {
@@ -116,9 +138,16 @@ def crawled_pages_pipeline(domains: list[str]) -> list[dict[str, Any]]:
 
 
 def sitewide_rows(
-    candidates: list[dict[str, Any]], crawled: dict[str, int], *, sitewide_share: float, sitewide_min_pages: int
+    candidates: list[dict[str, Any]],
+    crawled: dict[str, int],
+    *,
+    sitewide_share: float,
+    sitewide_min_pages: int,
 ) -> list[dict[str, Any]]:
-    """Sitewide referring domains, most links first: at least ``min_pages`` crawled, linking from more than ``share``."""
+    """Sitewide referring domains, most links first.
+
+    A domain qualifies with at least ``min_pages`` crawled pages, linking from more than ``share`` of them.
+    """
     rows = []
     for c in candidates:
         n = crawled.get(c["_id"], 0)
@@ -145,8 +174,14 @@ def sitewide_candidates(doc: dict[str, Any] | None) -> list[dict[str, Any]]:
 
 
 def backlinks_result(
-    doc: dict[str, Any] | None, *, target: Target, include_lost: bool, top: int, sitewide_share: float,
-    sitewide_min_pages: int, sitewide: list[dict[str, Any]] | None = None,
+    doc: dict[str, Any] | None,
+    *,
+    target: Target,
+    include_lost: bool,
+    top: int,
+    sitewide_share: float,
+    sitewide_min_pages: int,
+    sitewide: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The stable ``--format json`` object from the pipeline's result document (None: no backlinks).
 
@@ -159,7 +194,7 @@ def backlinks_result(
     link_types: dict[str, int] = {}
     for row in doc.get("mix") or []:
         (placement, link_type, *flag_values), n = row["_id"], int(row["count"])
-        flags = {flag: value is True for flag, value in zip(("nofollow", "sponsored", "ugc"), flag_values)}
+        flags = {f: v is True for f, v in zip(("nofollow", "sponsored", "ugc"), flag_values, strict=True)}
         totals["backlinks"] += n
         for flag, on in flags.items():
             totals[flag] += n if on else 0
@@ -184,7 +219,9 @@ def backlinks_result(
         "link_types": _by_count(link_types),
         "top_anchors": ranked(doc.get("top_anchors") or []),
         "top_pages": ranked(doc.get("top_pages") or []),
-        "top_referring_domains": [{"value": r["value"], "count": int(r["count"])} for r in referrers.get("top", [])],
+        "top_referring_domains": [
+            {"value": r["value"], "count": int(r["count"])} for r in referrers.get("top", [])
+        ],
         "sitewide": sum(r["count"] for r in sitewide),
         "sitewide_domains": len(sitewide),
         "sitewide_referring_domains": sitewide[:top],

@@ -5,6 +5,7 @@ is read once and PageRank runs over it in Python by power iteration. The graph i
 domain passes the same credit to each domain it links to, however many links it has to it, so a
 sitewide footer link counts once (the link count is still reported as ``backlinks``).
 """
+
 from __future__ import annotations
 
 import logging
@@ -46,7 +47,9 @@ class DomainGraph:
         return cls(links)
 
     def edge_rows(self) -> list[dict[str, Any]]:
-        rows = [{"source_domain": s, "target_domain": t, "links": n} for (s, t), n in self.links.items()]
+        rows: list[dict[str, Any]] = [
+            {"source_domain": s, "target_domain": t, "links": n} for (s, t), n in self.links.items()
+        ]
         rows.sort(key=lambda r: (-r["links"], r["source_domain"], r["target_domain"]))
         return rows
 
@@ -92,10 +95,10 @@ def pagerank(
     converged = False
     iterations = 0
     for iterations in range(1, max_iter + 1):
-        share = [r * w for r, w in zip(rank, inv_out)]
+        share = [r * w for r, w in zip(rank, inv_out, strict=True)]
         base = (1.0 - damping) / n + damping * sum(rank[i] for i in dangling) / n
         new = [base + damping * sum(map(share.__getitem__, src)) for src in sources]
-        delta = sum(abs(a - b) for a, b in zip(new, rank))
+        delta = sum(abs(a - b) for a, b in zip(new, rank, strict=True))
         rank = new
         if progress is not None:
             progress(iterations, delta)
@@ -107,10 +110,14 @@ def pagerank(
 
 
 def domain_ranking(
-    graph: DomainGraph, *, damping: float = 0.85, top: int | None = 20, by: str = "pagerank",
+    graph: DomainGraph,
+    *,
+    damping: float = 0.85,
+    top: int | None = 20,
+    by: str = "pagerank",
     progress: Callable[[int, float], None] | None = None,
 ) -> dict[str, Any]:
-    """Ranking rows (rank, domain, pagerank, referring_domains, backlinks, linked_domains) plus graph totals."""
+    """Ranking rows (rank, domain, pagerank, referring_domains, backlinks, linked_domains), graph totals."""
     started = time.monotonic()
     result = pagerank(graph.links.keys(), damping=damping, progress=progress)
     referring: dict[str, int] = {}
@@ -120,7 +127,7 @@ def domain_ranking(
         referring[t] = referring.get(t, 0) + 1
         inbound[t] = inbound.get(t, 0) + n
         linked[s] = linked.get(s, 0) + 1
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "domain": d,
             "pagerank": score,
@@ -140,8 +147,11 @@ def domain_ranking(
         row["rank"] = i
     logger.info(
         "pagerank over %d domains and %d domain links: %d iterations (%s) in %.2fs",
-        len(result.scores), len(graph.links), result.iterations,
-        "converged" if result.converged else "not converged", time.monotonic() - started,
+        len(result.scores),
+        len(graph.links),
+        result.iterations,
+        "converged" if result.converged else "not converged",
+        time.monotonic() - started,
     )
     return {
         "domains": len(result.scores),

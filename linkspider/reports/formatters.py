@@ -3,6 +3,7 @@
 JSON is the stable contract for scripts (datetimes as ISO 8601 strings). CSV is long-form, one
 row per number, so every report fits one rectangular file; the table is for people.
 """
+
 from __future__ import annotations
 
 import csv
@@ -48,7 +49,7 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, max_width: i
     widths = [max([len(h)] + [len(r[i]) for r in body]) for i, h in enumerate(headers)]
 
     def line(cells: Sequence[str]) -> str:
-        parts = [c.rjust(w) if num else c.ljust(w) for c, w, num in zip(cells, widths, numeric)]
+        parts = [c.rjust(w) if num else c.ljust(w) for c, w, num in zip(cells, widths, numeric, strict=True)]
         return "  ".join(parts).rstrip()
 
     out = [line(list(headers)), line(["-" * w for w in widths])]
@@ -75,8 +76,17 @@ def _csv(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
 
 # --- backlinks ---------------------------------------------------------------------------
 
-_TOTALS = ("backlinks", "referring_pages", "referring_domains", "dofollow", "nofollow", "sponsored", "ugc",
-           "sitewide", "sitewide_domains")
+_TOTALS = (
+    "backlinks",
+    "referring_pages",
+    "referring_domains",
+    "dofollow",
+    "nofollow",
+    "sponsored",
+    "ugc",
+    "sitewide",
+    "sitewide_domains",
+)
 _LISTS = ("top_anchors", "top_pages", "top_referring_domains", "sitewide_referring_domains")
 
 
@@ -96,18 +106,35 @@ def _backlinks_table(report: dict[str, Any]) -> str:
     parts.append(table(["metric", "count"], [(k, report[k]) for k in _TOTALS]))
     for section in ("placements", "link_types"):
         parts.append(table([section.rstrip("s").replace("_", " "), "count"], report[section].items()))
-    titles = {"top_anchors": "anchor", "top_pages": "target page", "top_referring_domains": "referring domain",
-              "sitewide_referring_domains": "sitewide domain"}
+    titles = {
+        "top_anchors": "anchor",
+        "top_pages": "target page",
+        "top_referring_domains": "referring domain",
+        "sitewide_referring_domains": "sitewide domain",
+    }
     for section in _LISTS:
         if report[section]:
-            parts.append(table([titles[section], "count"], [(r["value"], r["count"]) for r in report[section]]))
+            parts.append(
+                table([titles[section], "count"], [(r["value"], r["count"]) for r in report[section]])
+            )
     return "\n".join(parts)
 
 
 # --- new-lost ----------------------------------------------------------------------------
 
-_LINK_COLUMNS = ("event", "date", "source_url", "target_url", "anchor_text", "link_type", "placement",
-                 "nofollow", "sponsored", "ugc", "lost_reason")
+_LINK_COLUMNS = (
+    "event",
+    "date",
+    "source_url",
+    "target_url",
+    "anchor_text",
+    "link_type",
+    "placement",
+    "nofollow",
+    "sponsored",
+    "ugc",
+    "lost_reason",
+)
 
 
 def _new_lost_link_rows(report: dict[str, Any]) -> list[list[Any]]:
@@ -120,13 +147,18 @@ def _new_lost_link_rows(report: dict[str, Any]) -> list[list[Any]]:
 
 def _new_lost_table(report: dict[str, Any]) -> str:
     t = report["target"]
-    window = f"from {_cell(report['since']) or 'the beginning'} until {_cell(report['until']) or 'now'} (exclusive)"
+    since = _cell(report["since"]) or "the beginning"
+    window = f"from {since} until {_cell(report['until']) or 'now'} (exclusive)"
     head = f"New and lost backlinks of {t['kind'] + ' ' + t['value'] if t else 'all targets'}, {window}\n"
     parts = [head, table(["event", "links"], [("new", report["new"]), ("lost", report["lost"])])]
     days = sorted(set(report["new_by_day"]) | set(report["lost_by_day"]))
     if days:
-        parts.append(table(["day", "new", "lost"],
-                           [(d, report["new_by_day"].get(d, 0), report["lost_by_day"].get(d, 0)) for d in days]))
+        parts.append(
+            table(
+                ["day", "new", "lost"],
+                [(d, report["new_by_day"].get(d, 0), report["lost_by_day"].get(d, 0)) for d in days],
+            )
+        )
     rows = _new_lost_link_rows(report)
     if rows:
         cols = ("event", "date", "source_url", "target_url", "anchor_text", "lost_reason")
@@ -143,10 +175,13 @@ _GRAPH_COLUMNS = ("source_domain", "target_domain", "links")
 
 def _domains_table(report: dict[str, Any]) -> str:
     if "graph" in report:
-        head = f"Domain graph: {len(report['graph'])} of {report['domain_links']} domain links, most links first\n"
+        shown = len(report["graph"])
+        head = f"Domain graph: {shown} of {report['domain_links']} domain links, most links first\n"
         return head + table(_GRAPH_COLUMNS, [[r[c] for c in _GRAPH_COLUMNS] for r in report["graph"]])
-    head = (f"Domain ranking by {report['by']} over {report['domains']} domains and {report['domain_links']} "
-            f"domain links (PageRank, damping {report['damping']}, {report['iterations']} iterations)\n")
+    head = (
+        f"Domain ranking by {report['by']} over {report['domains']} domains and {report['domain_links']} "
+        f"domain links (PageRank, damping {report['damping']}, {report['iterations']} iterations)\n"
+    )
     return head + table(_RANK_COLUMNS, [[r[c] for c in _RANK_COLUMNS] for r in report["ranking"]])
 
 

@@ -4,6 +4,7 @@ No JavaScript, no external CSS, fonts or images: the file works offline and can 
 archived as is. Every text from the crawl (anchors, URLs, domains) is HTML-escaped, since anchors
 are whatever the crawled pages said.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -19,9 +20,11 @@ BLUE = "#1565c0"
 PALETTE = ("#2e7d32", "#ef6c00", "#6a1b9a", "#00838f", "#9e9e9e")
 
 _CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:980px;color:#222}
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:980px;
+color:#222}
 h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem}
-.cards{display:flex;flex-wrap:wrap;gap:.75rem}.card{border:1px solid #ddd;border-radius:6px;padding:.5rem .9rem}
+.cards{display:flex;flex-wrap:wrap;gap:.75rem}
+.card{border:1px solid #ddd;border-radius:6px;padding:.5rem .9rem}
 .card b{display:block;font-size:1.3rem}figure{margin:1rem 0}svg text{font-size:12px;fill:#333}
 table{border-collapse:collapse}td,th{padding:.15rem .6rem;border-bottom:1px solid #eee;text-align:left}
 td.n{text-align:right}.muted{color:#777}
@@ -79,7 +82,8 @@ def donut_chart(parts: Sequence[tuple[str, int]], *, chart_id: str, title: str) 
         if total and count:
             length = circ * count / total
             out.append(
-                f'<circle class="slice" cx="{cx}" cy="{cy}" r="{r}" fill="none" stroke="{PALETTE[i % len(PALETTE)]}" '
+                f'<circle class="slice" cx="{cx}" cy="{cy}" r="{r}" fill="none" '
+                f'stroke="{PALETTE[i % len(PALETTE)]}" '
                 f'stroke-width="{stroke}" stroke-dasharray="{length:.2f} {circ - length:.2f}" '
                 f'stroke-dashoffset="{-offset:.2f}" transform="rotate(-90 {cx} {cy})">'
                 f"<title>{_t(label)}: {count}</title></circle>"
@@ -88,15 +92,17 @@ def donut_chart(parts: Sequence[tuple[str, int]], *, chart_id: str, title: str) 
         out.append(
             f'<rect x="230" y="{30 + i * 26}" width="14" height="14" fill="{PALETTE[i % len(PALETTE)]}"/>'
             f'<text x="252" y="{42 + i * 26}">{_t(label)}: {count}'
-            f'{f" ({100 * count / total:.1f}%)" if total else ""}</text>'
+            f"{f' ({100 * count / total:.1f}%)' if total else ''}</text>"
         )
     first = f"{100 * parts[0][1] / total:.0f}%" if total and parts else "–"
-    out.append(f'<text x="{cx}" y="{cy + 6}" text-anchor="middle" style="font-size:20px">{first}</text></svg>')
+    out.append(
+        f'<text x="{cx}" y="{cy + 6}" text-anchor="middle" style="font-size:20px">{first}</text></svg>'
+    )
     return "".join(out)
 
 
 def day_series(new_by_day: dict[str, int], lost_by_day: dict[str, int]) -> list[tuple[str, int, int]]:
-    """Every UTC day from the first to the last day with an event, with ``(day, new, lost)`` (zeros filled in)."""
+    """``(day, new, lost)`` for each UTC day from the first to the last with an event (zeros filled in)."""
     days = sorted(set(new_by_day) | set(lost_by_day))
     if not days:
         return []
@@ -133,12 +139,16 @@ def timeline_chart(series: Sequence[tuple[str, int, int]], *, chart_id: str, tit
         w = max(1.0, step * 0.8)
         if new:
             h = half * new / peak
-            out.append(f'<rect class="new" x="{x:.1f}" y="{axis - h:.1f}" width="{w:.1f}" height="{h:.1f}" '
-                       f'fill="{GREEN}"><title>{day}: {new} new</title></rect>')
+            out.append(
+                f'<rect class="new" x="{x:.1f}" y="{axis - h:.1f}" width="{w:.1f}" height="{h:.1f}" '
+                f'fill="{GREEN}"><title>{day}: {new} new</title></rect>'
+            )
         if lost:
             h = half * lost / peak
-            out.append(f'<rect class="lost" x="{x:.1f}" y="{axis:.1f}" width="{w:.1f}" height="{h:.1f}" '
-                       f'fill="{RED}"><title>{day}: {lost} lost</title></rect>')
+            out.append(
+                f'<rect class="lost" x="{x:.1f}" y="{axis:.1f}" width="{w:.1f}" height="{h:.1f}" '
+                f'fill="{RED}"><title>{day}: {lost} lost</title></rect>'
+            )
         if i % label_every == 0:
             out.append(f'<text x="{x:.1f}" y="{height - 8}">{day}</text>')
     out.append("</svg>")
@@ -146,13 +156,17 @@ def timeline_chart(series: Sequence[tuple[str, int, int]], *, chart_id: str, tit
 
 
 def _cards(items: Sequence[tuple[str, Any]]) -> str:
-    return '<div class="cards">' + "".join(
-        f'<div class="card"><b>{_t(v)}</b>{_t(k)}</div>' for k, v in items
-    ) + "</div>"
+    return (
+        '<div class="cards">'
+        + "".join(f'<div class="card"><b>{_t(v)}</b>{_t(k)}</div>' for k, v in items)
+        + "</div>"
+    )
 
 
-def render_html(backlinks: dict[str, Any], new_lost: dict[str, Any], *, generated_at: datetime | None = None) -> str:
-    """The whole page: totals, anchor distribution, dofollow share, placements, link types, new vs lost by day."""
+def render_html(
+    backlinks: dict[str, Any], new_lost: dict[str, Any], *, generated_at: datetime | None = None
+) -> str:
+    """The page: totals, anchor distribution, dofollow share, placements, link types, new vs lost by day."""
     generated_at = generated_at or datetime.now(timezone.utc)
     target = backlinks["target"]
     total = backlinks["backlinks"]
@@ -168,32 +182,49 @@ def render_html(backlinks: dict[str, Any], new_lost: dict[str, Any], *, generate
         f"<h1>Backlinks of {_t(target['kind'])} {_t(target['value'])}</h1>",
         f'<p class="muted">Generated {_t(generated_at.strftime("%Y-%m-%d %H:%M UTC"))} by linkspider; '
         f"counts over {scope} from other registered domains.</p>",
-        _cards([
-            ("backlinks", total), ("referring pages", backlinks["referring_pages"]),
-            ("referring domains", backlinks["referring_domains"]), ("dofollow", backlinks["dofollow"]),
-            ("sitewide links", backlinks["sitewide"]),
-        ]),
+        _cards(
+            [
+                ("backlinks", total),
+                ("referring pages", backlinks["referring_pages"]),
+                ("referring domains", backlinks["referring_domains"]),
+                ("dofollow", backlinks["dofollow"]),
+                ("sitewide links", backlinks["sitewide"]),
+            ]
+        ),
         "<h2>Anchor distribution</h2>",
-        f'<figure>{bar_chart(anchors, chart_id="chart-anchors", title="Top anchors")}</figure>',
+        f"<figure>{bar_chart(anchors, chart_id='chart-anchors', title='Top anchors')}</figure>",
         "<h2>Dofollow share</h2>",
-        "<figure>" + donut_chart(
+        "<figure>"
+        + donut_chart(
             [("dofollow", backlinks["dofollow"]), ("nofollow / sponsored / ugc", flagged)],
-            chart_id="chart-dofollow", title="Dofollow share",
-        ) + "</figure>",
+            chart_id="chart-dofollow",
+            title="Dofollow share",
+        )
+        + "</figure>",
         bar_chart(
-            [("nofollow", backlinks["nofollow"]), ("sponsored", backlinks["sponsored"]), ("ugc", backlinks["ugc"])],
-            chart_id="chart-rel", title="rel flags (a link can carry several)", color="#ef6c00",
+            [
+                ("nofollow", backlinks["nofollow"]),
+                ("sponsored", backlinks["sponsored"]),
+                ("ugc", backlinks["ugc"]),
+            ],
+            chart_id="chart-rel",
+            title="rel flags (a link can carry several)",
+            color="#ef6c00",
         ),
         "<h2>Placements</h2>",
-        f'<figure>{bar_chart(list(backlinks["placements"].items()), chart_id="chart-placements", title="Placements")}'
-        "</figure>",
+        "<figure>"
+        + bar_chart(list(backlinks["placements"].items()), chart_id="chart-placements", title="Placements")
+        + "</figure>",
         "<h2>Link types</h2>",
-        f'<figure>{bar_chart(list(backlinks["link_types"].items()), chart_id="chart-link-types", title="Link types")}'
-        "</figure>",
+        "<figure>"
+        + bar_chart(list(backlinks["link_types"].items()), chart_id="chart-link-types", title="Link types")
+        + "</figure>",
         "<h2>New vs lost links by day</h2>",
         f'<p class="muted">{new_lost["new"]} new, {new_lost["lost"]} lost (green above the line: new; '
         "red below: lost; UTC days).</p>",
-        f'<figure>{timeline_chart(series, chart_id="chart-timeline", title="New vs lost links by day")}</figure>',
+        "<figure>"
+        + timeline_chart(series, chart_id="chart-timeline", title="New vs lost links by day")
+        + "</figure>",
         "<h2>Top referring domains</h2>",
         _list_table("referring domain", backlinks["top_referring_domains"]),
         "<h2>Top target pages</h2>",

@@ -4,6 +4,7 @@ A link is *new* in ``[since, until)`` when its ``first_seen`` falls in it and *l
 ``lost_at`` does; a link can be both. Only external links count, as in ``report backlinks``.
 The per-day series (UTC days) feed the "new vs lost" chart of the HTML report.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -15,8 +16,17 @@ __all__ = ["LINK_FIELDS", "new_lost_pipeline", "new_lost_result"]
 
 #: Fields listed for each new or lost link.
 LINK_FIELDS = (
-    "source_url", "target_url", "anchor_text", "link_type", "placement", "nofollow", "sponsored", "ugc",
-    "first_seen", "lost_at", "lost_reason",
+    "source_url",
+    "target_url",
+    "anchor_text",
+    "link_type",
+    "placement",
+    "nofollow",
+    "sponsored",
+    "ugc",
+    "first_seen",
+    "lost_at",
+    "lost_reason",
 )
 
 

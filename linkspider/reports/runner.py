@@ -4,6 +4,7 @@ The pipeline builders are pure; this module is the only part of ``linkspider.rep
 to a server. Progress goes through logging (the CLI sends it to stderr), never to stdout, so
 ``--format json`` output stays parseable. URIs are logged with the password masked.
 """
+
 from __future__ import annotations
 
 import logging
@@ -70,10 +71,10 @@ def mask_uri(uri: str) -> str:
     if "@" in host_part:
         userinfo, _, hosts = host_part.rpartition("@")
         user, colon, _ = userinfo.partition(":")
-        return f"{scheme}://{user}{':***' if colon else ''}@{hosts}{rest[len(host_part):]}"
+        return f"{scheme}://{user}{':***' if colon else ''}@{hosts}{rest[len(host_part) :]}"
     before_query = rest.split("?", 1)[0]
     if "@" in before_query:  # malformed (unescaped '/' in the password): mask generously
-        return f"{scheme}://***@{rest[before_query.rfind('@') + 1:]}"
+        return f"{scheme}://***@{rest[before_query.rfind('@') + 1 :]}"
     return uri
 
 
@@ -125,7 +126,8 @@ class ReportSettings:
         environ: Mapping[str, str] | None = None,
         load_project: bool = True,
     ) -> ReportSettings:
-        """Command-line value, else environment (``MONGO_URI``/``MONGO_DATABASE``), else project settings, else default."""
+        """Each value from the command line, else the environment (``MONGO_URI``, ``MONGO_DATABASE``),
+        else the project settings, else the default."""
         env = os.environ if environ is None else environ
         if settings is None and load_project:
             settings = _project_settings()
@@ -146,13 +148,15 @@ class ReportSettings:
             database=database or env.get("MONGO_DATABASE") or setting("MONGO_DATABASE", DEFAULT_DATABASE),
             sitewide_share=number(
                 "LINKSPIDER_SITEWIDE_SHARE",
-                sitewide_share if sitewide_share is not None
+                sitewide_share
+                if sitewide_share is not None
                 else setting("LINKSPIDER_SITEWIDE_SHARE", defaults.LINKSPIDER_SITEWIDE_SHARE),
                 float,
             ),
             sitewide_min_pages=number(
                 "LINKSPIDER_SITEWIDE_MIN_PAGES",
-                sitewide_min_pages if sitewide_min_pages is not None
+                sitewide_min_pages
+                if sitewide_min_pages is not None
                 else setting("LINKSPIDER_SITEWIDE_MIN_PAGES", defaults.LINKSPIDER_SITEWIDE_MIN_PAGES),
                 int,
             ),
@@ -170,7 +174,10 @@ def connect(mongo_uri: str, database: str, *, timeout_ms: int = 5000) -> tuple[p
     logger.info("connecting to %s, database %s", masked, database)
     try:
         client: pymongo.MongoClient = pymongo.MongoClient(
-            mongo_uri, serverSelectionTimeoutMS=timeout_ms, tz_aware=True, tzinfo=timezone.utc,
+            mongo_uri,
+            serverSelectionTimeoutMS=timeout_ms,
+            tz_aware=True,
+            tzinfo=timezone.utc,
             appname="linkspider-report",
         )
     except (PyMongoError, ValueError, TypeError) as exc:  # a malformed URI; its text may hold the password
@@ -192,7 +199,9 @@ def _announce(collection: Collection, label: str) -> float:
     return time.monotonic()
 
 
-def aggregate_one(collection: Collection, pipeline: list[dict[str, Any]], *, label: str) -> dict[str, Any] | None:
+def aggregate_one(
+    collection: Collection, pipeline: list[dict[str, Any]], *, label: str
+) -> dict[str, Any] | None:
     """Run a pipeline that ends in one document (a ``$facet``), with ``allowDiskUse``; log its duration."""
     started = _announce(collection, label)
     try:
@@ -203,7 +212,9 @@ def aggregate_one(collection: Collection, pipeline: list[dict[str, Any]], *, lab
     return docs[0] if docs else None
 
 
-def aggregate_all(collection: Collection, pipeline: list[dict[str, Any]], *, label: str) -> list[dict[str, Any]]:
+def aggregate_all(
+    collection: Collection, pipeline: list[dict[str, Any]], *, label: str
+) -> list[dict[str, Any]]:
     """Run a pipeline with a small result set, with ``allowDiskUse``; log its duration."""
     started = time.monotonic()
     try:
@@ -215,10 +226,14 @@ def aggregate_all(collection: Collection, pipeline: list[dict[str, Any]], *, lab
 
 
 def iterate(
-    collection: Collection, pipeline: list[dict[str, Any]], *, label: str, batch_size: int = 10_000,
+    collection: Collection,
+    pipeline: list[dict[str, Any]],
+    *,
+    label: str,
+    batch_size: int = 10_000,
     interval: float = PROGRESS_INTERVAL,
 ) -> Iterator[dict[str, Any]]:
-    """Stream a pipeline's results, with ``allowDiskUse`` and a progress message every ``interval`` seconds."""
+    """Stream a pipeline's results with ``allowDiskUse``, logging progress every ``interval`` seconds."""
     started = _announce(collection, label)
     last = started
     count = 0
@@ -242,21 +257,36 @@ def run_backlinks(
     db: Database, target: Target, settings: ReportSettings, *, include_lost: bool = False
 ) -> dict[str, Any]:
     pipeline = backlinks_pipeline(
-        target, include_lost=include_lost, top=settings.top, sitewide_share=settings.sitewide_share,
+        target,
+        include_lost=include_lost,
+        top=settings.top,
+        sitewide_share=settings.sitewide_share,
         sitewide_min_pages=settings.sitewide_min_pages,
     )
     doc = aggregate_one(db[EDGES], pipeline, label=f"backlinks of {target.value}")
     candidates = sitewide_candidates(doc)
     crawled: dict[str, int] = {}
     if candidates:
-        rows = aggregate_all(db[PAGES], crawled_pages_pipeline([c["_id"] for c in candidates]),
-                             label=f"crawled pages of {len(candidates)} referring domains")
+        rows = aggregate_all(
+            db[PAGES],
+            crawled_pages_pipeline([c["_id"] for c in candidates]),
+            label=f"crawled pages of {len(candidates)} referring domains",
+        )
         crawled = {r["_id"]: int(r["n"]) for r in rows}
-    sitewide = sitewide_rows(candidates, crawled, sitewide_share=settings.sitewide_share,
-                             sitewide_min_pages=settings.sitewide_min_pages)
+    sitewide = sitewide_rows(
+        candidates,
+        crawled,
+        sitewide_share=settings.sitewide_share,
+        sitewide_min_pages=settings.sitewide_min_pages,
+    )
     return backlinks_result(
-        doc, target=target, include_lost=include_lost, top=settings.top, sitewide_share=settings.sitewide_share,
-        sitewide_min_pages=settings.sitewide_min_pages, sitewide=sitewide,
+        doc,
+        target=target,
+        include_lost=include_lost,
+        top=settings.top,
+        sitewide_share=settings.sitewide_share,
+        sitewide_min_pages=settings.sitewide_min_pages,
+        sitewide=sitewide,
     )
 
 
@@ -276,7 +306,11 @@ def run_domain_graph(db: Database, *, include_lost: bool = False) -> DomainGraph
 
 
 def run_domains(
-    db: Database, *, include_lost: bool = False, top: int | None = 20, by: str = "pagerank",
+    db: Database,
+    *,
+    include_lost: bool = False,
+    top: int | None = 20,
+    by: str = "pagerank",
     damping: float = 0.85,
 ) -> tuple[DomainGraph, dict[str, Any]]:
     graph = run_domain_graph(db, include_lost=include_lost)

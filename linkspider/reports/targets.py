@@ -3,6 +3,7 @@
 Both are parsed once from the command line into small frozen values, so the pipeline builders
 stay pure and a bad argument fails before any query runs.
 """
+
 from __future__ import annotations
 
 import re
@@ -10,13 +11,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Literal
 
+from linkspider.domains import registered_domain
 from linkspider.errors import InvalidURLError, ReportError
 from linkspider.urls import host_of, url_key
-
-try:  # the registered-domain helper is optional: without it a domain target is compared as given
-    from linkspider.domains import registered_domain as _registered_domain
-except ImportError:  # pragma: no cover - linkspider.domains ships with the package
-    _registered_domain = None
 
 __all__ = ["Target", "parse_target", "parse_when", "target_filter", "window_filter"]
 
@@ -25,7 +22,7 @@ _RELATIVE = re.compile(r"^(\d+)\s*([dhw])$", re.I)
 
 @dataclass(frozen=True)
 class Target:
-    """A report target: ``kind`` is ``domain`` (matches ``target_domain``) or ``url`` (matches ``target_key``)."""
+    """A report target: ``domain`` (matches ``target_domain``) or ``url`` (matches ``target_key``)."""
 
     kind: Literal["domain", "url"]
     value: str
@@ -59,12 +56,12 @@ def parse_target(text: str) -> Target:
     host = host_of(f"http://{raw}")
     if not host:
         raise ReportError(f"--target {raw!r} is not a valid domain name")
-    domain = _registered_domain(host) if _registered_domain is not None else host
-    return Target("domain", domain)
+    return Target("domain", registered_domain(host))
 
 
 def parse_when(text: str, *, now: datetime | None = None, end_of_day: bool = False) -> datetime:
-    """An aware UTC datetime from ``2026-01-31``, ``2026-01-31T12:00``, ``...Z``/``+02:00`` or ``7d``/``12h``/``2w`` ago.
+    """Aware UTC time from ``2026-01-31``, ``2026-01-31T12:00``, ``...Z``/``+02:00``, or ``7d``/``12h``/``2w``
+    ago.
 
     A naive time is UTC. With ``end_of_day`` a bare date means the midnight *after* it, so
     ``--until 2026-01-31`` includes that whole day.
@@ -82,7 +79,9 @@ def parse_when(text: str, *, now: datetime | None = None, end_of_day: bool = Fal
             return start + timedelta(days=1) if end_of_day else start
         parsed = datetime.fromisoformat(raw.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError as exc:
-        raise ReportError(f"cannot read {raw!r} as a date (YYYY-MM-DD, ISO 8601 time, or 7d/12h/2w ago)") from exc
+        raise ReportError(
+            f"cannot read {raw!r} as a date (YYYY-MM-DD, ISO 8601 time, or 7d/12h/2w ago)"
+        ) from exc
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=timezone.utc)
     return parsed.astimezone(timezone.utc)

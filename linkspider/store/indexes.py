@@ -1,4 +1,4 @@
-"""The indexes the reports and the lost-link marking need, created once by ``linkspider mongo ensure-indexes``.
+"""The indexes the reports and lost-link marking need, created once by ``linkspider mongo ensure-indexes``.
 
 Never created per item: building an index is a command an operator runs (or the demo runs) before
 reports are asked for. ``create_indexes`` is idempotent, so running the command again is harmless;
@@ -17,6 +17,7 @@ Why each index exists (also in the README):
   sparse (only lost edges carry it), so it costs nothing for live links.
 - ``pages_domain``: crawled pages per domain, for sitewide links (a ``$lookup`` per referring domain).
 """
+
 from __future__ import annotations
 
 import logging
@@ -71,11 +72,19 @@ def ensure_indexes(db: Database, collections: dict[str, str] | None = None) -> d
             created[coll.name] = coll.create_indexes(models)
         except OperationFailure as exc:
             raise StoreError(
-                f"cannot create indexes on {db.name}.{coll.name}: {exc.details.get('errmsg') if exc.details else exc}"
+                f"cannot create indexes on {db.name}.{coll.name}: "
+                f"{exc.details.get('errmsg') if exc.details else exc}"
                 " (an index with the same name but another definition exists? drop it and run again)"
             ) from exc
         except PyMongoError as exc:
-            raise StoreError(f"cannot create indexes on {db.name}.{coll.name}: {type(exc).__name__}: {exc}") from exc
-        logger.info("indexes on %s.%s: %s (%.2fs)", db.name, coll.name, ", ".join(created[coll.name]),
-                    time.monotonic() - started)
+            raise StoreError(
+                f"cannot create indexes on {db.name}.{coll.name}: {type(exc).__name__}: {exc}"
+            ) from exc
+        logger.info(
+            "indexes on %s.%s: %s (%.2fs)",
+            db.name,
+            coll.name,
+            ", ".join(created[coll.name]),
+            time.monotonic() - started,
+        )
     return created

@@ -4,6 +4,7 @@ Internal links, lost links (and one restored link with ``lost_at: None``), every
 combination, every placement, image links whose anchor comes from ``alt``, tied anchor counts,
 URL targets, and sitewide patterns around the threshold.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -19,7 +20,16 @@ TARGET = "target.com"
 OTHER_TARGET = "other-target.org"
 PLACEMENTS = ("body", "nav", "header", "sidebar", "footer", "comment")
 LINK_TYPES = ("a", "a", "a", "img", "area", "canonical", "redirect")
-ANCHORS = ("best widgets", "target", "click here", "Target.com", "here", "widgets & gadgets", "<b>bold</b>", "")
+ANCHORS = (
+    "best widgets",
+    "target",
+    "click here",
+    "Target.com",
+    "here",
+    "widgets & gadgets",
+    "<b>bold</b>",
+    "",
+)
 REASONS = ("link removed", "page gone", "page redirects")
 
 # (domain, crawled pages, pages linking to TARGET from the footer): the sitewide cases
@@ -56,12 +66,31 @@ def generate(seed: int = 7) -> EdgeSet:
 
     def page(domain: str, host: str, path: str) -> str:
         url = f"https://{host}{path}"
-        out.pages.append({"_id": url_key(url), "url": url, "status": 200, "domain": domain, "host": host,
-                          "fetched_at": BASE, "crawl_id": "c1", "outlinks": 0, "depth": 1})
+        out.pages.append(
+            {
+                "_id": url_key(url),
+                "url": url,
+                "status": 200,
+                "domain": domain,
+                "host": host,
+                "fetched_at": BASE,
+                "crawl_id": "c1",
+                "outlinks": 0,
+                "depth": 1,
+            }
+        )
         return url
 
-    def edge(src: str, src_domain: str, dst: str, dst_domain: str, *, placement: str | None = None,
-             lost: bool | None = None, flags: tuple[bool, bool, bool] | None = None) -> None:
+    def edge(
+        src: str,
+        src_domain: str,
+        dst: str,
+        dst_domain: str,
+        *,
+        placement: str | None = None,
+        lost: bool | None = None,
+        flags: tuple[bool, bool, bool] | None = None,
+    ) -> None:
         link_type = rng.choice(LINK_TYPES)
         anchor = rng.choice(ANCHORS)
         alt = rng.choice((None, "logo", "Target logo")) if link_type == "img" else None
@@ -76,12 +105,28 @@ def generate(seed: int = 7) -> EdgeSet:
         seen.add(eid)
         first = _when(rng)
         doc: dict[str, Any] = {
-            "_id": eid, "source_url": src, "source_key": url_key(src), "target_url": dst, "target_key": url_key(dst),
-            "source_host": src.split("/")[2], "target_host": dst.split("/")[2], "source_domain": src_domain,
-            "target_domain": dst_domain, "anchor_text": anchor, "alt": alt, "link_type": link_type, "rel": rel,
-            "nofollow": nofollow, "sponsored": sponsored, "ugc": ugc, "placement": placement,
-            "internal": src_domain == dst_domain, "first_seen": first, "last_seen": first + timedelta(days=3),
-            "crawl_id": "c1", "schema_version": 1,
+            "_id": eid,
+            "source_url": src,
+            "source_key": url_key(src),
+            "target_url": dst,
+            "target_key": url_key(dst),
+            "source_host": src.split("/")[2],
+            "target_host": dst.split("/")[2],
+            "source_domain": src_domain,
+            "target_domain": dst_domain,
+            "anchor_text": anchor,
+            "alt": alt,
+            "link_type": link_type,
+            "rel": rel,
+            "nofollow": nofollow,
+            "sponsored": sponsored,
+            "ugc": ugc,
+            "placement": placement,
+            "internal": src_domain == dst_domain,
+            "first_seen": first,
+            "last_seen": first + timedelta(days=3),
+            "crawl_id": "c1",
+            "schema_version": 1,
         }
         if lost if lost is not None else rng.random() < 0.15:
             doc["lost_at"] = first + timedelta(seconds=rng.randrange(1, 20 * 86400))
@@ -93,7 +138,7 @@ def generate(seed: int = 7) -> EdgeSet:
     other_pages = [f"https://{OTHER_TARGET}/", f"https://{OTHER_TARGET}/about"]
 
     # the target's own pages: internal links, which never count as backlinks
-    for i, src in enumerate(target_pages):
+    for src in target_pages:
         page(TARGET, src.split("/")[2], "/" + src.split("/", 3)[3])
         for _ in range(3):
             edge(src, TARGET, rng.choice(target_pages), TARGET)
@@ -106,8 +151,11 @@ def generate(seed: int = 7) -> EdgeSet:
         for p in range(rng.randint(1, 12)):
             src = page(domain, host, f"/article/{p}")
             for _ in range(rng.randint(0, 4)):
-                dst, dst_domain = (rng.choice(target_pages), TARGET) if rng.random() < 0.75 else (
-                    rng.choice(other_pages), OTHER_TARGET)
+                dst, dst_domain = (
+                    (rng.choice(target_pages), TARGET)
+                    if rng.random() < 0.75
+                    else (rng.choice(other_pages), OTHER_TARGET)
+                )
                 edge(src, domain, dst, dst_domain)
             if rng.random() < 0.2:  # links between referrers, for the domain graph
                 other = rng.choice(referrers)
@@ -128,7 +176,9 @@ def generate(seed: int = 7) -> EdgeSet:
         edge(src, "flags.net", target_pages[1], TARGET, flags=flags, lost=False)
 
     # a restored link: lost_at present but null counts as live
-    restored = next(e for e in out.edges if not e["internal"] and e["target_domain"] == TARGET and "lost_at" in e)
+    restored = next(
+        e for e in out.edges if not e["internal"] and e["target_domain"] == TARGET and "lost_at" in e
+    )
     restored["lost_at"] = None
     restored.pop("lost_reason", None)
     # a hostile anchor, for the HTML escaping test

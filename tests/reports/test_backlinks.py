@@ -1,4 +1,5 @@
 """``report backlinks`` numbers against counts computed in Python from the inserted documents."""
+
 from __future__ import annotations
 
 from collections import Counter, defaultdict
@@ -18,11 +19,15 @@ def _top(counter: Counter[str], n: int) -> list[dict[str, Any]]:
     return [{"value": v, "count": c} for v, c in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:n]]
 
 
-def expected_backlinks(edge_set: EdgeSet, target: Target, *, include_lost: bool, top: int = TOP) -> dict[str, Any]:
+def expected_backlinks(
+    edge_set: EdgeSet, target: Target, *, include_lost: bool, top: int = TOP
+) -> dict[str, Any]:
     field = "target_domain" if target.kind == "domain" else "target_key"
     links = [
-        e for e in edge_set.edges
-        if e[field] == target.value and e["source_domain"] != e["target_domain"]
+        e
+        for e in edge_set.edges
+        if e[field] == target.value
+        and e["source_domain"] != e["target_domain"]
         and (include_lost or e.get("lost_at") is None)
     ]
     crawled = Counter(p["domain"] for p in edge_set.pages)
@@ -32,7 +37,8 @@ def expected_backlinks(edge_set: EdgeSet, target: Target, *, include_lost: bool,
         pages_by_domain[e["source_domain"]].add(e["source_key"])
         links_by_domain[e["source_domain"]] += 1
     sitewide = {
-        d for d, pages in pages_by_domain.items()
+        d
+        for d, pages in pages_by_domain.items()
         if crawled[d] >= MIN_PAGES and len(pages) > SHARE * crawled[d]
     }
     return {
@@ -77,8 +83,16 @@ def test_backlinks_match_python(report_db, edge_set: EdgeSet, target_text: str, 
         assert got[key] == value, key
     assert {r["value"] for r in got["sitewide_referring_domains"]} <= sitewide_set
     assert len(got["sitewide_referring_domains"]) == min(TOP, len(sitewide_set))
-    for key in ("backlinks", "referring_pages", "referring_domains", "dofollow", "nofollow", "sponsored", "ugc",
-                "sitewide"):
+    for key in (
+        "backlinks",
+        "referring_pages",
+        "referring_domains",
+        "dofollow",
+        "nofollow",
+        "sponsored",
+        "ugc",
+        "sitewide",
+    ):
         assert type(got[key]) is int, key
 
 
@@ -90,7 +104,9 @@ def test_data_exercises_every_case(edge_set: EdgeSet) -> None:
     assert set(want["placements"]) == {"body", "nav", "header", "sidebar", "footer", "comment"}
     assert want["dofollow"] and want["nofollow"] and want["sponsored"] and want["ugc"]
     assert any(e["internal"] and e["target_domain"] == TARGET for e in edge_set.edges)
-    assert any(e.get("lost_at") and not e["internal"] and e["target_domain"] == TARGET for e in edge_set.edges)
+    assert any(
+        e.get("lost_at") and not e["internal"] and e["target_domain"] == TARGET for e in edge_set.edges
+    )
     counts = [a["count"] for a in want["top_anchors"]]
     assert counts == sorted(counts, reverse=True)
 
@@ -101,14 +117,17 @@ def test_sitewide_threshold_follows_settings(report_db, edge_set: EdgeSet) -> No
     strict = run_backlinks(report_db, target, ReportSettings(sitewide_share=0.7, sitewide_min_pages=5))
     names = {r["value"] for r in strict["sitewide_referring_domains"]}
     assert "sitewide-a.com" in names and "big.net" not in names
-    loose = run_backlinks(report_db, target, ReportSettings(sitewide_share=0.7, sitewide_min_pages=2, top=100))
+    loose = run_backlinks(
+        report_db, target, ReportSettings(sitewide_share=0.7, sitewide_min_pages=2, top=100)
+    )
     assert "tiny.io" in {r["value"] for r in loose["sitewide_referring_domains"]}
 
 
 def test_backlinks_pipeline_uses_the_index(report_db) -> None:
     pipeline = backlinks_pipeline(Target("domain", TARGET))
-    plan = report_db.command("explain", {"aggregate": "edges", "pipeline": pipeline, "cursor": {}},
-                             verbosity="queryPlanner")
+    plan = report_db.command(
+        "explain", {"aggregate": "edges", "pipeline": pipeline, "cursor": {}}, verbosity="queryPlanner"
+    )
     text = str(plan)
     assert "edges_target_domain_live" in text
     assert "COLLSCAN" not in text.split("$facet")[0]
@@ -117,10 +136,16 @@ def test_backlinks_pipeline_uses_the_index(report_db) -> None:
 @pytest.mark.parametrize(
     ("target", "first_stage"),
     [
-        pytest.param(Target("domain", "a.com"), {"target_domain": "a.com", "internal": False, "lost_at": None},
-                     id="domain"),
-        pytest.param(Target("url", "https://a.com/"), {"target_key": "https://a.com/", "internal": False,
-                                                       "lost_at": None}, id="url"),
+        pytest.param(
+            Target("domain", "a.com"),
+            {"target_domain": "a.com", "internal": False, "lost_at": None},
+            id="domain",
+        ),
+        pytest.param(
+            Target("url", "https://a.com/"),
+            {"target_key": "https://a.com/", "internal": False, "lost_at": None},
+            id="url",
+        ),
     ],
 )
 def test_pipeline_starts_with_index_friendly_match(target: Target, first_stage: dict[str, Any]) -> None:
@@ -141,14 +166,22 @@ def test_pipeline_starts_with_index_friendly_match(target: Target, first_stage: 
 def test_sitewide_rows(pages: int, links: int, crawled: int, sitewide: bool) -> None:
     from linkspider.reports.backlinks import sitewide_rows
 
-    rows = sitewide_rows([{"_id": "d.com", "pages": pages, "links": links}], {"d.com": crawled} if crawled else {},
-                         sitewide_share=0.3, sitewide_min_pages=5)
-    assert rows == ([{"value": "d.com", "count": links, "pages": pages, "crawled": crawled}] if sitewide else [])
+    rows = sitewide_rows(
+        [{"_id": "d.com", "pages": pages, "links": links}],
+        {"d.com": crawled} if crawled else {},
+        sitewide_share=0.3,
+        sitewide_min_pages=5,
+    )
+    assert rows == (
+        [{"value": "d.com", "count": links, "pages": pages, "crawled": crawled}] if sitewide else []
+    )
 
 
 def test_sitewide_rows_order() -> None:
     from linkspider.reports.backlinks import sitewide_rows
 
     cands = [{"_id": d, "pages": 9, "links": n} for d, n in (("b.com", 5), ("a.com", 5), ("c.com", 8))]
-    rows = sitewide_rows(cands, {"a.com": 10, "b.com": 10, "c.com": 10}, sitewide_share=0.3, sitewide_min_pages=5)
+    rows = sitewide_rows(
+        cands, {"a.com": 10, "b.com": 10, "c.com": 10}, sitewide_share=0.3, sitewide_min_pages=5
+    )
     assert [r["value"] for r in rows] == ["c.com", "a.com", "b.com"]

@@ -1,4 +1,5 @@
 """``linkspider report ...`` end to end through ``linkspider.cli.main``: json, csv and table output."""
+
 from __future__ import annotations
 
 import csv
@@ -14,8 +15,16 @@ from linkspider.reports.targets import Target
 from tests.reports.edgegen import TARGET, EdgeSet
 from tests.reports.test_backlinks import expected_backlinks
 
-CONTRACT_INTS = ("backlinks", "referring_pages", "referring_domains", "dofollow", "nofollow", "sponsored", "ugc",
-                 "sitewide")
+CONTRACT_INTS = (
+    "backlinks",
+    "referring_pages",
+    "referring_domains",
+    "dofollow",
+    "nofollow",
+    "sponsored",
+    "ugc",
+    "sitewide",
+)
 
 
 def _run(capsys, report_db, mongo_uri: str, *argv: str) -> str:
@@ -25,8 +34,22 @@ def _run(capsys, report_db, mongo_uri: str, *argv: str) -> str:
 
 
 def test_backlinks_json_contract(report_db, mongo_uri: str, edge_set: EdgeSet, capsys) -> None:
-    out = _run(capsys, report_db, mongo_uri, "backlinks", "--target", "www.target.com", "--format", "json",
-               "--top", "5", "--sitewide-share", "0.3", "--sitewide-min-pages", "5")
+    out = _run(
+        capsys,
+        report_db,
+        mongo_uri,
+        "backlinks",
+        "--target",
+        "www.target.com",
+        "--format",
+        "json",
+        "--top",
+        "5",
+        "--sitewide-share",
+        "0.3",
+        "--sitewide-min-pages",
+        "5",
+    )
     got = json.loads(out)
     want = expected_backlinks(edge_set, Target("domain", TARGET), include_lost=False)
     for key in CONTRACT_INTS:
@@ -38,9 +61,23 @@ def test_backlinks_json_contract(report_db, mongo_uri: str, edge_set: EdgeSet, c
 
 
 def test_backlinks_include_lost_flag(report_db, mongo_uri: str, edge_set: EdgeSet, capsys) -> None:
-    got = json.loads(_run(capsys, report_db, mongo_uri, "backlinks", "--target", TARGET, "--format", "json",
-                          "--include-lost"))
-    assert got["backlinks"] == expected_backlinks(edge_set, Target("domain", TARGET), include_lost=True)["backlinks"]
+    got = json.loads(
+        _run(
+            capsys,
+            report_db,
+            mongo_uri,
+            "backlinks",
+            "--target",
+            TARGET,
+            "--format",
+            "json",
+            "--include-lost",
+        )
+    )
+    assert (
+        got["backlinks"]
+        == expected_backlinks(edge_set, Target("domain", TARGET), include_lost=True)["backlinks"]
+    )
     assert got["include_lost"] is True
 
 
@@ -51,8 +88,9 @@ def test_backlinks_csv(report_db, mongo_uri: str, edge_set: EdgeSet, capsys) -> 
     totals = {r["value"]: int(r["count"]) for r in rows if r["section"] == "totals"}
     assert {k: totals[k] for k in CONTRACT_INTS} == {k: want[k] for k in CONTRACT_INTS}
     assert {r["value"]: int(r["count"]) for r in rows if r["section"] == "placements"} == want["placements"]
-    assert [{"value": r["value"], "count": int(r["count"])} for r in rows if r["section"] == "top_anchors"] == \
-        want["top_anchors"]
+    assert [
+        {"value": r["value"], "count": int(r["count"])} for r in rows if r["section"] == "top_anchors"
+    ] == want["top_anchors"]
 
 
 def test_backlinks_table(report_db, mongo_uri: str, edge_set: EdgeSet, capsys) -> None:
@@ -76,25 +114,43 @@ def test_new_lost_formats(report_db, mongo_uri: str, edge_set: EdgeSet, capsys) 
     assert got["new"] == sum(1 for e in live if in_window(e["first_seen"])) == len(got["new_links"])
     assert got["lost"] == sum(1 for e in live if in_window(e.get("lost_at"))) == len(got["lost_links"])
     assert got["since"] == "2026-03-10T00:00:00+00:00" and got["until"] == "2026-03-31T00:00:00+00:00"
-    rows = list(csv.DictReader(io.StringIO(_run(capsys, report_db, mongo_uri, *args, "--format", "csv",
-                                                "--limit", "0"))))
+    rows = list(
+        csv.DictReader(
+            io.StringIO(_run(capsys, report_db, mongo_uri, *args, "--format", "csv", "--limit", "0"))
+        )
+    )
     assert sum(r["event"] == "new" for r in rows) == got["new"]
     assert sum(r["event"] == "lost" for r in rows) == got["lost"]
     table = _run(capsys, report_db, mongo_uri, *args)
-    assert re.search(rf"^new\s+{got['new']}$", table, re.M) and re.search(rf"^lost\s+{got['lost']}$", table, re.M)
+    assert re.search(rf"^new\s+{got['new']}$", table, re.M) and re.search(
+        rf"^lost\s+{got['lost']}$", table, re.M
+    )
 
 
 def test_domains_formats(report_db, mongo_uri: str, edge_set: EdgeSet, capsys) -> None:
     got = json.loads(_run(capsys, report_db, mongo_uri, "domains", "--format", "json", "--top", "3"))
     assert len(got["ranking"]) == 3 and got["ranking"][0]["rank"] == 1
-    referring = {e["source_domain"] for e in edge_set.edges
-                 if not e["internal"] and e.get("lost_at") is None and e["target_domain"] == TARGET}
-    ranking = json.loads(_run(capsys, report_db, mongo_uri, "domains", "--format", "json", "--top", "0"))["ranking"]
+    referring = {
+        e["source_domain"]
+        for e in edge_set.edges
+        if not e["internal"] and e.get("lost_at") is None and e["target_domain"] == TARGET
+    }
+    ranking = json.loads(_run(capsys, report_db, mongo_uri, "domains", "--format", "json", "--top", "0"))[
+        "ranking"
+    ]
     assert next(r for r in ranking if r["domain"] == TARGET)["referring_domains"] == len(referring)
-    rows = list(csv.DictReader(io.StringIO(_run(capsys, report_db, mongo_uri, "domains", "--format", "csv",
-                                                "--graph", "--top", "0"))))
-    pairs = {(e["source_domain"], e["target_domain"]) for e in edge_set.edges
-             if not e["internal"] and e.get("lost_at") is None}
+    rows = list(
+        csv.DictReader(
+            io.StringIO(
+                _run(capsys, report_db, mongo_uri, "domains", "--format", "csv", "--graph", "--top", "0")
+            )
+        )
+    )
+    pairs = {
+        (e["source_domain"], e["target_domain"])
+        for e in edge_set.edges
+        if not e["internal"] and e.get("lost_at") is None
+    }
     assert {(r["source_domain"], r["target_domain"]) for r in rows} == pairs
     graph_table = _run(capsys, report_db, mongo_uri, "domains", "--graph", "--top", "3")
     assert graph_table.startswith(f"Domain graph: 3 of {len(pairs)} domain links")
@@ -113,7 +169,9 @@ def test_environment_supplies_the_server(report_db, mongo_uri: str, monkeypatch,
 def test_password_is_never_printed(report_db, mongo_uri: str, capsys, caplog) -> None:
     uri = mongo_uri.replace("mongodb://", "mongodb://reader:hunter2secret@")
     with caplog.at_level(logging.INFO):
-        code = main(["report", "backlinks", "--target", TARGET, "--mongo-uri", uri, "--database", report_db.name])
+        code = main(
+            ["report", "backlinks", "--target", TARGET, "--mongo-uri", uri, "--database", report_db.name]
+        )
     captured = capsys.readouterr()
     assert code == 2  # authentication fails: the server has no such user
     assert "reader:***@" in caplog.text
@@ -132,9 +190,14 @@ def test_progress_goes_to_the_log_not_stdout(report_db, mongo_uri: str, capsys, 
     ("argv", "message"),
     [
         pytest.param(["backlinks", "--target", "example.com/x"], "full URL", id="bad-target"),
-        pytest.param(["new-lost", "--since", "2026-02-01", "--until", "2026-01-01"], "must be after", id="bad-window"),
-        pytest.param(["backlinks", "--target", "a.com", "--sitewide-share", "2"], "LINKSPIDER_SITEWIDE_SHARE",
-                     id="bad-share"),
+        pytest.param(
+            ["new-lost", "--since", "2026-02-01", "--until", "2026-01-01"], "must be after", id="bad-window"
+        ),
+        pytest.param(
+            ["backlinks", "--target", "a.com", "--sitewide-share", "2"],
+            "LINKSPIDER_SITEWIDE_SHARE",
+            id="bad-share",
+        ),
     ],
 )
 def test_bad_arguments_exit_2_with_a_message(argv, message: str, mongo_uri: str, capsys) -> None:

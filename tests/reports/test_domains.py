@@ -1,4 +1,5 @@
 """``report domains``: the domain graph against Python grouping, PageRank against a direct linear solve."""
+
 from __future__ import annotations
 
 import math
@@ -100,6 +101,7 @@ def test_ranking_by_referring_domains_and_top() -> None:
     graph = DomainGraph({("a", "c"): 1, ("b", "c"): 5, ("c", "a"): 2, ("d", "b"): 1})
     report = domain_ranking(graph, top=2, by="referring_domains")
     assert [(r["domain"], r["referring_domains"], r["backlinks"]) for r in report["ranking"]] == [
-        ("c", 2, 6), ("a", 1, 2),
+        ("c", 2, 6),
+        ("a", 1, 2),
     ]
     assert report["domains"] == 4 and report["domain_links"] == 4

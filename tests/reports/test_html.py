@@ -1,4 +1,5 @@
 """``report html``: one self-contained page whose charts carry the report's numbers."""
+
 from __future__ import annotations
 
 import re
@@ -39,8 +40,22 @@ def _svg(page: str, chart_id: str) -> str:
 @pytest.fixture
 def page(report_db, mongo_uri: str, tmp_path) -> str:
     out = tmp_path / "sub" / "report.html"
-    code = main(["report", "html", "--target", TARGET, "--html", str(out), "--top", "6",
-                 "--mongo-uri", mongo_uri, "--database", report_db.name])
+    code = main(
+        [
+            "report",
+            "html",
+            "--target",
+            TARGET,
+            "--html",
+            str(out),
+            "--top",
+            "6",
+            "--mongo-uri",
+            mongo_uri,
+            "--database",
+            report_db.name,
+        ]
+    )
     assert code == 0
     return out.read_text(encoding="utf-8")
 
@@ -67,9 +82,11 @@ def test_page_has_every_chart_with_the_numbers(page: str, edge_set: EdgeSet) -> 
     new = Counter(e["first_seen"].strftime("%Y-%m-%d") for e in external)
     lost = Counter(e["lost_at"].strftime("%Y-%m-%d") for e in external if e.get("lost_at"))
     assert sorted(re.findall(r"<title>(\S+): (\d+) new</title>", timeline)) == sorted(
-        (d, str(n)) for d, n in new.items())
+        (d, str(n)) for d, n in new.items()
+    )
     assert sorted(re.findall(r"<title>(\S+): (\d+) lost</title>", timeline)) == sorted(
-        (d, str(n)) for d, n in lost.items())
+        (d, str(n)) for d, n in lost.items()
+    )
 
 
 def _esc(text: str) -> str:
@@ -86,7 +103,10 @@ def test_page_is_self_contained_and_escapes_anchors(page: str) -> None:
     assert tags.count("svg") >= 5
     for _, attrs in parser.elements:
         for name, value in attrs.items():
-            assert not (name in ("src", "href") or (value or "").startswith(("http:", "https:", "//"))), (name, value)
+            assert not (name in ("src", "href") or (value or "").startswith(("http:", "https:", "//"))), (
+                name,
+                value,
+            )
     assert "url(" not in page and "@import" not in page
     assert "<b>bold</b>" not in page and "&lt;b&gt;bold&lt;/b&gt;" in page  # the anchor is text, not markup
 
@@ -94,10 +114,20 @@ def test_page_is_self_contained_and_escapes_anchors(page: str) -> None:
 def test_hostile_text_is_escaped_everywhere() -> None:
     evil = '<script>alert("x")</script>'
     backlinks = {
-        "target": {"kind": "url", "value": 'https://a.com/"><script>'}, "include_lost": False, "backlinks": 2,
-        "referring_pages": 1, "referring_domains": 1, "dofollow": 1, "nofollow": 1, "sponsored": 0, "ugc": 0,
-        "sitewide": 0, "placements": {evil: 2}, "link_types": {"a": 2},
-        "top_anchors": [{"value": evil, "count": 2}], "top_pages": [{"value": evil, "count": 2}],
+        "target": {"kind": "url", "value": 'https://a.com/"><script>'},
+        "include_lost": False,
+        "backlinks": 2,
+        "referring_pages": 1,
+        "referring_domains": 1,
+        "dofollow": 1,
+        "nofollow": 1,
+        "sponsored": 0,
+        "ugc": 0,
+        "sitewide": 0,
+        "placements": {evil: 2},
+        "link_types": {"a": 2},
+        "top_anchors": [{"value": evil, "count": 2}],
+        "top_pages": [{"value": evil, "count": 2}],
         "top_referring_domains": [{"value": evil, "count": 2}],
     }
     timeline = {"new": 0, "lost": 0, "new_by_day": {}, "lost_by_day": {}}
@@ -112,9 +142,12 @@ def test_hostile_text_is_escaped_everywhere() -> None:
     ("new", "lost", "want"),
     [
         pytest.param({}, {}, [], id="empty"),
-        pytest.param({"2026-02-27": 2}, {"2026-03-02": 1},
-                     [("2026-02-27", 2, 0), ("2026-02-28", 0, 0), ("2026-03-01", 0, 0), ("2026-03-02", 0, 1)],
-                     id="gap-over-month-end"),
+        pytest.param(
+            {"2026-02-27": 2},
+            {"2026-03-02": 1},
+            [("2026-02-27", 2, 0), ("2026-02-28", 0, 0), ("2026-03-01", 0, 0), ("2026-03-02", 0, 1)],
+            id="gap-over-month-end",
+        ),
         pytest.param({"2026-01-01": 1}, {"2026-01-01": 3}, [("2026-01-01", 1, 3)], id="same-day"),
     ],
 )

@@ -1,4 +1,5 @@
 """``ensure_indexes`` and ``linkspider mongo ensure-indexes`` against a real mongod."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """``report new-lost`` numbers against counts computed in Python from the inserted documents."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -48,7 +49,9 @@ def test_new_lost_match_python(report_db, edge_set: EdgeSet, target_text, since,
         assert [(link["source_url"], link["target_url"], link[field]) for link in got[f"{event}_links"]] == [
             (e["source_url"], e["target_url"], e[field]) for e in hits[:LIMIT]
         ]
-        assert got[f"{event}_by_day"] == dict(sorted(Counter(e[field].strftime("%Y-%m-%d") for e in hits).items()))
+        assert got[f"{event}_by_day"] == dict(
+            sorted(Counter(e[field].strftime("%Y-%m-%d") for e in hits).items())
+        )
     if target_text == "target.com" and until is not None:
         assert got["new"] and got["lost"], "the window should hold both kinds"
 
@@ -63,13 +66,19 @@ def test_window_branches_can_use_indexes() -> None:
     since, until = BASE, BASE + timedelta(days=1)
     match = new_lost_pipeline(Target("domain", "a.com"), since=since, until=until)[0]["$match"]
     assert match["target_domain"] == "a.com" and match["internal"] is False and "lost_at" not in match
-    assert match["$or"] == [{"first_seen": {"$gte": since, "$lt": until}}, {"lost_at": {"$gte": since, "$lt": until}}]
+    assert match["$or"] == [
+        {"first_seen": {"$gte": since, "$lt": until}},
+        {"lost_at": {"$gte": since, "$lt": until}},
+    ]
 
 
 def test_new_lost_uses_both_indexes(report_db) -> None:
     pipeline = new_lost_pipeline(Target("domain", "target.com"), since=BASE, until=BASE + timedelta(days=5))
-    plan = str(report_db.command("explain", {"aggregate": "edges", "pipeline": pipeline, "cursor": {}},
-                                 verbosity="queryPlanner"))
+    plan = str(
+        report_db.command(
+            "explain", {"aggregate": "edges", "pipeline": pipeline, "cursor": {}}, verbosity="queryPlanner"
+        )
+    )
     winning = plan.split("rejectedPlans")[0]
     assert "edges_target_domain_first_seen" in winning and "edges_target_domain_live" in winning
     assert "COLLSCAN" not in winning

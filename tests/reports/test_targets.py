@@ -1,4 +1,5 @@
 """Parsing of report arguments and settings: pure functions, tables of real cases."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -22,8 +23,11 @@ NOW = datetime(2026, 5, 10, 12, 0, tzinfo=timezone.utc)
         pytest.param("bücher.de", Target("domain", "xn--bcher-kva.de"), id="idna"),
         pytest.param("example.com.", Target("domain", "example.com"), id="trailing-dot"),
         pytest.param("192.0.2.7", Target("domain", "192.0.2.7"), id="ip"),
-        pytest.param("https://Example.com/a?utm_source=x&b=2&a=1#top", Target("url", "https://example.com/a?a=1&b=2"),
-                     id="url-key"),
+        pytest.param(
+            "https://Example.com/a?utm_source=x&b=2&a=1#top",
+            Target("url", "https://example.com/a?a=1&b=2"),
+            id="url-key",
+        ),
         pytest.param("http://example.com", Target("url", "http://example.com/"), id="url-root"),
     ],
 )
@@ -49,11 +53,21 @@ def test_parse_target_rejects(text: str) -> None:
     ("text", "end_of_day", "want"),
     [
         pytest.param("2026-01-31", False, datetime(2026, 1, 31, tzinfo=timezone.utc), id="date"),
-        pytest.param("2026-01-31", True, datetime(2026, 2, 1, tzinfo=timezone.utc), id="date-until-includes-day"),
-        pytest.param("2026-01-31T10:30:00", True, datetime(2026, 1, 31, 10, 30, tzinfo=timezone.utc), id="naive-utc"),
-        pytest.param("2026-01-31T10:30:00Z", False, datetime(2026, 1, 31, 10, 30, tzinfo=timezone.utc), id="zulu"),
-        pytest.param("2026-01-31T12:30:00+02:00", False, datetime(2026, 1, 31, 10, 30, tzinfo=timezone.utc),
-                     id="offset"),
+        pytest.param(
+            "2026-01-31", True, datetime(2026, 2, 1, tzinfo=timezone.utc), id="date-until-includes-day"
+        ),
+        pytest.param(
+            "2026-01-31T10:30:00", True, datetime(2026, 1, 31, 10, 30, tzinfo=timezone.utc), id="naive-utc"
+        ),
+        pytest.param(
+            "2026-01-31T10:30:00Z", False, datetime(2026, 1, 31, 10, 30, tzinfo=timezone.utc), id="zulu"
+        ),
+        pytest.param(
+            "2026-01-31T12:30:00+02:00",
+            False,
+            datetime(2026, 1, 31, 10, 30, tzinfo=timezone.utc),
+            id="offset",
+        ),
         pytest.param("7d", False, NOW - timedelta(days=7), id="days-ago"),
         pytest.param("12h", False, NOW - timedelta(hours=12), id="hours-ago"),
         pytest.param("2W", False, NOW - timedelta(weeks=2), id="weeks-ago"),
@@ -79,12 +93,21 @@ def test_window_filter() -> None:
     ("uri", "want"),
     [
         pytest.param("mongodb://127.0.0.1:27017", "mongodb://127.0.0.1:27017", id="no-credentials"),
-        pytest.param("mongodb://bob:s3cret@db1:27017/links?authSource=admin",
-                     "mongodb://bob:***@db1:27017/links?authSource=admin", id="password"),
-        pytest.param("mongodb+srv://bob:p%40ss@cluster0.example.net/",
-                     "mongodb+srv://bob:***@cluster0.example.net/", id="srv-escaped-at"),
-        pytest.param("mongodb://bob@db1,db2:27018/?replicaSet=rs0", "mongodb://bob@db1,db2:27018/?replicaSet=rs0",
-                     id="user-only"),
+        pytest.param(
+            "mongodb://bob:s3cret@db1:27017/links?authSource=admin",
+            "mongodb://bob:***@db1:27017/links?authSource=admin",
+            id="password",
+        ),
+        pytest.param(
+            "mongodb+srv://bob:p%40ss@cluster0.example.net/",
+            "mongodb+srv://bob:***@cluster0.example.net/",
+            id="srv-escaped-at",
+        ),
+        pytest.param(
+            "mongodb://bob@db1,db2:27018/?replicaSet=rs0",
+            "mongodb://bob@db1,db2:27018/?replicaSet=rs0",
+            id="user-only",
+        ),
         pytest.param("mongodb://bob:pa@ss@db1/", "mongodb://bob:***@db1/", id="unescaped-at"),
         pytest.param("mongodb://bob:pa/ss@db1/x", "mongodb://***@db1/x", id="unescaped-slash"),
         pytest.param("mongodb://db1/?tlsCAFile=/a@b", "mongodb://db1/?tlsCAFile=/a@b", id="at-in-options"),
@@ -103,13 +126,27 @@ class _Settings(dict):
     ("kwargs", "environ", "project", "want"),
     [
         pytest.param({}, {}, {}, ("mongodb://127.0.0.1:27017", "linkspider"), id="defaults"),
-        pytest.param({}, {}, {"MONGO_URI": "mongodb://p:1", "MONGO_DATABASE": "pdb"}, ("mongodb://p:1", "pdb"),
-                     id="project-settings"),
-        pytest.param({}, {"MONGO_URI": "mongodb://e:1", "MONGO_DATABASE": "edb"},
-                     {"MONGO_URI": "mongodb://p:1", "MONGO_DATABASE": "pdb"}, ("mongodb://e:1", "edb"),
-                     id="environment-over-project"),
-        pytest.param({"mongo_uri": "mongodb://c:1", "database": "cdb"}, {"MONGO_URI": "mongodb://e:1"},
-                     {"MONGO_DATABASE": "pdb"}, ("mongodb://c:1", "cdb"), id="command-line-first"),
+        pytest.param(
+            {},
+            {},
+            {"MONGO_URI": "mongodb://p:1", "MONGO_DATABASE": "pdb"},
+            ("mongodb://p:1", "pdb"),
+            id="project-settings",
+        ),
+        pytest.param(
+            {},
+            {"MONGO_URI": "mongodb://e:1", "MONGO_DATABASE": "edb"},
+            {"MONGO_URI": "mongodb://p:1", "MONGO_DATABASE": "pdb"},
+            ("mongodb://e:1", "edb"),
+            id="environment-over-project",
+        ),
+        pytest.param(
+            {"mongo_uri": "mongodb://c:1", "database": "cdb"},
+            {"MONGO_URI": "mongodb://e:1"},
+            {"MONGO_DATABASE": "pdb"},
+            ("mongodb://c:1", "cdb"),
+            id="command-line-first",
+        ),
     ],
 )
 def test_settings_precedence(kwargs, environ, project, want) -> None:
@@ -119,8 +156,14 @@ def test_settings_precedence(kwargs, environ, project, want) -> None:
 
 def test_settings_from_project() -> None:
     got = ReportSettings.resolve(
-        environ={}, settings=_Settings({"LINKSPIDER_SITEWIDE_SHARE": "0.5", "LINKSPIDER_SITEWIDE_MIN_PAGES": "3",
-                                        "LINKSPIDER_REPORT_TOP": 4}),
+        environ={},
+        settings=_Settings(
+            {
+                "LINKSPIDER_SITEWIDE_SHARE": "0.5",
+                "LINKSPIDER_SITEWIDE_MIN_PAGES": "3",
+                "LINKSPIDER_REPORT_TOP": 4,
+            }
+        ),
     )
     assert (got.sitewide_share, got.sitewide_min_pages, got.top) == (0.5, 3, 4)
     assert ReportSettings.resolve(environ={}, settings=_Settings(), sitewide_share=0.2).sitewide_share == 0.2
