@@ -13,6 +13,7 @@ LINKSPIDER_ALLOW_PRIVATE_NETWORKS = False
 # --- extraction (links, URLs) ------------------------------------------------
 LINKSPIDER_MAX_ANCHOR_CHARS = 256  # anchor text (and image alt) longer than this is cut
 LINKSPIDER_MAX_LINKS_PER_PAGE = 5_000  # links kept per page; the rest are counted as dropped
+LINKSPIDER_MAX_URL_LENGTH = 2083  # target URLs longer than this are dropped (as Scrapy URLLENGTH_LIMIT)
 
 # --- frontier (Redis) -----------------------------------------------------------
 # Leases: a handed-out request comes back to the queue if its worker stops renewing it for this long.

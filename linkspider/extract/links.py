@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import logging
 import re
+import threading
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from lxml import etree
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom, resolve_encoding
 
 from linkspider.extract.placement import assign_placements, marker_of
-from linkspider.extract.text import DEFAULT_MAX_ANCHOR_CHARS, cap_text
+from linkspider.extract.text import DEFAULT_MAX_ANCHOR_CHARS, DEFAULT_MAX_URL_LENGTH, cap_text
 from linkspider.urls import _normalize_serialized, fast_normalize
 
 __all__ = [
@@ -34,7 +35,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 _PARSER_KW = dict(remove_comments=True, remove_pis=True, collect_ids=False, huge_tree=True, no_network=True)
-_UTF8_PARSER = etree.HTMLParser(encoding="utf-8", **_PARSER_KW)
+_LOCAL = threading.local()
 
 #: Schemes whose links are counted, not returned (reason = the scheme); anything else non-web is "other_scheme".
 _NAMED_SCHEMES = frozenset({"javascript", "mailto", "tel", "data", "ftp", "file", "sms", "about", "blob"})
@@ -90,6 +91,7 @@ class ExtractResult:
     dropped: Counter = field(default_factory=Counter)
     page_nofollow: bool = False
     base_url: str = ""
+    flattened: bool = False  # nested past libxml2's limit: re-parsed without structure (placements are body)
 
 
 def _header_values(headers: Mapping | None, name: str) -> list[str]:
@@ -170,6 +172,28 @@ def parse_html(body: bytes | str, headers: Mapping | None = None):
     characters for bad bytes) and re-encoded, so an ``<?xml encoding=...?>`` or ``<meta charset>``
     in the page cannot make libxml2 decode it a second time, differently.
     """
+    return _parse(body, headers)[0]
+
+
+# Every start or end tag except the ones links live in: removed to re-parse a page nested too deep.
+_STRUCTURE_TAG = re.compile(rb"</?(?!(?:a|area|base|link|meta|img)\b)[A-Za-z][^>]*>")
+
+
+def _parser():
+    """This thread's parser (lxml parsers keep per-parse state such as the error log)."""
+    parser = getattr(_LOCAL, "parser", None)
+    if parser is None:
+        parser = _LOCAL.parser = etree.HTMLParser(encoding="utf-8", **_PARSER_KW)
+    return parser
+
+
+def _parse(body: bytes | str, headers: Mapping | None = None) -> tuple[object | None, bool]:
+    """(tree root or None, whether the page was cut short by libxml2's nesting limit and re-parsed flat).
+
+    libxml2 stops at 2048 levels of nesting (even with ``huge_tree``) and drops the rest of the page;
+    such a page is parsed again with every tag but ``a``/``area``/``img``/``link``/``meta``/``base``
+    removed, so its links survive (with no structure left, they are all placed in the body).
+    """
     try:
         if isinstance(body, str):
             body = body.encode("utf-8", "replace")
@@ -177,15 +201,21 @@ def parse_html(body: bytes | str, headers: Mapping | None = None):
         else:
             enc = _encoding(body, headers)
         if not body or not body.strip():
-            return None
+            return None, False
         if enc == "utf-8-sig":
             body = body[3:] if body[:3] == codecs.BOM_UTF8 else body
         elif enc != "utf-8":
             body = body.decode(enc, "replace").encode("utf-8", "replace")
-        return etree.fromstring(body, _UTF8_PARSER)
+        parser = _parser()
+        root = etree.fromstring(body, parser)
+        last = parser.error_log.last_error  # the limit is fatal: parsing stops right after it
+        if last is None or last.type_name != "ERR_RESOURCE_LIMIT":
+            return root, False
+        logger.debug("page nested deeper than libxml2's limit: re-parsed without structure")
+        return etree.fromstring(_STRUCTURE_TAG.sub(b" ", body), parser), True
     except (etree.ParserError, etree.XMLSyntaxError, ValueError, LookupError) as exc:
         logger.debug("unparsable page: %s", exc)
-        return None
+        return None, False
 
 
 _REL_CACHE: dict[str, tuple[str, ...]] = {}
@@ -253,10 +283,11 @@ _SITE_CACHE_MAX = 50_000
 class _Resolver:
     """Resolves and normalizes hrefs against one base, caching repeats on the page."""
 
-    __slots__ = ("base", "base_bytes", "cache", "origin")
+    __slots__ = ("base", "base_bytes", "cache", "max_length", "origin")
 
-    def __init__(self, base: str) -> None:
+    def __init__(self, base: str, max_length: int = 0) -> None:
         self.base = base
+        self.max_length = max_length  # stored URLs longer than this are dropped as "too_long" (0: no limit)
         self.base_bytes = base.encode()
         self.origin = ada_url.URL(base).origin if base.startswith(("http:", "https:")) else ""
         self.cache: dict[str, tuple[str | None, str]] = {}
@@ -290,6 +321,8 @@ class _Resolver:
             else:
                 target = _normalize_serialized(resolved)
                 result = (target, "") if target else (None, _scheme_reason(resolved))
+        if self.max_length and result[0] is not None and len(result[0]) > self.max_length:
+            result = (None, "too_long")
         self.cache[href] = result
         return result
 
@@ -374,13 +407,20 @@ def extract_links_with_stats(
     headers: Mapping | None = None,
     max_links: int | None = None,
     max_anchor_chars: int = DEFAULT_MAX_ANCHOR_CHARS,
+    max_url_length: int = DEFAULT_MAX_URL_LENGTH,
 ) -> ExtractResult:
-    """Links of a page and the counts of links left out, by reason. Never raises on page content."""
+    """Links of a page and the counts of links left out, by reason. Never raises on page content.
+
+    ``max_links`` caps the links kept (page-level links first, then anchors in page order); anchors
+    past the cap are counted as ``max_links`` without being resolved or placed, so a page with
+    200,000 links costs little more than one at the cap. ``max_anchor_chars`` cuts anchor text and
+    alt; ``max_url_length`` drops longer target URLs (``too_long``); 0 disables either.
+    """
     result = ExtractResult(base_url=base_url)
     if not ada_url.check_url(base_url):
         result.dropped["invalid_base"] += 1
         return result
-    root = parse_html(body, headers)
+    root, result.flattened = _parse(body, headers)
     nofollow_page = any(_robots_nofollow(v) for v in _header_values(headers, "x-robots-tag"))
     if root is None:
         result.page_nofollow = nofollow_page
@@ -389,7 +429,7 @@ def extract_links_with_stats(
     nofollow_page = nofollow_page or meta_nofollow
     result.page_nofollow = nofollow_page
     result.base_url = base
-    resolve = _Resolver(base)
+    resolve = _Resolver(base, max_url_length)
     dropped = result.dropped
 
     anchors = []
@@ -397,7 +437,14 @@ def extract_links_with_stats(
     found = []
     link_chars: dict = {}
     cache = resolve.cache
-    for el in root.iter("a", "area"):
+    room = max_links if max_links is not None else -1
+    anchor_iter = root.iter("a", "area")
+    for el in anchor_iter:
+        if room == 0:  # the cap is reached: count the rest, do not resolve or place them
+            over = 1 if el.get("href") is not None else 0
+            over += sum(1 for rest in anchor_iter if rest.get("href") is not None)
+            dropped["max_links"] += over
+            break
         href = rel_value = role = alt = None
         for name, value in el.items():
             if name == "href":
@@ -435,6 +482,7 @@ def extract_links_with_stats(
                 text = " ".join(text.split())
                 link_chars[el] = len(text)
         anchors.append(el)
+        room -= 1
         own_markers.append(marker_of(tag, role, None, None) if role else None)  # role="menuitem" and the like
         found.append((href, target, text, alt, link_type, _rel_tokens(rel_value)))
 
@@ -477,10 +525,16 @@ def extract_links(
     headers: Mapping | None = None,
     max_links: int | None = None,
     max_anchor_chars: int = DEFAULT_MAX_ANCHOR_CHARS,
+    max_url_length: int = DEFAULT_MAX_URL_LENGTH,
 ) -> list[Link]:
     """The links of a page (see :func:`extract_links_with_stats` for the counts of dropped links)."""
     return extract_links_with_stats(
-        body, base_url, headers=headers, max_links=max_links, max_anchor_chars=max_anchor_chars
+        body,
+        base_url,
+        headers=headers,
+        max_links=max_links,
+        max_anchor_chars=max_anchor_chars,
+        max_url_length=max_url_length,
     ).links
 
 

@@ -18,6 +18,7 @@ page has no main block (a home page, a listing), every unmarked link is ``body``
 from __future__ import annotations
 
 import re
+from itertools import islice
 
 from lxml import etree
 
@@ -209,6 +210,7 @@ _MINOR = frozenset(
 )
 _MIN_PARAGRAPH = 25
 _MIN_MAIN_SCORE = 20.0
+_MAX_PARAGRAPHS = 3000
 _LINK_ONLY = 0.8  # a paragraph whose text is at least this share of link text is a link, not prose
 _TOP_CANDIDATES = 5
 
@@ -238,9 +240,9 @@ def _analyse(root, link_chars: dict) -> tuple[list, set]:
     get_chars = link_chars.get
     tag_weight = _TAG_WEIGHT.get
 
-    paragraphs = list(root.iter(*_PARAGRAPHS))
+    paragraphs = list(islice(root.iter(*_PARAGRAPHS), _MAX_PARAGRAPHS))  # enough for any article
     seen_br_parents = set()
-    for br in root.iter("br"):
+    for br in islice(root.iter("br"), _MAX_PARAGRAPHS):
         parent = br.getparent()
         if parent is not None and parent.tag not in _PARAGRAPHS and parent not in seen_br_parents:
             seen_br_parents.add(parent)

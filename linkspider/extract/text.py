@@ -1,11 +1,12 @@
 """Text helpers for anchors: whitespace collapsing and the length cap."""
 from __future__ import annotations
 
-from linkspider.defaults import LINKSPIDER_MAX_ANCHOR_CHARS
+from linkspider.defaults import LINKSPIDER_MAX_ANCHOR_CHARS, LINKSPIDER_MAX_URL_LENGTH
 
-__all__ = ["DEFAULT_MAX_ANCHOR_CHARS", "cap_text", "collapse_ws", "element_text"]
+__all__ = ["DEFAULT_MAX_ANCHOR_CHARS", "DEFAULT_MAX_URL_LENGTH", "cap_text", "collapse_ws", "element_text"]
 
 DEFAULT_MAX_ANCHOR_CHARS: int = LINKSPIDER_MAX_ANCHOR_CHARS
+DEFAULT_MAX_URL_LENGTH: int = LINKSPIDER_MAX_URL_LENGTH
 
 
 def collapse_ws(text: str) -> str:

@@ -200,11 +200,37 @@ def test_href_as_written_and_target_normalized() -> None:
     assert link.target_url == "http://site.example:443/a/c?utm_source=x"  # keeps what it points to; url_key drops utm
 
 
-def test_duplicates_and_max_links() -> None:
+def test_duplicates() -> None:
     body = b"".join(b'<p>Text <a href="/%d">link %d</a></p>' % (i % 5, i % 5) for i in range(20))
+    result = extract_links_with_stats(body, PAGE)
+    assert [link.target_url for link in result.links] == [f"https://site.example/{i}" for i in range(5)]
+    assert result.dropped == {"duplicate": 15}
+
+
+def test_max_links_counts_the_rest_without_resolving_them() -> None:
+    body = b"<link rel=canonical href='/c'>" + b"".join(b'<p><a href="/%d">link %d</a></p>' % (i, i) for i in range(20))
+    body += b"<a>placeholder</a><a href='javascript:x'>js</a>"
     result = extract_links_with_stats(body, PAGE, max_links=3)
-    assert [link.target_url for link in result.links] == [f"https://site.example/{i}" for i in range(3)]
-    assert result.dropped == {"duplicate": 15, "max_links": 2}
+    assert [link.target_url.rsplit("/", 1)[1] for link in result.links] == ["c", "0", "1"]
+    assert result.dropped == {"max_links": 19}  # 17 anchors past the cap, the js link, and "/2" cut for the canonical
+
+
+@pytest.mark.parametrize(
+    ("limit", "kept"), [(2083, ["ok"]), (0, ["ok", "long"])], ids=["default-2083", "zero-no-limit"]
+)
+def test_max_url_length(limit: int, kept: list[str]) -> None:
+    body = b'<a href="/ok">ok</a><a href="/' + b"x" * 3000 + b'">long</a>'
+    result = extract_links_with_stats(body, PAGE, max_url_length=limit)
+    assert [link.anchor_text for link in result.links] == kept
+    assert result.dropped.get("too_long", 0) == 2 - len(kept)
+
+
+def test_too_deep_page_is_reparsed_flat() -> None:
+    body = b"<div>" * 5000 + b'<a href="/deep">deep</a>' + b"</div>" * 5000 + b'<a href="/after">after</a>'
+    result = extract_links_with_stats(body, PAGE)
+    assert result.flattened is True
+    assert [link.target_url for link in result.links] == ["https://site.example/deep", "https://site.example/after"]
+    assert extract_links_with_stats(b"<div>" * 1000 + b"<a href='/x'>x</a>", PAGE).flattened is False
 
 
 def test_same_target_different_text_is_two_links() -> None:
