@@ -85,7 +85,7 @@ def donut_chart(parts: Sequence[tuple[str, int]], *, chart_id: str, title: str) 
                 f'<circle class="slice" cx="{cx}" cy="{cy}" r="{r}" fill="none" '
                 f'stroke="{PALETTE[i % len(PALETTE)]}" '
                 f'stroke-width="{stroke}" stroke-dasharray="{length:.2f} {circ - length:.2f}" '
-                f'stroke-dashoffset="{-offset:.2f}" transform="rotate(-90 {cx} {cy})">'
+                f'stroke-dashoffset="{-offset if offset else 0:.2f}" transform="rotate(-90 {cx} {cy})">'
                 f"<title>{_t(label)}: {count}</title></circle>"
             )
             offset += length
