@@ -61,7 +61,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Collection, Mapping, Sequence
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import IO, Any
@@ -199,6 +199,20 @@ class _Template:
     def has_article(self) -> bool:
         """Whether the injected paragraphs go inside the page's own article text."""
         return "body" in self.slots
+
+    @cached_property
+    def fast_slots(self) -> tuple[tuple[int, int, bool, bool, int, bytes, str], ...]:
+        """Slots flattened for the render loop: (kind 0=a 1=canonical 2=hole, key, external, home,
+        form 0=root 1=abs 2=proto, b"#fragment" or b"", hole name)."""
+        forms = {"root": 0, "abs": 1, "proto": 2}
+        out = []
+        for slot in self.slots:
+            if isinstance(slot, str):
+                out.append((2, 0, False, False, 0, b"", slot))
+            else:
+                out.append((0 if slot.kind == "a" else 1, slot.key, slot.external, slot.home, forms[slot.form],
+                            f"#{slot.fragment}".encode() if slot.fragment else b"", ""))
+        return tuple(out)
 
 
 _URL_SPLIT_RE = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:)?//([^/?#]*)([^?#]*)")
@@ -659,6 +673,7 @@ class FixtureWeb:
     def _pick(self, page: Page, what: str, *, cross: bool, avoid: Collection[Page] = ()) -> Page:
         """A pseudo-random page (seeded by page and role), other than those in ``avoid`` if possible."""
         target = page
+        avoided = {(p.site, p.index) for p in avoid}
         for attempt in range(16):
             x = _mix(_hash64(f"{what}/{attempt}"), (self.seed << 24) ^ (page.site << 12) ^ page.index)
             site = page.site
@@ -666,7 +681,7 @@ class FixtureWeb:
                 site = (page.site + 1 + x % (len(self.sites) - 1)) % len(self.sites)
             pages = self.pages[site]
             target = pages[(x >> 20) % len(pages)]
-            if target not in avoid:
+            if (target.site, target.index) not in avoided:
                 break
         return target
 
@@ -718,7 +733,7 @@ class FixtureWeb:
             if isinstance(slot, _Slot) and slot.image)]
         avoid = [page, pages[0], *image_targets]
         photo = self._pick(page, "photo", cross=False, avoid=avoid)
-        if photo in avoid:  # a small site whose pages are all image-linked already: try the others
+        if (photo.site, photo.index) in {(p.site, p.index) for p in avoid}:  # a small site whose pages are all image-linked already: try the others
             photo = self._pick(page, "photo", cross=True, avoid=avoid)
         alt = f"Photo: {photo.title}"
         photo_href = photo.path if photo.site == page.site else self.page_url(photo)
@@ -768,34 +783,35 @@ class FixtureWeb:
         tables = self._href_bytes
         own = page.site
         own_abs = tables[own][page.index][1]
-        salt = (self.seed << 16) ^ own
+        salted = (((self.seed << 16) ^ own) * 0x9E3779B97F4A7C15) & _MASK64  # _mix, inlined below
         nsites = len(self.sites)
         sizes = [len(p) for p in self.pages]
+        mask = _MASK64
         parts: list[bytes] = []
         append = parts.append
-        for chunk, slot in zip(template.chunks, template.slots):
+        for chunk, (kind, key, external, home, form, fragment, hole) in zip(template.chunks, template.fast_slots):
             append(chunk)
-            if isinstance(slot, str):
+            if kind == 0:
+                x = key ^ salted
+                x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & mask
+                x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & mask
+                x ^= x >> 31
+                site = own
+                if external and nsites > 1:
+                    site = (own + 1 + x % (nsites - 1)) % nsites
+                forms = tables[site][0 if home else (x >> 20) % sizes[site]]
+                # forms is (root-relative, absolute, protocol-relative); other sites need a host
+                append(forms[form] if form or site == own else forms[1])
+                if fragment:
+                    append(fragment)
+            elif kind == 1:
+                append(own_abs)
+            else:
                 injected = self._block_cache.get((own, page.index))
                 if injected is None:
                     injected = self._block_cache[own, page.index] = {
-                        hole: html_bytes for hole, (html_bytes, _) in self._injected(page).items()}
-                append(injected[slot])
-                continue
-            if slot.kind == "canonical":
-                append(own_abs)
-                continue
-            x = _mix(slot.key, salt)
-            site = own
-            if slot.external and nsites > 1:
-                site = (own + 1 + x % (nsites - 1)) % nsites
-            forms = tables[site][0 if slot.home else (x >> 20) % sizes[site]]
-            if site == own and slot.form == "root":
-                append(forms[0])
-            else:
-                append(forms[2] if slot.form == "proto" else forms[1])
-            if slot.fragment:
-                append(b"#" + slot.fragment.encode())
+                        name: html_bytes for name, (html_bytes, _) in self._injected(page).items()}
+                append(injected[hole])
         append(template.chunks[-1])
         return b"".join(parts)
 
