@@ -4,8 +4,9 @@ One command, its own redis-server (linkspider.testing.servers.RedisServer) on a 
 
     .venv/bin/python bench/bench_frontier.py            # --seconds 5 --urls 200000
 
-Throughput: each worker process loops lease(1) -> push the page's discovered links (``--links``
-per page, a few new, most already seen, as on a real site) + ack (pipelined, as the scheduler does), through the same Lua scripts the
+Throughput: each worker process loops, as FrontierScheduler does, over one round trip that pushes the
+discovered links of the pages it holds (``--links`` per page, a few new, most already seen, as on a
+real site), acks those pages and leases the next ``--prefetch``, through the same Lua scripts the
 scheduler uses, on a crawl of ``--domains`` domains. Pages/s counts completed lease+push+ack cycles
 over all workers.
 
@@ -30,6 +31,7 @@ import redis  # noqa: E402
 from linkspider.frontier import Frontier, PushItem, RequestCodec, SeenConfig, SeenSet  # noqa: E402
 from linkspider.frontier.codec import Entry  # noqa: E402
 from linkspider.frontier.keys import FrontierKeys  # noqa: E402
+from linkspider.frontier.seen import LocalSeenCache  # noqa: E402
 from linkspider.testing.servers import RedisServer  # noqa: E402
 
 
@@ -39,34 +41,42 @@ def _item(codec: RequestCodec, crawl_id: str, domain: str, path: str) -> PushIte
 
 
 def _worker(url: str, crawl_id: str, index: int, seconds: float, links: int, new_links: int, domains: int,
-            start, results) -> None:
+            prefetch: int, start, results) -> None:
     client = redis.Redis.from_url(url)
     frontier = Frontier(client, crawl_id, worker_id=f"bench-{index}", max_concurrency=1_000_000)
     codec = RequestCodec(crawl_id)
-    pages = pushed = 0
+    local = LocalSeenCache(100_000)  # as the scheduler does (LINKSPIDER_SEEN_LOCAL_CACHE)
+    pages = pushed = offered = 0
+    items: list[PushItem] = []
+    acks: list[str] = []
     start.wait()
     t0 = time.perf_counter()
     deadline = t0 + seconds
     counter = 0
     while time.perf_counter() < deadline:
-        batch = frontier.lease(1)
-        if not batch.items:
-            continue
-        lease_id, _ = batch.items[0]
-        items = []
-        for j in range(links):
-            counter += 1
-            if j < new_links:  # a URL nobody has seen
-                items.append(_item(codec, crawl_id, f"d{counter % domains}.test", f"w{index}/p{counter}"))
-            else:  # a nav/footer link every page has
-                items.append(_item(codec, crawl_id, f"d{j % domains}.test", f"nav/{j}"))
-        frontier.push_and_ack(items, [lease_id])  # as the scheduler does: one round trip
-        pages += 1
+        # as FrontierScheduler does: one round trip pushes the last pages' links, acks them, leases more
+        codes, acked, batch = frontier.exchange(items, acks, prefetch)
+        for it, code in zip(items, codes):
+            local.add(it.key)
+        pages += acked
         pushed += len(items)
-    results.put((pages, pushed, time.perf_counter() - t0))
+        items, acks = [], []
+        for lease_id, _ in batch.items:
+            for j in range(links):
+                counter += 1
+                if j < new_links:  # a URL nobody has seen
+                    it = _item(codec, crawl_id, f"d{counter % domains}.test", f"w{index}/p{counter}")
+                else:  # a nav/footer link every page has
+                    it = _item(codec, crawl_id, f"d{j % domains}.test", f"nav/{j}")
+                offered += 1
+                if it.key not in local:
+                    items.append(it)
+            acks.append(lease_id)
+    results.put((pages, offered, pushed, time.perf_counter() - t0))
 
 
-def throughput(url: str, workers: int, seconds: float, links: int, new_links: int, domains: int) -> tuple[float, float]:
+def throughput(url: str, workers: int, seconds: float, links: int, new_links: int,
+               domains: int, prefetch: int) -> tuple[float, float, float, float]:
     crawl_id = f"bench-tp-{workers}"
     client = redis.Redis.from_url(url)
     frontier = Frontier(client, crawl_id, seen=SeenConfig.sized("exact", 1_000_000, 0.01),
@@ -75,9 +85,11 @@ def throughput(url: str, workers: int, seconds: float, links: int, new_links: in
     for chunk in range(0, 20_000, 1000):
         frontier.push_many([_item(codec, crawl_id, f"d{i % domains}.test", f"seed/{i}")
                             for i in range(chunk, chunk + 1000)])
+    client.config_resetstat()
     ctx = mp.get_context("fork")
     start, results = ctx.Event(), ctx.Queue()
-    procs = [ctx.Process(target=_worker, args=(url, crawl_id, i, seconds, links, new_links, domains, start, results))
+    procs = [ctx.Process(target=_worker, args=(url, crawl_id, i, seconds, links, new_links, domains, prefetch, start,
+                                                     results))
              for i in range(workers)]
     for p in procs:
         p.start()
@@ -86,11 +98,11 @@ def throughput(url: str, workers: int, seconds: float, links: int, new_links: in
     out = [results.get(timeout=seconds + 60) for _ in procs]
     for p in procs:
         p.join()
-    frontier.purge()
+    elapsed = max(o[3] for o in out)
     pages = sum(o[0] for o in out)
-    pushed = sum(o[1] for o in out)
-    elapsed = max(o[2] for o in out)
-    return pages / elapsed, pushed / elapsed
+    usec = sum(v["usec"] for k, v in client.info("commandstats").items() if k.startswith("cmdstat_evalsha"))
+    frontier.purge()
+    return pages / elapsed, sum(o[1] for o in out) / elapsed, sum(o[2] for o in out) / elapsed, usec / max(pages, 1)
 
 
 def memory(url: str, n: int) -> dict[str, tuple[float, float]]:
@@ -142,19 +154,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--new-links", type=int, default=2, help="of which never seen (default %(default)s)")
     parser.add_argument("--domains", type=int, default=200, help="domains in the crawl (default %(default)s)")
     parser.add_argument("--workers", default="1,2,4", help="worker process counts (default %(default)s)")
+    parser.add_argument("--prefetch", type=int, default=4,
+                        help="leases per round trip, LINKSPIDER_FRONTIER_PREFETCH (default %(default)s)")
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory() as tmp, RedisServer(Path(tmp)) as server:
         print(f"redis-server {redis.Redis.from_url(server.url).info()['redis_version']} on {server.url}; "
               f"{mp.cpu_count()} CPUs")
         print(f"\nhand-out throughput: lease + push {args.links} links ({args.new_links} new) + ack per page, "
-              f"{args.domains} domains, {args.seconds:.0f}s per run")
-        print(f"{'workers':>8} {'pages/s':>10} {'links pushed/s':>15} {'vs 1 worker':>12}")
+              f"{args.domains} domains, {args.prefetch} leases per round trip, {args.seconds:.0f}s per run")
+        print(f"{'workers':>8} {'pages/s':>10} {'links found/s':>14} {'sent to Redis/s':>16} {'vs 1 worker':>12} "
+              f"{'Redis us/page':>14} {'1-core capacity':>16}")
         base = None
         for w in [int(x) for x in args.workers.split(",")]:
-            pages, pushed = throughput(server.url, w, args.seconds, args.links, args.new_links, args.domains)
+            pages, offered, pushed, usec = throughput(server.url, w, args.seconds, args.links, args.new_links,
+                                                      args.domains, args.prefetch)
             base = base or pages
-            print(f"{w:>8} {pages:>10,.0f} {pushed:>15,.0f} {pages / base:>11.2f}x")
+            print(f"{w:>8} {pages:>10,.0f} {offered:>14,.0f} {pushed:>16,.0f} {pages / base:>11.2f}x "
+                  f"{usec:>14.1f} {1e6 / usec:>12,.0f} p/s")
+        print("(links a worker already knows are seen are skipped locally, LINKSPIDER_SEEN_LOCAL_CACHE;\n"
+              " Redis us/page: script time inside Redis per page from INFO commandstats; 1-core capacity = 1e6 / it)")
         print(f"\nseen-set memory for {args.urls:,} URLs (1 % error for Bloom)")
         mem = memory(server.url, args.urls)
         stock = mem["scrapy-redis"][0]

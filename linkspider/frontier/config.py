@@ -21,11 +21,13 @@ class FrontierConfig:
     heartbeat_seconds: float = 5.0
     poll_seconds: float = 0.5
     push_batch: int = 100
+    prefetch: int = 4
     callbacks: tuple[str, ...] = DEFAULT_CALLBACKS
     meta_keys: tuple[str, ...] = DEFAULT_META_KEYS
     seen_mode: str = "exact"
     seen_expected: int = 10_000_000
     seen_error_rate: float = 0.01
+    seen_local_cache: int = 100_000
     max_concurrency: int = 8
     delay_seconds: float = 0.0
     max_crawl_delay: float = 30.0
@@ -40,7 +42,9 @@ class FrontierConfig:
              0 < self.heartbeat_seconds <= self.lease_seconds / 2),
             ("LINKSPIDER_FRONTIER_POLL_SECONDS", self.poll_seconds, self.poll_seconds > 0),
             ("LINKSPIDER_FRONTIER_PUSH_BATCH", self.push_batch, self.push_batch >= 1),
+            ("LINKSPIDER_FRONTIER_PREFETCH", self.prefetch, 1 <= self.prefetch <= 1000),
             ("LINKSPIDER_SEEN_MODE", self.seen_mode, self.seen_mode in SEEN_MODES),
+            ("LINKSPIDER_SEEN_LOCAL_CACHE", self.seen_local_cache, self.seen_local_cache >= 0),
             ("LINKSPIDER_POLITENESS_CONCURRENCY", self.max_concurrency, self.max_concurrency >= 1),
             ("LINKSPIDER_POLITENESS_DELAY", self.delay_seconds, self.delay_seconds >= 0),
             ("LINKSPIDER_POLITENESS_MAX_CRAWL_DELAY", self.max_crawl_delay, self.max_crawl_delay >= 0),
@@ -65,11 +69,13 @@ class FrontierConfig:
                 heartbeat_seconds=settings.getfloat("LINKSPIDER_FRONTIER_HEARTBEAT_SECONDS", 5.0),
                 poll_seconds=settings.getfloat("LINKSPIDER_FRONTIER_POLL_SECONDS", 0.5),
                 push_batch=settings.getint("LINKSPIDER_FRONTIER_PUSH_BATCH", 100),
+                prefetch=settings.getint("LINKSPIDER_FRONTIER_PREFETCH", 4),
                 callbacks=getlist("LINKSPIDER_FRONTIER_CALLBACKS", DEFAULT_CALLBACKS),
                 meta_keys=getlist("LINKSPIDER_FRONTIER_META_KEYS", DEFAULT_META_KEYS),
                 seen_mode=settings.get("LINKSPIDER_SEEN_MODE", "exact"),
                 seen_expected=settings.getint("LINKSPIDER_SEEN_EXPECTED_URLS", 10_000_000),
                 seen_error_rate=settings.getfloat("LINKSPIDER_SEEN_ERROR_RATE", 0.01),
+                seen_local_cache=settings.getint("LINKSPIDER_SEEN_LOCAL_CACHE", 100_000),
                 max_concurrency=settings.getint("LINKSPIDER_POLITENESS_CONCURRENCY", 8),
                 delay_seconds=settings.getfloat("LINKSPIDER_POLITENESS_DELAY", 0.0),
                 max_crawl_delay=settings.getfloat("LINKSPIDER_POLITENESS_MAX_CRAWL_DELAY", 30.0),

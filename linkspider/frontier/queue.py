@@ -28,6 +28,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from redis.exceptions import NoScriptError
+
 from .keys import FrontierKeys
 from .seen import BLOOM_CHUNK_BITS, LUA_SEEN, SeenConfig, preallocate_bloom
 
@@ -56,7 +58,10 @@ local function now_ms(arg)
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
+local has_delays = nil
 local function domain_delay(p, d, delay_ms)
+  if has_delays == nil then has_delays = redis.call('EXISTS', p .. 'delay') == 1 end
+  if not has_delays then return delay_ms end
   local robots = tonumber(redis.call('HGET', p .. 'delay', d) or '0')
   if robots > delay_ms then return robots end
   return delay_ms
@@ -166,6 +171,7 @@ local maxc, delay_ms, now = tonumber(ARGV[5]), tonumber(ARGV[6]), now_ms(ARGV[7]
 if redis.call('EXISTS', p .. 'paused') == 1 then return {-2} end
 local out = {0}
 local got, missing = 0, 0
+local lseq = nil
 while got < n do
   local first = redis.call('ZRANGEBYSCORE', p .. 'ready', '-inf', now, 'LIMIT', 0, 1)
   if #first == 0 then break end
@@ -188,7 +194,9 @@ while got < n do
     end
     if body then
       -- a fresh lease id per hand-out: a late ack of an expired lease cannot ack its successor
-      local lid = id .. '.' .. redis.call('INCR', p .. 'lseq')
+      if lseq == nil then lseq = redis.call('INCRBY', p .. 'lseq', n) - n end
+      lseq = lseq + 1
+      local lid = id .. '.' .. lseq
       redis.call('ZADD', p .. 'leases', now + lease_ms, lid)
       redis.call('HSET', p .. 'leased', lid, worker .. '\\t' .. d .. '\\t' .. score .. '\\t' .. id)
       redis.call('SADD', p .. 'wl:' .. worker, lid)
@@ -400,21 +408,53 @@ class Frontier:
     def push_and_ack(self, items: Sequence[PushItem], ids: Sequence[str],
                      now_ms: int | None = None) -> tuple[list[int], int]:
         """A page's discovered requests, then its ack, in one round trip (pushes run first)."""
-        if not ids:
-            return self.push_many(items), 0
-        if not items:
-            return [], self.ack(ids, now_ms)
-        pipe = self.server.pipeline(transaction=False)
-        self._push(args=self._push_args(items), client=pipe)
-        self._ack(args=[self.keys.prefix, self.max_concurrency, self.delay_ms,
-                        -1 if now_ms is None else now_ms, *ids], client=pipe)
-        codes, acked = pipe.execute()
-        return [int(c) for c in codes], int(acked)
+        codes, acked, _ = self.exchange(items, ids, 0, now_ms)
+        return codes, acked
+
+    def exchange(self, items: Sequence[PushItem], ids: Sequence[str], lease_n: int,
+                 now_ms: int | None = None) -> tuple[list[int], int, LeaseBatch]:
+        """Push, then ack, then lease up to ``lease_n``, in one round trip (a pipeline of the scripts).
+
+        Pushes run before acks, so a page's discovered requests are in Redis before its lease ends.
+        """
+        now = -1 if now_ms is None else now_ms
+        calls: list[tuple[Any, list[Any]]] = []
+        if items:
+            calls.append((self._push, self._push_args(items)))
+        if ids:
+            calls.append((self._ack, [self.keys.prefix, self.max_concurrency, self.delay_ms, now, *ids]))
+        if lease_n > 0:
+            calls.append((self._lease, [self.keys.prefix, self.worker_id, lease_n, self.lease_ms,
+                                        self.max_concurrency, self.delay_ms, now]))
+        if not calls:
+            return [], 0, LeaseBatch()
+        for attempt in (1, 2):
+            # plain EVALSHA: redis-py's Script in a pipeline would add a SCRIPT EXISTS round trip
+            pipe = self.server.pipeline(transaction=False)
+            for script, args in calls:
+                pipe.evalsha(script.sha, 0, *args)
+            try:
+                results = list(pipe.execute())
+            except NoScriptError:  # Redis restarted and lost its script cache: nothing ran
+                if attempt == 2:
+                    raise
+                for script, _ in calls:
+                    script.sha = self.server.script_load(script.script)
+                continue
+            codes = [int(c) for c in results.pop(0)] if items else []
+            acked = int(results.pop(0)) if ids else 0
+            batch = self._lease_batch(results.pop(0)) if lease_n > 0 else LeaseBatch()
+            return codes, acked, batch
+        raise AssertionError("unreachable")
 
     def lease(self, n: int = 1, now_ms: int | None = None) -> LeaseBatch:
         """Hand out up to ``n`` requests, each from the domain that has waited longest and may go now."""
         raw = self._lease(args=[self.keys.prefix, self.worker_id, n, self.lease_ms, self.max_concurrency,
                                 self.delay_ms, -1 if now_ms is None else now_ms])
+        return self._lease_batch(raw)
+
+    @staticmethod
+    def _lease_batch(raw: list[Any]) -> LeaseBatch:
         batch = LeaseBatch(wait_ms=int(raw[0]))
         batch.items = [(_s(raw[i]), raw[i + 1]) for i in range(1, len(raw), 2)]
         return batch

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -30,7 +31,7 @@ from .config import FrontierConfig
 from .connection import redis_from_settings
 from .politeness import crawl_delay_from_robots, effective_crawl_delay, is_robots_url
 from .queue import PUSH_CAPPED, PUSH_DUPLICATE, PUSH_NEW, PUSH_REQUEUED, Frontier, PushItem
-from .seen import seen_key
+from .seen import LocalSeenCache, seen_key
 from .signals import frontier_opened
 
 logger = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ logger = logging.getLogger(__name__)
 __all__ = ["FrontierScheduler"]
 
 STATS = "linkspider/frontier"
+_ACK_DELAY = 0.05  # seconds an ack may wait to share a round trip with other acks and pushes
 _PUSH_STAT = {
     PUSH_NEW: f"{STATS}/pushed",
     PUSH_REQUEUED: f"{STATS}/pushed_again",
@@ -61,6 +63,7 @@ class _Held:
     leased_at: float
     outstanding: int = 0
     iterating: bool = False
+    handed: bool = False  # False while prefetched (leased, waiting locally for the engine)
 
 
 class _LeaseErrback:
@@ -96,6 +99,10 @@ class FrontierScheduler(BaseScheduler):
         self.frontier: Frontier | None = None
         self.codec: RequestCodec | None = None
         self._buffer: list[PushItem] = []
+        self._acks: list[str] = []  # acks not yet sent; they go with the next round trip
+        self._ready: deque[Request] = deque()  # prefetched leases, handed to the engine one by one
+        self._ack_call: Any = None
+        self._local_seen = LocalSeenCache(config.seen_local_cache)
         self._held: dict[str, _Held] = {}
         self._loops: list[Any] = []
         self._wake_call: Any = None
@@ -144,11 +151,14 @@ class FrontierScheduler(BaseScheduler):
         self._loops = []
         if self._wake_call is not None and self._wake_call.active():
             self._wake_call.cancel()
+        if self._ack_call is not None and self._ack_call.active():
+            self._ack_call.cancel()
         if self.frontier is None:
             return
         self.flush()
-        released = self.frontier.release_worker()
+        released = self.frontier.release_worker()  # prefetched and unfinished leases alike
         self._held.clear()
+        self._ready.clear()
         if released:
             self._inc("released", released)
             logger.info("frontier: worker %s handed %d unfinished requests back (%s)",
@@ -157,7 +167,7 @@ class FrontierScheduler(BaseScheduler):
     # -- Scrapy scheduler interface -------------------------------------------------------
     def has_pending_requests(self) -> bool:
         """Only local work counts: remote work is picked up by next_request; idle-close asks Redis."""
-        return bool(self._buffer)
+        return bool(self._buffer or self._ready)
 
     def __len__(self) -> int:
         return self._known[0] + len(self._buffer)
@@ -174,8 +184,8 @@ class FrontierScheduler(BaseScheduler):
                 self.ack(parent, "replaced")
             return False
         key = seen_key(request.url)
-        if key is None:
-            self._inc("dropped/bad_url")
+        if key is None or (key in self._local_seen and not entry.dont_filter):
+            self._inc("dropped/bad_url" if key is None else "dropped/seen_local")
             if parent:
                 self.ack(parent, "replaced")
             return False
@@ -188,55 +198,76 @@ class FrontierScheduler(BaseScheduler):
         return True
 
     def next_request(self) -> Request | None:
+        """Hand out a prefetched lease, or exchange with Redis: pushes, acks and new leases in one trip."""
         assert self.frontier is not None and self.codec is not None and self.spider is not None
-        self.flush()
-        for _ in range(10):  # skip a few bad entries in one call, not forever
-            batch = self.frontier.lease(1)
+        for _ in range(10):  # skip a few batches of bad entries in one call, not forever
+            if self._ready:
+                return self._hand(self._ready.popleft())
+            batch = self._exchange(self.config.prefetch)
             if not batch.items:
                 if batch.wait_ms >= 0:
                     self.wake(batch.wait_ms / 1000)
                 return None
-            lease_id, raw = batch.items[0]
-            try:
-                request = self.codec.to_request(self.codec.decode(raw), self.spider)
-            except BadEntryError as exc:
-                self._inc("bad_entry")
-                self._warn_once("bad_entry", "frontier: skipping bad entry %s: %s (counted in %s/bad_entry)",
-                                lease_id, exc, STATS)
-                self.frontier.discard(lease_id, raw, str(exc))
-                continue
-            request.meta[LEASE_META_KEY] = lease_id
-            request.errback = _LeaseErrback(self, request.errback)
-            self._held[lease_id] = _Held(request, time.monotonic())
-            self._inc("leased")
-            return request
+            now = time.monotonic()
+            for lease_id, raw in batch.items:
+                try:
+                    request = self.codec.to_request(self.codec.decode(raw), self.spider)
+                except BadEntryError as exc:
+                    self._inc("bad_entry")
+                    self._warn_once("bad_entry", "frontier: skipping bad entry %s: %s (counted in %s/bad_entry)",
+                                    lease_id, exc, STATS)
+                    self.frontier.discard(lease_id, raw, str(exc))
+                    continue
+                request.meta[LEASE_META_KEY] = lease_id
+                request.errback = _LeaseErrback(self, request.errback)
+                self._held[lease_id] = _Held(request, now)
+                self._ready.append(request)
+                self._inc("leased")
         return None
 
-    # -- pushes and acks ------------------------------------------------------------------
-    def flush(self) -> None:
-        """Send buffered requests to Redis (always before an ack, so children exist before the parent goes)."""
-        if not self._buffer or self.frontier is None:
-            return
-        items, self._buffer = self._buffer, []
-        self._count_pushes(self.frontier.push_many(items))
+    def _hand(self, request: Request) -> Request:
+        held = self._held.get(request.meta[LEASE_META_KEY])
+        if held is not None:
+            held.handed = True
+        return request
 
-    def _count_pushes(self, codes: list[int]) -> None:
-        for code in codes:
+    # -- pushes and acks ------------------------------------------------------------------
+    def _exchange(self, lease_n: int) -> Any:
+        """One round trip: buffered pushes, then pending acks (children before parents), then leases."""
+        assert self.frontier is not None
+        items, self._buffer = self._buffer, []
+        acks, self._acks = self._acks, []
+        codes, acked, batch = self.frontier.exchange(items, acks, lease_n)
+        self._count_pushes(items, codes)
+        if acked < len(acks):
+            self._inc("ack_lost", len(acks) - acked)  # leases that expired and went to someone else
+        return batch
+
+    def flush(self) -> None:
+        """Send buffered requests and acks to Redis now."""
+        if (self._buffer or self._acks) and self.frontier is not None:
+            self._exchange(0)
+
+    def _count_pushes(self, items: list[PushItem], codes: list[int]) -> None:
+        for item, code in zip(items, codes):
             self._inc(_PUSH_STAT[code].removeprefix(STATS + "/"))
+            if code != PUSH_CAPPED:
+                self._local_seen.add(item.key)
 
     def ack(self, lease_id: str | None, outcome: str) -> bool:
-        """Push buffered requests, then ack (one round trip, pushes first: nothing is lost in between)."""
-        if not lease_id or self.frontier is None:
-            return False
-        self._held.pop(lease_id, None)
-        items, self._buffer = self._buffer, []
-        codes, acked = self.frontier.push_and_ack(items, [lease_id])
-        self._count_pushes(codes)
-        if acked:
-            self._inc(f"acked/{outcome}")
-            return True
-        self._inc("ack_lost")  # the lease had expired and was handed to someone else
-        return False
+        """Done with a lease. The ack leaves with the next round trip, after the pushes buffered
+        before it (so a page's discovered requests are in Redis before its lease ends), at the
+        latest ``_ACK_DELAY`` seconds later.
+        """
+        if not lease_id or self.frontier is None or self._held.pop(lease_id, None) is None:
+            return False  # not ours (any more): already acked, or handed back at close
+        self._acks.append(lease_id)
+        self._inc(f"acked/{outcome}")
+        if self.crawler is None or len(self._acks) >= self.config.prefetch * 4:
+            self.flush()
+        elif self._ack_call is None or not self._ack_call.active():
+            self._ack_call = call_later(_ACK_DELAY, self.flush)
+        return True
 
     def track_output(self, lease_id: str | None, output: Iterable[Any] | AsyncIterator[Any],
                      outcome: str = "ok") -> Iterator[Any] | AsyncIterator[Any]:
@@ -327,6 +358,7 @@ class FrontierScheduler(BaseScheduler):
         if self.frontier is None:
             return
         self._reap_orphans()
+        self.flush()
         info = {"pid": os.getpid(), "held": len(self._held), "spider": getattr(self.spider, "name", "")}
         self.frontier.heartbeat(list(self._held), info)
         reaped = self.frontier.reap()
@@ -344,7 +376,7 @@ class FrontierScheduler(BaseScheduler):
             return
         now = time.monotonic()
         for lease_id, held in list(self._held.items()):
-            if held.request not in inprogress and not held.iterating and held.outstanding <= 0 \
+            if held.handed and held.request not in inprogress and not held.iterating and held.outstanding <= 0 \
                     and now - held.leased_at > 1.0:
                 logger.debug("frontier: lease %s left the engine without an ack; acking", lease_id)
                 self.ack(lease_id, "orphan")

@@ -28,6 +28,7 @@ __all__ = [
     "BLOOM_CHUNK_BITS",
     "EXACT_BUCKET_LOAD",
     "SEEN_MODES",
+    "LocalSeenCache",
     "SeenConfig",
     "SeenSet",
     "bloom_size",
@@ -228,3 +229,30 @@ class SeenSet:
 
     def count(self) -> int:
         return int(self.server.hget(self.keys.counters, "seen") or 0)
+
+
+class LocalSeenCache:
+    """URL keys this worker already knows the crawl has seen (bounded, oldest evicted first).
+
+    Nav, header and footer links repeat on every page of a site; remembering them locally saves
+    pushing each of them to Redis again just to hear "seen". Only keys Redis confirmed (queued or
+    already seen) go in, so the cache never hides a new URL. It does outlive a ``frontier purge``
+    run while workers are up: restart workers after purging a crawl they work on.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._keys: dict[str, None] = {}
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._keys
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def add(self, key: str) -> None:
+        if self.size <= 0 or key in self._keys:
+            return
+        self._keys[key] = None
+        if len(self._keys) > self.size:
+            del self._keys[next(iter(self._keys))]

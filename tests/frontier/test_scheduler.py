@@ -55,6 +55,18 @@ def stat(s, key):
     return s.stats.get_value(f"linkspider/frontier/{key}", 0)
 
 
+def test_prefetch_leases_several_per_round_trip(sched, redis_client):
+    spider = sched.spider
+    for i in range(6):
+        sched.enqueue_request(scrapy.Request(f"http://d{i}.test/", callback=spider.parse))
+    sched.flush()
+    redis_client.config_resetstat()
+    got = [sched.next_request() for _ in range(6)]
+    assert sorted(r.url for r in got) == sorted(f"http://d{i}.test/" for i in range(6))
+    calls = redis_client.info("commandstats")["cmdstat_evalsha"]["calls"]
+    assert calls == 2, "6 leases in 2 round trips (LINKSPIDER_FRONTIER_PREFETCH = 4)"
+
+
 def test_enqueue_then_next_request_round_trip(sched):
     spider = sched.spider
     assert sched.enqueue_request(scrapy.Request("http://a.test/1", callback=spider.parse, errback=spider.on_error,
@@ -136,7 +148,7 @@ def test_close_hands_back_unfinished_leases_and_keeps_shared_state(sched, redis_
     sched.close("shutdown")
     assert sched.frontier.pending() == (3, 0, False)
     assert redis_client.hlen(sched.frontier.keys.entries) == 3
-    assert stat(sched, "released") == 1
+    assert stat(sched, "released") == 3, "the handed-out lease and the two prefetched ones"
 
 
 def test_domain_cap_refuses_new_urls_beyond_it(redis_client, crawl_id):
