@@ -440,10 +440,8 @@ def extract_links_with_stats(
     room = max_links if max_links is not None else -1
     anchor_iter = root.iter("a", "area")
     for el in anchor_iter:
-        if room == 0:  # the cap is reached: count the rest, do not resolve or place them
-            over = 1 if el.get("href") is not None else 0
-            over += sum(1 for rest in anchor_iter if rest.get("href") is not None)
-            dropped["max_links"] += over
+        if room == 0:  # the cap is reached: count the remaining a/area elements, nothing more
+            dropped["max_links"] += 1 + sum(1 for _ in anchor_iter)
             break
         href = rel_value = role = alt = None
         for name, value in el.items():
