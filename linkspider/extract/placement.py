@@ -65,6 +65,7 @@ _VOCAB_RE = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in _V
 _POSITIVE_RE = re.compile(r"article|^body|content|entry|^main|^post|story|^text|blog")
 
 _WORD = re.compile(r"[A-Z]*[a-z]+|[A-Z]+")
+_LOWER_WORD = re.compile(r"[a-z]+")
 # First halves of vocabulary words that sites also write as two ("side-bar", "top_bar", "mostRead").
 _PAIR_FIRST = frozenset({"side", "top", "most", "site", "skip", "bread", "nav", "foot", "head"})
 _WORD_CACHE: dict[str, tuple[str | None, bool]] = {}
@@ -93,7 +94,7 @@ def _classify_names(names: str) -> tuple[str | None, bool]:
     hit = _STRING_CACHE.get(names)
     if hit is not None:
         return hit
-    words = [w.lower() for w in _WORD.findall(names)]
+    words = _LOWER_WORD.findall(names) if names.islower() else [w.lower() for w in _WORD.findall(names)]
     best = None
     positive = False
     for k, word in enumerate(words):
