@@ -343,25 +343,35 @@ def _scan_head(root, page_url: str) -> tuple[str, bool, list[tuple[str, str, tup
     found: list[tuple[str, str, tuple[str, ...]]] = []
     for el in root.iter("base", "meta", "link"):
         tag = el.tag
-        attrs = dict(el.items())
         if tag == "link":
-            href = attrs.get("href")
-            if href is not None and "canonical" in (attrs.get("rel") or "").lower():
-                rel = _rel_tokens(attrs.get("rel"))
-                if "canonical" in rel:
+            rel_value = el.get("rel")
+            if rel_value and "canonical" in rel_value.lower():
+                href = el.get("href")
+                rel = _rel_tokens(rel_value)
+                if href is not None and "canonical" in rel:
                     found.append(("canonical", href, rel))
         elif tag == "meta":
-            if (attrs.get("http-equiv") or "").strip().lower() == "refresh":
-                href = _refresh_target(attrs.get("content") or "")
+            equiv = name = content = None
+            for key, value in el.items():
+                if key == "http-equiv":
+                    equiv = value
+                elif key == "name":
+                    name = value
+                elif key == "content":
+                    content = value
+            if equiv is not None and equiv.strip().lower() == "refresh":
+                href = _refresh_target(content or "")
                 if href is not None:
                     found.append(("refresh", href, ()))
-            elif (attrs.get("name") or "").strip().lower() in ("robots", "linkspider"):
-                nofollow = nofollow or _robots_nofollow(attrs.get("content") or "")
-        elif base is None and "href" in attrs:
-            base = page_url
-            resolved = _join(page_url.encode(), page_url, attrs["href"])
-            if resolved is not None and resolved.startswith(("http:", "https:")):
-                base = resolved
+            elif name is not None and name.strip().lower() in ("robots", "linkspider"):
+                nofollow = nofollow or _robots_nofollow(content or "")
+        elif base is None:
+            href = el.get("href")
+            if href is not None:
+                base = page_url
+                resolved = _join(page_url.encode(), page_url, href)
+                if resolved is not None and resolved.startswith(("http:", "https:")):
+                    base = resolved
     return base or page_url, nofollow, found
 
 
