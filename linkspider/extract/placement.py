@@ -213,7 +213,7 @@ _MIN_PARAGRAPH = 25
 _MIN_MAIN_SCORE = 20.0
 _MAX_PARAGRAPHS = 3000
 _LINK_ONLY = 0.8  # a paragraph whose text is at least this share of link text is a link, not prose
-_TOP_CANDIDATES = 5
+_TOP_CANDIDATES = 3
 
 
 def _text(el) -> str:
