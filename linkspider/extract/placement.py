@@ -69,7 +69,7 @@ _LOWER_WORD = re.compile(r"[a-z]+")
 # First halves of vocabulary words that sites also write as two ("side-bar", "top_bar", "mostRead").
 _PAIR_FIRST = frozenset({"side", "top", "most", "site", "skip", "bread", "nav", "foot", "head"})
 _WORD_CACHE: dict[str, tuple[str | None, bool]] = {}
-_STRING_CACHE: dict[str, tuple[str | None, bool]] = {}
+_TOKEN_CACHE: dict[str, tuple[str | None, bool]] = {}
 _CACHE_MAX = 100_000
 
 
@@ -89,12 +89,15 @@ def _word_class(word: str) -> tuple[str | None, bool]:
     return hit
 
 
-def _classify_names(names: str) -> tuple[str | None, bool]:
-    """(placement named by a class/id string or None, whether it has content vocabulary); cached."""
-    hit = _STRING_CACHE.get(names)
+def _token_class(token: str) -> tuple[str | None, bool]:
+    """(placement named by one class token or id, whether it has content vocabulary); cached.
+
+    Tokens ("menu-item", "col-md-8", "clearfix") recur across sites far more than whole class strings.
+    """
+    hit = _TOKEN_CACHE.get(token)
     if hit is not None:
         return hit
-    words = _LOWER_WORD.findall(names) if names.islower() else [w.lower() for w in _WORD.findall(names)]
+    words = _LOWER_WORD.findall(token) if token.islower() else [w.lower() for w in _WORD.findall(token)]
     best = None
     positive = False
     for k, word in enumerate(words):
@@ -105,10 +108,22 @@ def _classify_names(names: str) -> tuple[str | None, bool]:
         if found is not None and (best is None or _ORDER[found] < _ORDER[best]):
             best = found
     hit = (best, positive)
-    if len(_STRING_CACHE) > _CACHE_MAX:
-        _STRING_CACHE.clear()
-    _STRING_CACHE[names] = hit
+    if len(_TOKEN_CACHE) > _CACHE_MAX:
+        _TOKEN_CACHE.clear()
+    _TOKEN_CACHE[token] = hit
     return hit
+
+
+def _classify_names(names: str) -> tuple[str | None, bool]:
+    """(placement named by a class/id string or None, whether it has content vocabulary)."""
+    best = None
+    positive = False
+    for token in names.split():
+        found, pos = _token_class(token)
+        positive = positive or pos
+        if found is not None and (best is None or _ORDER[found] < _ORDER[best]):
+            best = found
+    return best, positive
 
 
 def _names_evidence(names: str) -> str | None:
