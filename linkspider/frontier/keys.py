@@ -44,10 +44,6 @@ class FrontierKeys:
         return self.key("meta")
 
     @property
-    def entries(self) -> str:
-        return self.key("entries")
-
-    @property
     def ready(self) -> str:
         return self.key("ready")
 
@@ -89,9 +85,6 @@ class FrontierKeys:
 
     def queue(self, domain: str) -> str:
         return self.key(f"q:{domain}")
-
-    def worker_leases(self, worker_id: str) -> str:
-        return self.key(f"wl:{worker_id}")
 
     def worker_info(self, worker_id: str) -> str:
         return self.key(f"worker:{worker_id}")

@@ -31,7 +31,7 @@ class FrontierAckMiddleware:
     def _on_frontier_opened(self, frontier: Any, **kwargs: Any) -> None:
         self.frontier = frontier
 
-    def _lease(self, response: Response) -> str | None:
+    def _lease(self, response: Response) -> bytes | None:
         request = getattr(response, "request", None)
         return request.meta.get(LEASE_META_KEY) if request is not None else None
 

@@ -6,16 +6,20 @@ crawl cannot lose or double-hand a request.
 
 Data model (keys under ``linkspider:<crawl_id>:``, see :mod:`.keys`):
 
-* ``entries`` hash id -> JSON entry; ``q:<domain>`` sorted set of ids (score: priority, then FIFO);
+* ``q:<domain>`` sorted set of "id TAB JSON entry" (score: priority, then FIFO: the id is a sequence);
   ``domcount`` hash domain -> new URLs admitted (the page cap; also lists the crawl's domains);
 * ``ready`` sorted set of domains that have backlog and a free concurrency slot, scored by the time
   (ms) they may next be fetched; hand-out always takes the domain that has waited longest, so a
   domain with a million URLs gets one turn like every other domain (round robin);
 * ``active`` hash domain -> leases in flight, ``next`` hash domain -> next allowed time, ``delay``
   hash domain -> robots.txt Crawl-delay (ms);
-* ``leases`` sorted set lease id -> deadline, ``leased`` hash lease id -> "worker\\tdomain\\tscore\\tentry id",
-  ``wl:<worker>`` set of the worker's lease ids. An expired lease goes back to its queue. A lease id
-  is ``<entry id>.<n>``, new at every hand-out, so a late ack of an expired lease is a no-op.
+* ``leases`` sorted set of leases scored by deadline; a lease is the string
+  "worker TAB domain TAB queue score TAB n TAB queue member", so one ZREM acks it and everything needed
+  to requeue it travels with it. ``n`` is new at every hand-out, so a late ack of an expired lease
+  (already handed to another worker) is a no-op. An expired lease goes back to its queue.
+
+Leases are bytes in Python (the entry inside may not be valid UTF-8 if someone wrote garbage into Redis;
+it must round-trip exactly to be acked).
 """
 from __future__ import annotations
 
@@ -82,23 +86,19 @@ local function release_slot(p, d, now, maxc, delay_ms)
     redis.call('ZADD', p .. 'ready', nxt, d)
   end
 end
-local function split_info(info)
-  local w, d, s, e = string.match(info, '^(.-)\\t(.-)\\t(.-)\\t(.*)$')
-  return w, d, tonumber(s), e
+-- a lease member is worker TAB domain TAB queue-score TAB lease-seq TAB queue-member (id TAB body)
+local function split_lease(m)
+  local w, d, s, qm = string.match(m, '^(.-)\\t(.-)\\t(.-)\\t[^\\t]*\\t(.*)$')
+  return w, d, tonumber(s), qm
 end
-local function requeue(p, id, info, now, maxc, delay_ms)
-  local w, d, score, entry = split_info(info)
-  redis.call('HDEL', p .. 'leased', id)
-  redis.call('ZREM', p .. 'leases', id)
-  redis.call('SREM', p .. 'wl:' .. w, id)
-  local back = 0
-  if redis.call('HEXISTS', p .. 'entries', entry) == 1 then
-    redis.call('ZADD', p .. 'q:' .. d, score, entry)
-    redis.call('HINCRBY', p .. 'counters', 'queued', 1)
-    back = 1
-  end
+local function requeue(p, m, now, maxc, delay_ms)
+  if redis.call('ZREM', p .. 'leases', m) == 0 then return 0 end
+  local w, d, score, qm = split_lease(m)
+  if not w then return 0 end
+  redis.call('ZADD', p .. 'q:' .. d, score, qm)
+  redis.call('HINCRBY', p .. 'counters', 'queued', 1)
   release_slot(p, d, now, maxc, delay_ms)
-  return back
+  return 1
 end
 """
 
@@ -145,8 +145,7 @@ for base = 7, #ARGV, step do
       seq = redis.call('INCRBY', p .. 'seq', (#ARGV - 6) / step) - (#ARGV - 6) / step
     end
     seq = seq + 1
-    redis.call('HSET', p .. 'entries', seq, body)
-    redis.call('ZADD', p .. 'q:' .. d, -pri * 4294967296 + seq, seq)
+    redis.call('ZADD', p .. 'q:' .. d, -pri * 4294967296 + seq, seq .. '\\t' .. body)
     pushed = pushed + 1
     if not redis.call('ZSCORE', p .. 'ready', d) then
       if tonumber(redis.call('HGET', p .. 'active', d) or '0') < maxc then
@@ -164,13 +163,13 @@ if fresh > 0 then redis.call('HINCRBY', p .. 'counters', 'seen', fresh) end
 return out
 """
 
-# ARGV: prefix, worker, n, lease_ms, maxc, delay_ms, now -> {wait_ms, id1, body1, id2, body2, ...}
+# ARGV: prefix, worker, n, lease_ms, maxc, delay_ms, now -> {wait_ms, lease1, lease2, ...}
 _LEASE = _LUA_COMMON + """
 local p, worker, n, lease_ms = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local maxc, delay_ms, now = tonumber(ARGV[5]), tonumber(ARGV[6]), now_ms(ARGV[7])
 if redis.call('EXISTS', p .. 'paused') == 1 then return {-2} end
 local out = {0}
-local got, missing = 0, 0
+local got = 0
 local lseq = nil
 while got < n do
   local first = redis.call('ZRANGEBYSCORE', p .. 'ready', '-inf', now, 'LIMIT', 0, 1)
@@ -181,8 +180,7 @@ while got < n do
   if #popped == 0 then
     redis.call('ZREM', p .. 'ready', d)
   else
-    local id, score = popped[1], popped[2]
-    local body = redis.call('HGET', p .. 'entries', id)
+    local qm, score = popped[1], popped[2]
     local active = redis.call('HINCRBY', p .. 'active', d, 1)
     local dl = domain_delay(p, d, delay_ms)
     local nxt = now + dl
@@ -192,26 +190,19 @@ while got < n do
     else
       redis.call('ZADD', p .. 'ready', nxt, d)
     end
-    if body then
-      -- a fresh lease id per hand-out: a late ack of an expired lease cannot ack its successor
-      if lseq == nil then lseq = redis.call('INCRBY', p .. 'lseq', n) - n end
-      lseq = lseq + 1
-      local lid = id .. '.' .. lseq
-      redis.call('ZADD', p .. 'leases', now + lease_ms, lid)
-      redis.call('HSET', p .. 'leased', lid, worker .. '\\t' .. d .. '\\t' .. score .. '\\t' .. id)
-      redis.call('SADD', p .. 'wl:' .. worker, lid)
-      out[#out + 1] = lid
-      out[#out + 1] = body
-      got = got + 1
-    else
-      missing = missing + 1
-      release_slot(p, d, now, maxc, delay_ms)
-    end
+    -- a fresh lease member per hand-out: a late ack of an expired lease cannot ack its successor
+    if lseq == nil then lseq = redis.call('INCRBY', p .. 'lseq', n) - n end
+    lseq = lseq + 1
+    local m = worker .. '\\t' .. d .. '\\t' .. score .. '\\t' .. lseq .. '\\t' .. qm
+    redis.call('ZADD', p .. 'leases', now + lease_ms, m)
+    out[#out + 1] = m
+    got = got + 1
   end
 end
-if got + missing > 0 then redis.call('HINCRBY', p .. 'counters', 'queued', -(got + missing)) end
-if got > 0 then redis.call('HINCRBY', p .. 'counters', 'leased', got) end
-if missing > 0 then redis.call('HINCRBY', p .. 'counters', 'missing', missing) end
+if got > 0 then
+  redis.call('HINCRBY', p .. 'counters', 'queued', -got)
+  redis.call('HINCRBY', p .. 'counters', 'leased', got)
+end
 if got < n then
   local head = redis.call('ZRANGE', p .. 'ready', 0, 0, 'WITHSCORES')
   if #head == 0 then out[1] = -1 else
@@ -223,20 +214,15 @@ end
 return out
 """
 
-# ARGV: prefix, maxc, delay_ms, now, ids...
+# ARGV: prefix, maxc, delay_ms, now, leases...
 _ACK = _LUA_COMMON + """
 local p, maxc, delay_ms, now = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), now_ms(ARGV[4])
 local acked = 0
 for i = 5, #ARGV do
-  local id = ARGV[i]
-  local info = redis.call('HGET', p .. 'leased', id)
-  if info then
-    local w, d, _, entry = split_info(info)
-    redis.call('HDEL', p .. 'leased', id)
-    redis.call('ZREM', p .. 'leases', id)
-    redis.call('SREM', p .. 'wl:' .. w, id)
-    redis.call('HDEL', p .. 'entries', entry)
-    release_slot(p, d, now, maxc, delay_ms)
+  local m = ARGV[i]
+  if redis.call('ZREM', p .. 'leases', m) == 1 then
+    local w, d = split_lease(m)
+    if w then release_slot(p, d, now, maxc, delay_ms) end
     acked = acked + 1
   end
 end
@@ -247,12 +233,9 @@ return acked
 # ARGV: prefix, maxc, delay_ms, now, limit -> number of leases requeued
 _REAP = _LUA_COMMON + """
 local p, maxc, delay_ms, now, limit = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), now_ms(ARGV[4]), ARGV[5]
-local ids = redis.call('ZRANGEBYSCORE', p .. 'leases', '-inf', now, 'LIMIT', 0, limit)
 local back = 0
-for _, id in ipairs(ids) do
-  local info = redis.call('HGET', p .. 'leased', id)
-  if info then back = back + requeue(p, id, info, now, maxc, delay_ms)
-  else redis.call('ZREM', p .. 'leases', id) end
+for _, m in ipairs(redis.call('ZRANGEBYSCORE', p .. 'leases', '-inf', now, 'LIMIT', 0, limit)) do
+  back = back + requeue(p, m, now, maxc, delay_ms)
 end
 if back > 0 then redis.call('HINCRBY', p .. 'counters', 'reaped', back) end
 return back
@@ -262,29 +245,25 @@ return back
 _RELEASE_WORKER = _LUA_COMMON + """
 local p, worker, maxc, delay_ms, now = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), now_ms(ARGV[5])
 local back = 0
-for _, id in ipairs(redis.call('SMEMBERS', p .. 'wl:' .. worker)) do
-  local info = redis.call('HGET', p .. 'leased', id)
-  if info and string.sub(info, 1, #worker + 1) == worker .. '\\t' then
-    back = back + requeue(p, id, info, now, maxc, delay_ms)
-  end
+local mine = worker .. '\\t'
+for _, m in ipairs(redis.call('ZRANGE', p .. 'leases', 0, -1)) do
+  if string.sub(m, 1, #mine) == mine then back = back + requeue(p, m, now, maxc, delay_ms) end
 end
-redis.call('DEL', p .. 'wl:' .. worker)
 redis.call('ZREM', p .. 'workers', worker)
 redis.call('DEL', p .. 'worker:' .. worker)
 if back > 0 then redis.call('HINCRBY', p .. 'counters', 'released', back) end
 return back
 """
 
-# ARGV: prefix, worker, lease_ms, now, ids... -> leases renewed (only ids this worker still holds)
+# ARGV: prefix, worker, lease_ms, now, leases... -> leases renewed (only this worker's, still held)
 _HEARTBEAT = _LUA_COMMON + """
 local p, worker, lease_ms, now = ARGV[1], ARGV[2], tonumber(ARGV[3]), now_ms(ARGV[4])
 redis.call('ZADD', p .. 'workers', now, worker)
 local renewed = 0
+local mine = worker .. '\\t'
 for i = 5, #ARGV do
-  local info = redis.call('HGET', p .. 'leased', ARGV[i])
-  if info and string.sub(info, 1, #worker + 1) == worker .. '\\t' then
-    redis.call('ZADD', p .. 'leases', 'XX', now + lease_ms, ARGV[i])
-    renewed = renewed + 1
+  if string.sub(ARGV[i], 1, #mine) == mine then
+    renewed = renewed + redis.call('ZADD', p .. 'leases', 'XX', 'CH', now + lease_ms, ARGV[i])
   end
 end
 return renewed
@@ -316,7 +295,7 @@ class LeaseBatch:
     >= 0 milliseconds until the politeness delay of the next domain in line ends.
     """
 
-    items: list[tuple[str, bytes]] = field(default_factory=list)
+    items: list[tuple[bytes, bytes]] = field(default_factory=list)
     wait_ms: int = -1
 
     @property
@@ -405,13 +384,13 @@ class Frontier:
             return []
         return [int(c) for c in self._push(args=self._push_args(items))]
 
-    def push_and_ack(self, items: Sequence[PushItem], ids: Sequence[str],
+    def push_and_ack(self, items: Sequence[PushItem], ids: Sequence[bytes],
                      now_ms: int | None = None) -> tuple[list[int], int]:
         """A page's discovered requests, then its ack, in one round trip (pushes run first)."""
         codes, acked, _ = self.exchange(items, ids, 0, now_ms)
         return codes, acked
 
-    def exchange(self, items: Sequence[PushItem], ids: Sequence[str], lease_n: int,
+    def exchange(self, items: Sequence[PushItem], ids: Sequence[bytes], lease_n: int,
                  now_ms: int | None = None) -> tuple[list[int], int, LeaseBatch]:
         """Push, then ack, then lease up to ``lease_n``, in one round trip (a pipeline of the scripts).
 
@@ -455,11 +434,10 @@ class Frontier:
 
     @staticmethod
     def _lease_batch(raw: list[Any]) -> LeaseBatch:
-        batch = LeaseBatch(wait_ms=int(raw[0]))
-        batch.items = [(_s(raw[i]), raw[i + 1]) for i in range(1, len(raw), 2)]
-        return batch
+        """Items are (lease, entry body): the body is the part after the lease's fifth tab."""
+        return LeaseBatch(items=[(m, m.split(b"\t", 5)[5]) for m in raw[1:]], wait_ms=int(raw[0]))
 
-    def ack(self, ids: Iterable[str], now_ms: int | None = None) -> int:
+    def ack(self, ids: Iterable[bytes], now_ms: int | None = None) -> int:
         """Done with these leases (idempotent: an id acked twice or already requeued counts 0)."""
         ids = list(ids)
         if not ids:
@@ -467,7 +445,7 @@ class Frontier:
         return int(self._ack(args=[self.keys.prefix, self.max_concurrency, self.delay_ms,
                                    -1 if now_ms is None else now_ms, *ids]))
 
-    def discard(self, lease_id: str, raw: bytes | str, reason: str) -> int:
+    def discard(self, lease_id: bytes, raw: bytes | str, reason: str) -> int:
         """Ack a lease whose entry is unusable, keeping the last 1000 such entries for inspection."""
         pipe = self.server.pipeline()
         pipe.lpush(self.keys.key("bad"), f"{reason}\t{_s(raw)[:2000]}")
@@ -486,7 +464,7 @@ class Frontier:
         return int(self._release(args=[self.keys.prefix, worker_id or self.worker_id, self.max_concurrency,
                                        self.delay_ms, -1 if now_ms is None else now_ms]))
 
-    def heartbeat(self, lease_ids: Iterable[str] = (), info: dict[str, Any] | None = None,
+    def heartbeat(self, lease_ids: Iterable[bytes] = (), info: dict[str, Any] | None = None,
                   now_ms: int | None = None) -> int:
         """Say this worker is alive and extend the leases it still holds; returns leases renewed."""
         if info:
@@ -549,19 +527,20 @@ class Frontier:
         backlog_d = {d: int(n) for d, n in zip(known_domains, pipe.execute() if known_domains else []) if n}
         active_d = {_s(d): int(n) for d, n in active.items()}
         lease_counts: dict[str, int] = {}
+        for member in self.server.zrange(k.leases, 0, -1):
+            owner = _s(member.split(b"\t", 1)[0])
+            lease_counts[owner] = lease_counts.get(owner, 0) + 1
         pipe = self.server.pipeline(transaction=False)
         worker_ids = [_s(w) for w, _ in workers]
         for w in worker_ids:
-            pipe.scard(k.worker_leases(w))
             pipe.hgetall(k.worker_info(w))
         res = pipe.execute() if worker_ids else []
         worker_rows = []
         for i, (w, beat) in enumerate(workers):
             wid = _s(w)
-            lease_counts[wid] = int(res[2 * i])
             worker_rows.append({
-                "worker": wid, "age_s": round((now_ms - beat) / 1000, 1), "leased": lease_counts[wid],
-                **{_s(a): _s(b) for a, b in res[2 * i + 1].items()},
+                "worker": wid, "age_s": round((now_ms - beat) / 1000, 1), "leased": lease_counts.get(wid, 0),
+                **{_s(a): _s(b) for a, b in res[i].items()},
             })
         domains = sorted(set(backlog_d) | set(active_d), key=lambda d: (-backlog_d.get(d, 0), d))
         return {

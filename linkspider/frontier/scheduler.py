@@ -99,11 +99,11 @@ class FrontierScheduler(BaseScheduler):
         self.frontier: Frontier | None = None
         self.codec: RequestCodec | None = None
         self._buffer: list[PushItem] = []
-        self._acks: list[str] = []  # acks not yet sent; they go with the next round trip
+        self._acks: list[bytes] = []  # acks not yet sent; they go with the next round trip
         self._ready: deque[Request] = deque()  # prefetched leases, handed to the engine one by one
         self._ack_call: Any = None
         self._local_seen = LocalSeenCache(config.seen_local_cache)
-        self._held: dict[str, _Held] = {}
+        self._held: dict[bytes, _Held] = {}
         self._loops: list[Any] = []
         self._wake_call: Any = None
         self._known: tuple[int, int, bool] = (0, 0, False)
@@ -254,7 +254,7 @@ class FrontierScheduler(BaseScheduler):
             if code != PUSH_CAPPED:
                 self._local_seen.add(item.key)
 
-    def ack(self, lease_id: str | None, outcome: str) -> bool:
+    def ack(self, lease_id: bytes | None, outcome: str) -> bool:
         """Done with a lease. The ack leaves with the next round trip, after the pushes buffered
         before it (so a page's discovered requests are in Redis before its lease ends), at the
         latest ``_ACK_DELAY`` seconds later.
@@ -269,7 +269,7 @@ class FrontierScheduler(BaseScheduler):
             self._ack_call = call_later(_ACK_DELAY, self.flush)
         return True
 
-    def track_output(self, lease_id: str | None, output: Iterable[Any] | AsyncIterator[Any],
+    def track_output(self, lease_id: bytes | None, output: Iterable[Any] | AsyncIterator[Any],
                      outcome: str = "ok") -> Iterator[Any] | AsyncIterator[Any]:
         """Wrap a callback's output: ack once it is exhausted and every item it yielded is processed."""
         held = self._held.get(lease_id) if lease_id else None
@@ -280,14 +280,14 @@ class FrontierScheduler(BaseScheduler):
             return self._track_async(lease_id, held, output, outcome)
         return self._track_sync(lease_id, held, output, outcome)
 
-    def _count_output(self, lease_id: str, held: _Held, obj: Any) -> None:
+    def _count_output(self, lease_id: bytes, held: _Held, obj: Any) -> None:
         if isinstance(obj, Request):
             if obj.meta.get(LEASE_META_KEY) == lease_id:
                 del obj.meta[LEASE_META_KEY]  # the spider copied response.meta: a child is not a retry
         elif obj is not None:
             held.outstanding += 1
 
-    def _track_sync(self, lease_id: str, held: _Held, output: Iterable[Any], outcome: str) -> Iterator[Any]:
+    def _track_sync(self, lease_id: bytes, held: _Held, output: Iterable[Any], outcome: str) -> Iterator[Any]:
         finished = False
         try:
             for obj in output:
@@ -302,7 +302,7 @@ class FrontierScheduler(BaseScheduler):
             if finished:
                 self._iteration_done(lease_id, held, outcome)
 
-    async def _track_async(self, lease_id: str, held: _Held, output: AsyncIterator[Any],
+    async def _track_async(self, lease_id: bytes, held: _Held, output: AsyncIterator[Any],
                            outcome: str) -> AsyncIterator[Any]:
         finished = False
         try:
@@ -318,7 +318,7 @@ class FrontierScheduler(BaseScheduler):
             if finished:
                 self._iteration_done(lease_id, held, outcome)
 
-    def _iteration_done(self, lease_id: str, held: _Held, outcome: str) -> None:
+    def _iteration_done(self, lease_id: bytes, held: _Held, outcome: str) -> None:
         held.iterating = False
         if held.outstanding <= 0:  # otherwise the last item signal acks
             self.ack(lease_id, outcome)

@@ -34,7 +34,7 @@ def test_seed_status_pause_resume_purge(capsys, redis_url, redis_client, crawl_i
     assert "queued 1   leased 1   seen 2" in out
 
     assert run(capsys, redis_url, "purge", "--crawl-id", crawl_id)[0] == 1, "purge needs --yes"
-    assert redis_client.exists(f"linkspider:{crawl_id}:entries")
+    assert redis_client.exists(f"linkspider:{crawl_id}:leases")
     status, out = run(capsys, redis_url, "purge", "--crawl-id", crawl_id, "--yes")
     assert status == 0 and list(redis_client.scan_iter(match=f"linkspider:{crawl_id}:*")) == []
 

@@ -82,8 +82,8 @@ def test_enqueue_then_next_request_round_trip(sched):
 
 def test_bad_entries_in_redis_are_skipped_logged_and_counted(sched, redis_client, caplog):
     keys = sched.frontier.keys
-    redis_client.hset(keys.entries, mapping={"900": b"\x80\x04pickle", "901": json.dumps({"v": 1, "url": "x"})})
-    redis_client.zadd(keys.queue("evil.test"), {"900": 1, "901": 2})
+    redis_client.zadd(keys.queue("evil.test"), {b"900\t\x80\x04pickle": 1,
+                                                "901\t" + json.dumps({"v": 1, "url": "x"}): 2})
     redis_client.zadd(keys.ready, {"evil.test": 0})
     redis_client.hset(keys.counters, "queued", 2)
     sched.enqueue_request(scrapy.Request("http://good.test/", callback=sched.spider.parse))
@@ -147,7 +147,7 @@ def test_close_hands_back_unfinished_leases_and_keeps_shared_state(sched, redis_
     sched.next_request()
     sched.close("shutdown")
     assert sched.frontier.pending() == (3, 0, False)
-    assert redis_client.hlen(sched.frontier.keys.entries) == 3
+    assert redis_client.zcard(sched.frontier.keys.queue("a.test")) == 3
     assert stat(sched, "released") == 3, "the handed-out lease and the two prefetched ones"
 
 
