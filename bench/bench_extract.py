@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Extraction cost per page next to a plain lxml parse of the same page, measured in the same run.
 
-    .venv/bin/python bench/bench_extract.py [CORPUS_DIR] [--repeat N]
+    .venv/bin/python bench/bench_extract.py [CORPUS_DIR] [--repeat N] [--split]
 
 CORPUS_DIR holds ``*.html.gz`` or ``*.html`` pages (default: ../shared/corpus/aeb/html, else the
 test fixtures). Each page is parsed with ``lxml.etree.HTMLParser()`` and extracted with
@@ -10,6 +10,10 @@ least disturbed by other processes) and the figures are the median and mean over
 time is what a crawl waits for; CPU time of the thread (``time.thread_time``) is also printed because
 on a machine shared with other work the wall clock of a longer call includes time the process spent
 descheduled.
+
+``--split`` also scores placement (body F1, as ``../shared/tools/eval_placement.py`` does) separately
+on the even-index and odd-index pages (sorted page ids), with the labels in ``link-labels.json`` next
+to the pages: a classifier fitted to some pages would score visibly worse on the other half.
 """
 from __future__ import annotations
 
@@ -49,10 +53,43 @@ def _pages(directory: Path) -> list[tuple[bytes, str]]:
     return pages
 
 
+def _labels(directory: Path) -> dict:
+    for path in (directory / "link-labels.json", directory.parent / "link-labels.json"):
+        if path.exists():
+            return json.loads(path.read_text())
+    return {}
+
+
+def _split_scores(directory: Path) -> None:
+    """Body F1 on even- and odd-index pages (sorted ids), anchors matched as the shared eval does."""
+    labels = _labels(directory)
+    counts = {"even": [0, 0, 0], "odd": [0, 0, 0], "all": [0, 0, 0]}
+    for index, page_id in enumerate(sorted(labels)):
+        path = directory / f"{page_id}.html.gz"
+        if not path.exists():
+            continue
+        rec = labels[page_id]
+        predicted: dict[str, bool] = {}
+        for link in extract_links(gzip.decompress(path.read_bytes()), rec["url"]):
+            text = " ".join(link.anchor_text.split()).lower()
+            if text in rec["labels"]:
+                predicted[text] = predicted.get(text, False) or link.placement == "body"
+        for text, gold in rec["labels"].items():
+            pred = predicted.get(text, False)
+            for half in ("even" if index % 2 == 0 else "odd", "all"):
+                counts[half][0] += pred and gold
+                counts[half][1] += pred and not gold
+                counts[half][2] += gold and not pred
+    for half, (tp, fp, fn) in counts.items():
+        f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+        print(f"placement {half:4} pages: tp {tp} fp {fp} fn {fn}  body F1 {f1:.3f}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("corpus", nargs="?", type=Path, help="directory of *.html.gz / *.html pages")
     parser.add_argument("--repeat", type=int, default=5, help="runs per page; the best counts (default 5)")
+    parser.add_argument("--split", action="store_true", help="also print body F1 on even- and odd-index pages")
     args = parser.parse_args()
     directory = args.corpus or next((d for d in DEFAULT_DIRS if d.is_dir()), None)
     if directory is None or not directory.is_dir():
@@ -89,6 +126,8 @@ def main() -> int:
             f"{label} ms/page: lxml parse median {p_med:.2f} mean {p_mean:.2f} | extraction (parse included) "
             f"median {e_med:.2f} mean {e_mean:.2f} | ratio median {e_med / p_med:.2f} mean {e_mean / p_mean:.2f}"
         )
+    if args.split:
+        _split_scores(directory)
     return 0
 
 
