@@ -453,16 +453,7 @@ def extract_links_with_stats(
         if room == 0:  # the cap is reached: count the remaining a/area elements, nothing more
             dropped["max_links"] += 1 + sum(1 for _ in anchor_iter)
             break
-        href = rel_value = role = alt = None
-        for name, value in el.items():
-            if name == "href":
-                href = value
-            elif name == "rel":
-                rel_value = value
-            elif name == "role":
-                role = value
-            elif name == "alt":
-                alt = value
+        href = el.get("href")  # get() decodes one attribute; items() would decode every data-* blob too
         if href is None:
             continue  # a placeholder anchor, not a link
         hit = cache.get(href)
@@ -473,7 +464,8 @@ def extract_links_with_stats(
         tag = el.tag
         if tag == "area":
             text = ""
-            link_type = "area"  # its alt attribute (read above) is the link's alt
+            link_type = "area"
+            alt = el.get("alt")
         else:
             alt = None
             link_type = "a"
@@ -491,8 +483,9 @@ def extract_links_with_stats(
                 link_chars[el] = len(text)
         anchors.append(el)
         room -= 1
+        role = el.get("role")
         own_markers.append(marker_of(tag, role, None, None) if role else None)  # role="menuitem" and the like
-        found.append((href, target, text, alt, link_type, _rel_tokens(rel_value)))
+        found.append((href, target, text, alt, link_type, _rel_tokens(el.get("rel"))))
 
     placements = assign_placements(root, anchors, link_chars, own_markers) if anchors else []
     links: list[Link] = []
