@@ -214,12 +214,13 @@ _TAG_WEIGHT = {
     "h1": -5, "h2": -5, "h3": -5, "h4": -5, "h5": -5, "h6": -5, "th": -5,
 }
 _PARAGRAPHS = ("p", "pre", "td", "blockquote")
-# Tags whose class names are not read once an ancestor has marked the block (they would only
-# turn, say, a footer link into a nav link); most links of a page sit in such list items.
+# Inline elements: their class names are never read (they style text; blocks carry the markers).
 _INLINE = frozenset(
     {"span", "strong", "em", "b", "i", "u", "small", "font", "time", "abbr", "cite", "sup", "sub", "img",
      "picture", "label", "mark", "code", "big", "s", "q", "bdi", "bdo", "data", "var", "kbd", "wbr"}
 )
+# Tags whose class names are not read once an ancestor has marked the block (they would only
+# turn, say, a footer link into a nav link); most links of a page sit in such list items.
 _MINOR = frozenset(
     {"li", "span", "strong", "em", "b", "i", "u", "small", "font", "time", "abbr", "cite", "sup", "sub", "img",
      "picture", "h1", "h2", "h3", "h4", "h5", "h6", "p", "label", "mark", "code"}
