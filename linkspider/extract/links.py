@@ -427,6 +427,8 @@ def extract_links_with_stats(
     alt; ``max_url_length`` drops longer target URLs (``too_long``); 0 disables either.
     """
     result = ExtractResult(base_url=base_url)
+    if max_links is not None and max_links < 0:
+        max_links = None
     if not ada_url.check_url(base_url):
         result.dropped["invalid_base"] += 1
         return result
