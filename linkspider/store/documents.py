@@ -90,6 +90,9 @@ def _when(item: Mapping[str, Any], field: str, now: datetime | None) -> datetime
     return to_millis(now)
 
 
+_last_time: tuple[Any, datetime | None] = (object(), None)  # (input, to_millis(input)) of the last edge
+
+
 def _fields(item: Mapping[str, Any]) -> Mapping[str, Any]:
     """The item's field dict: a scrapy ``Item`` keeps it in ``_values``; ``Item.get`` costs ~0.7 us a call."""
     values = getattr(item, "_values", None)
@@ -102,6 +105,7 @@ def edge_document(item: Mapping[str, Any], now: datetime | None = None) -> dict[
     ``last_seen`` is the item's ``seen_at`` (the fetch time), else ``now``. This runs on the
     reactor thread once per link, so it avoids per-field function calls on the common path.
     """
+    global _last_time
     get = _fields(item).get
     source_url = get("source_url")
     target_url = get("target_url")
@@ -130,13 +134,17 @@ def edge_document(item: Mapping[str, Any], now: datetime | None = None) -> dict[
     if len(anchor_text) > MAX_ANCHOR_CHARS:
         anchor_text = anchor_text[:MAX_ANCHOR_CHARS]
     rel = get("rel")
-    if type(rel) is not list or not all(type(t) is str and t.islower() for t in rel):
-        rel = _rel(rel)
+    rel = _rel(rel) if rel else []
     seen = get("seen_at")
-    if type(seen) is datetime and seen.tzinfo is timezone.utc and not seen.microsecond % 1000:
-        pass
+    cached = _last_time
+    if seen is cached[0]:  # every link of a page carries the same fetch time object
+        seen = cached[1]
+    elif isinstance(seen, datetime):
+        millis = to_millis(seen)
+        _last_time = (seen, millis)
+        seen = millis
     else:
-        seen = to_millis(seen) if isinstance(seen, datetime) else (utcnow() if now is None else to_millis(now))
+        seen = utcnow() if now is None else to_millis(now)
     return {
         "_id": edge_id(source_key, target_key, link_type, anchor_text, placement),
         "source_url": source_url,
@@ -150,7 +158,7 @@ def edge_document(item: Mapping[str, Any], now: datetime | None = None) -> dict[
         "anchor_text": anchor_text,
         "alt": alt,
         "link_type": link_type,
-        "rel": list(rel),
+        "rel": rel,
         "nofollow": bool(get("nofollow")),
         "sponsored": bool(get("sponsored")),
         "ugc": bool(get("ugc")),

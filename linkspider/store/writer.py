@@ -505,28 +505,48 @@ class StoreWriter:
                                           "errmsg": str(one)}])
 
     def _apply(self, batch: list[Op]) -> None:
-        """Write one batch: edges, then pages, then lost marks. Raises on a retryable failure."""
-        edges = [p for k, p in batch if k == OP_EDGE]
-        pages = [p for k, p in batch if k == OP_PAGE]
-        losts = [p for k, p in batch if k == OP_LOST]
-        unknown = len(batch) - len(edges) - len(pages) - len(losts)
+        """Write one batch: edges, then pages, then lost marks. Raises on a retryable failure.
+
+        A lost mark whose page op in the same batch *inserted* the page document is skipped: a page
+        never stored before has no older edges to lose (this saves an index scan per new page).
+        """
+        edges: list[dict[str, Any]] = []
+        pages: list[dict[str, Any]] = []
+        losts: list[tuple[dict[str, Any], int | None]] = []
+        page_at: dict[str, int] = {}
+        unknown = 0
+        for kind, payload in batch:
+            if kind == OP_EDGE:
+                edges.append(payload)
+            elif kind == OP_PAGE:
+                page_at[payload["_id"]] = len(pages)
+                pages.append(payload)
+            elif kind == OP_LOST:
+                losts.append((payload, page_at.get(payload["source_key"])))
+            else:
+                unknown += 1
         if unknown:
             logger.error("%d store operations of unknown kind dropped", unknown)
             self.stats.inc("write_errors", unknown)
         if edges:
             self._write_edges(edges)
+        new_pages: set[int] = set()
         if pages:
-            self._bulk(self.pages, [page_upsert_from_document(p) for p in pages])
-        if losts:
-            result = self._bulk(self.edges, [lost_update_from_mark(m) for m in losts])
-            self.stats.inc("lost_marked", result)
+            _, new_pages = self._bulk(self.pages, [page_upsert_from_document(p) for p in pages])
+        marks = [m for m, page in losts if page is None or page not in new_pages]
+        if marks:
+            modified, _ = self._bulk(self.edges, [lost_update_from_mark(m) for m in marks])
+            self.stats.inc("lost_marked", modified)
         # counted once the whole batch is in, so a retried batch is not counted twice
         self.stats.inc("edges_written", len(edges))
         self.stats.inc("pages_written", len(pages))
 
     def _write_edges(self, docs: list[dict[str, Any]]) -> None:
         if not self._insert_mode:
-            self._bulk(self.edges, [edge_upsert_from_document(d) for d in docs], count_new=len(docs))
+            _, upserted = self._bulk(self.edges, [edge_upsert_from_document(d) for d in docs])
+            if self.config.insert_first and len(upserted) > MODE_SWITCH_RATIO * len(docs):
+                logger.debug("most edges are new: switching to inserts")
+                self._insert_mode = True
             return
         existing: list[dict[str, Any]] = []
         try:
@@ -542,34 +562,37 @@ class StoreWriter:
             logger.debug("most edges already exist: switching to upserts")
             self._insert_mode = False
 
-    def _bulk(self, collection: Collection, ops: list[Any], count_new: int = 0) -> int:
-        """Unordered bulk write; E11000 upsert races are retried for those ops. Returns modified count."""
+    def _bulk(self, collection: Collection, ops: list[Any]) -> tuple[int, set[int]]:
+        """Unordered bulk write; E11000 upsert races are retried for those ops.
+
+        Returns the modified count and the positions (in ``ops``) of the upserts that inserted.
+        """
         modified = 0
-        upserted = 0
+        upserted: set[int] = set()
+        positions = list(range(len(ops)))
         for _attempt in range(DUPLICATE_RETRIES + 1):
             try:
                 result = collection.bulk_write(ops, ordered=False)
                 modified += result.modified_count
-                upserted += result.upserted_count
+                upserted.update(positions[i] for i in result.upserted_ids)
                 ops = []
                 break
             except BulkWriteError as exc:
                 errors = _bulk_error_codes(exc)
                 self._check_retryable(errors)
                 modified += exc.details.get("nModified", 0)
-                upserted += exc.details.get("nUpserted", 0)
+                upserted.update(positions[u["index"]] for u in exc.details.get("upserted") or [])
                 self._record_errors([e for e in errors if e.get("code") != DUPLICATE_KEY])
-                ops = [ops[e["index"]] for e in errors if e.get("code") == DUPLICATE_KEY]
+                again = [e["index"] for e in errors if e.get("code") == DUPLICATE_KEY]
+                ops = [ops[i] for i in again]
+                positions = [positions[i] for i in again]
                 if not ops:
                     break
                 self.stats.inc("retried", len(ops))
         if ops:
             logger.error("%d upserts kept failing with duplicate keys; dropped", len(ops))
             self.stats.inc("write_errors", len(ops))
-        if count_new and self.config.insert_first and upserted > MODE_SWITCH_RATIO * count_new:
-            logger.debug("most edges are new: switching to inserts")
-            self._insert_mode = True
-        return modified
+        return modified, upserted
 
     @staticmethod
     def _check_retryable(errors: list[dict[str, Any]]) -> None:
