@@ -18,7 +18,7 @@ import ada_url
 from lxml import etree
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom, resolve_encoding
 
-from linkspider.extract.placement import assign_placements, marker_of
+from linkspider.extract.placement import assign_placements
 from linkspider.extract.text import DEFAULT_MAX_ANCHOR_CHARS, DEFAULT_MAX_URL_LENGTH, cap_text
 from linkspider.urls import _normalize_serialized, fast_normalize
 
@@ -445,7 +445,6 @@ def extract_links_with_stats(
     dropped = result.dropped
 
     anchors = []
-    own_markers = []
     found = []
     link_chars: dict = {}
     cache = resolve.cache
@@ -485,11 +484,9 @@ def extract_links_with_stats(
                 link_chars[el] = len(text)
         anchors.append(el)
         room -= 1
-        role = el.get("role")
-        own_markers.append(marker_of(tag, role, None, None) if role else None)  # role="menuitem" and the like
         found.append((href, target, text, alt, link_type, _rel_tokens(el.get("rel"))))
 
-    placements = assign_placements(root, anchors, link_chars, own_markers) if anchors else []
+    placements = assign_placements(root, anchors, link_chars) if anchors else []
     links: list[Link] = []
     seen: set = set()
     for (href, target, text, alt, link_type, rel), placement in zip(found, placements):

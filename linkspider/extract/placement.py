@@ -327,15 +327,13 @@ def _analyse(root, link_chars: dict) -> tuple[list, set]:
     return content, link_only
 
 
-def assign_placements(
-    root, anchors: list, link_chars: dict | None = None, own_markers: list | None = None
-) -> list[str]:
+def assign_placements(root, anchors: list, link_chars: dict | None = None) -> list[str]:
     """Placement of each element in ``anchors`` (``a``/``area`` elements under ``root``), in order.
 
     ``link_chars`` maps an anchor element to the length of its text (for link density). Only the
     ancestors of links are examined, each once: a link's placement comes from the nearest marked
-    ancestor, found by walking up until an already examined element. ``own_markers`` (optional,
-    aligned with ``anchors``) are the anchors' own markers (:func:`marker_of`), when the caller has them.
+    ancestor, found by walking up until an already examined element (the anchor's own attributes
+    are not read: a link is not a block).
     """
     main, link_only = _analyse(root, link_chars or {})
     main_set = set(main)
@@ -351,8 +349,7 @@ def assign_placements(
     tags = _TAGS
     out = []
     after_main = False
-    for i, a in enumerate(anchors):
-        own = own_markers[i] if own_markers is not None else _marker(a.tag, a.items())
+    for a in anchors:
         chain = []
         st = None
         el = a.getparent()
@@ -367,26 +364,21 @@ def assign_placements(
         for el in reversed(chain):
             tag = el.tag
             if tag in _INLINE or (st[0] is not None and tag in _MINOR):
-                state[el] = st  # inline tags never mark; inside a marked block list items only refine it
-                continue
-            items = el.items()
-            if items:
-                marker = _marker(tag, items)
+                marker = None  # inline tags never mark; inside a marked block list items only refine it
             else:
-                marker = tags.get(tag)
-            if marker is None and el in link_only:
-                marker = "sidebar"
-            if marker is not None:
-                if el in above_main:
-                    marker = None
-                else:
-                    st = (marker, st[1])
+                items = el.items()
+                marker = _marker(tag, items) if items else tags.get(tag)
+                if marker is None and el in link_only:
+                    marker = "sidebar"
+                if marker is not None:
+                    if el in above_main:
+                        marker = None
+                    else:
+                        st = (marker, st[1])
             if el in main_set:
                 st = (st[0] if marker is None else marker, True)
             state[el] = st
         placement, inside = st
-        if own is not None:
-            placement = own
         if placement is None:
             if not main or inside:
                 placement = "body"

@@ -121,6 +121,17 @@ def test_chunked_article() -> None:
     assert [got[str(n)] for n in range(3)] == ["body", "body", "body"]
 
 
+def test_main_content_in_an_inline_wrapper() -> None:
+    """Old pages wrap the article in <font> or <span>: still the main content."""
+    paragraphs = "".join(f"<p>{PROSE}{PROSE}</p>" for _ in range(4))
+    body = (
+        f"<html><body><div><a href='/nav1'>Home page</a></div><font>{paragraphs}"
+        f"<p>{PROSE} <a href='/inline'>an inline link</a> {PROSE}</p></font>"
+        "<div><a href='/end'>About us</a></div></body></html>"
+    ).encode()
+    assert placements(body) == {"nav1": "header", "inline": "body", "end": "footer"}
+
+
 def test_page_without_main_content_is_all_body_except_markers() -> None:
     body = b"<html><body><nav><a href='/n'>nav</a></nav><div><a href='/x'>Item</a> <a href='/y'>Item</a></div></body></html>"
     assert placements(body) == {"n": "nav", "x": "body", "y": "body"}
