@@ -1,16 +1,19 @@
-"""Text helpers for anchors: whitespace collapsing and the length cap."""
+"""Text rules for anchors and alt text: whitespace collapsing and the length caps."""
 from __future__ import annotations
 
 from linkspider.defaults import LINKSPIDER_MAX_ANCHOR_CHARS, LINKSPIDER_MAX_URL_LENGTH
 
-__all__ = ["DEFAULT_MAX_ANCHOR_CHARS", "DEFAULT_MAX_URL_LENGTH", "cap_text", "collapse_ws", "element_text"]
+__all__ = ["DEFAULT_MAX_ANCHOR_CHARS", "DEFAULT_MAX_URL_LENGTH", "cap_text", "collapse_ws"]
 
 DEFAULT_MAX_ANCHOR_CHARS: int = LINKSPIDER_MAX_ANCHOR_CHARS
 DEFAULT_MAX_URL_LENGTH: int = LINKSPIDER_MAX_URL_LENGTH
 
 
 def collapse_ws(text: str) -> str:
-    """Collapse every run of whitespace (Unicode, NBSP included) to one space and strip the ends."""
+    """Collapse every run of whitespace (Unicode, NBSP included) to one space and strip the ends.
+
+    Extraction inlines the same expression in its hot loop; this is the rule's one name.
+    """
     return " ".join(text.split())
 
 
@@ -19,8 +22,3 @@ def cap_text(text: str, limit: int) -> str:
     if limit <= 0 or len(text) <= limit:
         return text
     return text[:limit].rstrip()
-
-
-def element_text(el) -> str:
-    """Visible text of an element (its own tail excluded), whitespace collapsed."""
-    return " ".join("".join(el.itertext()).split())

@@ -329,3 +329,23 @@ def test_corpus_page_fields() -> None:
         assert link.nofollow is ("nofollow" in link.rel or result.page_nofollow)
     texts = {link.anchor_text.lower() for link in result.links}
     assert set(labels[page_id]["labels"]) <= texts  # every labelled anchor was extracted
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "expected"),
+    [
+        pytest.param("short", 10, "short", id="under-cap"),
+        pytest.param("two words", 4, "two", id="cut-no-trailing-space"),
+        pytest.param("anything", 0, "anything", id="zero-no-cap"),
+    ],
+)
+def test_cap_text(text: str, limit: int, expected: str) -> None:
+    from linkspider.extract.text import cap_text
+
+    assert cap_text(text, limit) == expected
+
+
+def test_collapse_ws() -> None:
+    from linkspider.extract.text import collapse_ws
+
+    assert collapse_ws(" a\u00a0\tb\n\nc  ") == "a b c"
