@@ -6,7 +6,7 @@ Two sources of evidence, both read from the same lxml tree the links come from:
    their parent and grandparent by text length and commas, scores are damped by link density
    and nudged by class/id vocabulary ("article", "content" up; "sidebar", "comment" down), and the
    best block plus its similar siblings is the article.
-2. Boilerplate markers: semantic elements (``nav``, ``header``, ``footer``, ``aside``), ARIA roles,
+2. Boilerplate markers: semantic elements (``nav``, ``header``, ``footer``, ``aside``, ``figure``), ARIA roles,
    and class/id names from a small general vocabulary (menu, sidebar, related, share, comment...),
    never names taken from particular sites. The nearest marked ancestor decides, so a "related
    articles" box inside an article is not body.
