@@ -139,9 +139,13 @@ def page_nofollow(root, headers: Mapping | None = None) -> bool:
     return False
 
 
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
+
+
 def _encoding(body: bytes, headers: Mapping | None) -> str:
     """The page's encoding as a Python codec name: BOM, Content-Type charset, ``<meta>`` charset in the
-    first 4 KB, else UTF-8 if the first 64 KB are valid UTF-8, else windows-1252 (the web's default)."""
+    first 4 KB, else UTF-8 if the 8 KB from the first non-ASCII byte are valid UTF-8, else windows-1252
+    (the web's default)."""
     bom, _ = read_bom(body)
     if bom:
         return bom
@@ -156,10 +160,12 @@ def _encoding(body: bytes, headers: Mapping | None) -> str:
             enc = resolve_encoding(declared)
             if enc:
                 return enc
-    if body.isascii():
+    first = _NON_ASCII.search(body)
+    if first is None:
         return "utf-8"
-    try:  # the first 64 KB decide; a split character at the cut is not an error
-        codecs.getincrementaldecoder("utf-8")().decode(body[:65536], final=False)
+    start = first.start()  # everything before is ASCII, so a character starts here
+    try:  # 8 KB from the first non-ASCII byte decide; a split character at the cut is not an error
+        codecs.getincrementaldecoder("utf-8")().decode(body[start : start + 8192], final=False)
         return "utf-8"
     except UnicodeDecodeError:
         return "cp1252"
