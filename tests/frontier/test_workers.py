@@ -85,8 +85,9 @@ def test_three_workers_one_killed_mid_crawl_still_complete(web, redis_url, redis
                                                              crawl_id, tmp_path):
     keys = FrontierKeys(crawl_id)
     for site in range(4):
-        web.set_fault(site, "slow:0.15")  # long enough that the victim holds leases when it dies
-    kw = dict(redis_url=redis_url, mongo_uri=mongo_uri, db=mongo_db)
+        web.set_fault(site, "slow:0.3")  # long enough that the victim holds leases when it dies
+    # two downloads per worker, so the first worker cannot take every lease before the others start
+    kw = dict(redis_url=redis_url, mongo_uri=mongo_uri, db=mongo_db, settings={"CONCURRENT_REQUESTS": "2"})
     procs = {"a": _worker([web.web.site_url(0)], crawl_id, tmp_path, "a", **kw)}
     _wait(lambda: redis_client.hexists(keys.counters, "pushed"), 60, "the seeds", procs.values())
     procs["victim"] = _worker(None, crawl_id, tmp_path, "victim", **kw)
