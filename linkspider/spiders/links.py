@@ -68,6 +68,7 @@ class LinksSpider(scrapy.Spider):
         settings = crawler.settings
         spider.max_links = settings.getint("LINKSPIDER_MAX_LINKS_PER_PAGE") or None
         spider.max_anchor_chars = settings.getint("LINKSPIDER_MAX_ANCHOR_CHARS")
+        spider.max_url_length = settings.getint("LINKSPIDER_MAX_URL_LENGTH")
         spider.max_redirects = settings.getint("REDIRECT_MAX_TIMES")
         server = None
         if spider.scope_mode != "all":
@@ -119,7 +120,8 @@ class LinksSpider(scrapy.Spider):
             else:
                 page["redirect_to"] = target
                 page["outlinks"] = 1
-                yield self._edge(common, target, href=location.decode("latin-1"), link_type="redirect")
+                yield self._edge(common, target, href=location.decode("latin-1"), link_type="redirect",
+                                 placement="header")  # from the HTTP header, as canonical and refresh
                 hops = response.meta.get("redirect_hops", 0) + 1
                 if hops > self.max_redirects:
                     self._count("links_not_followed/redirect_chain_too_long")
@@ -136,7 +138,10 @@ class LinksSpider(scrapy.Spider):
             return
 
         result = extract_links_with_stats(response.body, response.url, headers=response.headers,
-                                          max_links=self.max_links, max_anchor_chars=self.max_anchor_chars)
+                                          max_links=self.max_links, max_anchor_chars=self.max_anchor_chars,
+                                          max_url_length=self.max_url_length)
+        if result.flattened:
+            self._count("pages_flattened")  # nested too deep for libxml2: links kept, placements all body
         for reason, count in result.dropped.items():
             self._count(f"links_dropped/{reason}", count)
         for link in result.links:
