@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
+import os
 import sys
 import tempfile
 import time
@@ -65,12 +66,12 @@ def _worker(url: str, crawl_id: str, index: int, seconds: float, links: int, new
             for j in range(links):
                 counter += 1
                 if j < new_links:  # a URL nobody has seen
-                    it = _item(codec, crawl_id, f"d{counter % domains}.test", f"w{index}/p{counter}")
+                    domain, path = f"d{counter % domains}.test", f"w{index}/p{counter}"
                 else:  # a nav/footer link every page has
-                    it = _item(codec, crawl_id, f"d{j % domains}.test", f"nav/{j}")
+                    domain, path = f"d{j % domains}.test", f"nav/{j}"
                 offered += 1
-                if it.key not in local:
-                    items.append(it)
+                if f"http://{domain}/{path}" not in local:  # the scheduler checks before encoding too
+                    items.append(_item(codec, crawl_id, domain, path))
             acks.append(lease_id)
     results.put((pages, offered, pushed, time.perf_counter() - t0))
 
@@ -159,8 +160,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory() as tmp, RedisServer(Path(tmp)) as server:
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
         print(f"redis-server {redis.Redis.from_url(server.url).info()['redis_version']} on {server.url}; "
-              f"{mp.cpu_count()} CPUs")
+              f"{mp.cpu_count()} CPUs, load average {load} at start")
         print(f"\nhand-out throughput: lease + push {args.links} links ({args.new_links} new) + ack per page, "
               f"{args.domains} domains, {args.prefetch} leases per round trip, {args.seconds:.0f}s per run")
         print(f"{'workers':>8} {'pages/s':>10} {'links found/s':>14} {'sent to Redis/s':>16} {'vs 1 worker':>12} "

@@ -175,17 +175,20 @@ class FrontierScheduler(BaseScheduler):
     def enqueue_request(self, request: Request) -> bool:
         assert self.codec is not None
         parent = request.meta.pop(LEASE_META_KEY, None)  # set on redirects/retries of a leased request
-        try:
-            entry = self.codec.entry_from_request(request, self.spider)
-        except BadEntryError as exc:
-            self._inc("dropped/unserializable")
-            self._warn_once(str(exc)[:80], "frontier: request not queued: %s", exc)
-            if parent:
-                self.ack(parent, "replaced")
-            return False
         key = seen_key(request.url)
-        if key is None or (key in self._local_seen and not entry.dont_filter):
-            self._inc("dropped/bad_url" if key is None else "dropped/seen_local")
+        drop = None
+        if key is None:
+            drop = "dropped/bad_url"
+        elif key in self._local_seen and not request.dont_filter:
+            drop = "dropped/seen_local"  # cheap check first: most links of a page are known
+        else:
+            try:
+                entry = self.codec.entry_from_request(request, self.spider)
+            except BadEntryError as exc:
+                drop = "dropped/unserializable"
+                self._warn_once(str(exc)[:80], "frontier: request not queued: %s", exc)
+        if drop is not None:
+            self._inc(drop)
             if parent:
                 self.ack(parent, "replaced")
             return False
