@@ -13,12 +13,14 @@ from functools import lru_cache
 import ada_url
 
 __all__ = [
+    "SESSION_PARAMS",
     "TRACKING_PARAMS",
     "TRACKING_PREFIXES",
     "fast_normalize",
     "host_of",
     "is_web_url",
     "normalize_url",
+    "query_param_count",
     "resolve_href",
     "strip_fragment",
     "url_key",
@@ -47,6 +49,13 @@ TRACKING_PARAMS = frozenset(
         "_ga", "_gl",  # Google Analytics cross-domain linker
     }
 )
+#: Session-id parameters (as Nutch's default URL normalizer strips them): a fresh value on every visit
+#: makes one page look like endless new ones. Dropped from ``url_key``, with ``;jsessionid=`` path parameters.
+SESSION_PARAMS = frozenset(
+    {"sid", "lsid", "bv_sid", "_sid", "sessionid", "session_id", "phpsessid", "jsessionid", "aspsessionid",
+     "cfid", "cftoken"}
+)
+_PATH_SESSION = re.compile(r";(?:jsessionid|phpsessid|sessionid|sid)=[^/?#]*", re.IGNORECASE)
 #: Parameter name prefixes dropped from ``url_key`` (``utm_source``, ``utm_medium``, ``pk_campaign``...).
 TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "matomo_")
 
@@ -167,12 +176,22 @@ def normalize_url(url: str) -> str | None:
 
 def _is_tracking(name: str) -> bool:
     name = name.lower()
-    return name in TRACKING_PARAMS or name.startswith(TRACKING_PREFIXES)
+    return name in TRACKING_PARAMS or name in SESSION_PARAMS or name.startswith(TRACKING_PREFIXES)
+
+
+def query_param_count(url: str) -> int:
+    """Number of non-empty ``&``-separated parameters in the query (a crawl-trap signal)."""
+    q = url.find("?")
+    if q < 0:
+        return 0
+    end = url.find("#", q)
+    query = url[q + 1 : end if end >= 0 else None]
+    return sum(1 for part in query.split("&") if part)
 
 
 @lru_cache(maxsize=65536)
 def url_key(url: str) -> str:
-    """Key for dedupe and joins: :func:`normalize_url`, minus tracking parameters, query sorted.
+    """Key for dedupe and joins: :func:`normalize_url`, minus tracking and session-id parameters, query sorted.
 
     Raises :class:`~linkspider.errors.InvalidURLError` for a URL that has no stored form.
     """
@@ -181,6 +200,8 @@ def url_key(url: str) -> str:
         from linkspider.errors import InvalidURLError
 
         raise InvalidURLError(f"not a valid http(s) URL: {url!r}")
+    if ";" in norm:
+        norm = _PATH_SESSION.sub("", norm)
     q = norm.find("?")
     if q < 0:
         return norm

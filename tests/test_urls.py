@@ -166,3 +166,30 @@ def test_fast_path_agrees_with_ada_on_generated_hrefs(prefix: str, rest: str) ->
     href = prefix + rest
     fast = fast_normalize(href, ada_url.URL(base).origin)
     assert fast is None or fast == _slow(href, base)
+
+
+@pytest.mark.parametrize(
+    ("url", "key"),
+    [
+        ("http://a.example/p?sid=1f2e&x=1", "http://a.example/p?x=1"),
+        ("http://a.example/p?PHPSESSID=abc", "http://a.example/p"),
+        ("http://a.example/p;jsessionid=ABC123?x=1", "http://a.example/p?x=1"),
+        ("http://a.example/p?JSESSIONID=1&b=2&a=1", "http://a.example/p?a=1&b=2"),
+        ("http://a.example/p?side=1", "http://a.example/p?side=1"),
+    ],
+    ids=["sid", "phpsessid", "jsessionid-path-param", "case-insensitive", "similar-name-kept"],
+)
+def test_url_key_drops_session_ids(url, key):
+    assert url_key(url) == key
+
+
+@pytest.mark.parametrize(
+    ("url", "count"),
+    [("http://a.example/", 0), ("http://a.example/?", 0), ("http://a.example/?a=1&&b", 2),
+     ("http://a.example/?a=1#x&y", 1)],
+    ids=["none", "empty", "empty-part", "fragment-ignored"],
+)
+def test_query_param_count(url, count):
+    from linkspider.urls import query_param_count
+
+    assert query_param_count(url) == count

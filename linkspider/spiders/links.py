@@ -19,7 +19,7 @@ from linkspider.errors import ConfigurationError
 from linkspider.extract import extract_links_with_stats
 from linkspider.items import LinkItem, PageItem
 from linkspider.scope import Scope
-from linkspider.urls import host_of, normalize_url, resolve_href, url_key
+from linkspider.urls import host_of, normalize_url, query_param_count, resolve_href, url_key
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +70,7 @@ class LinksSpider(scrapy.Spider):
         spider.max_anchor_chars = settings.getint("LINKSPIDER_MAX_ANCHOR_CHARS")
         spider.max_url_length = settings.getint("LINKSPIDER_MAX_URL_LENGTH")
         spider.max_redirects = settings.getint("REDIRECT_MAX_TIMES")
+        spider.max_query_params = settings.getint("LINKSPIDER_MAX_QUERY_PARAMS")
         server = None
         if spider.scope_mode != "all":
             import redis
@@ -127,7 +128,7 @@ class LinksSpider(scrapy.Spider):
                     self._count("links_not_followed/redirect_chain_too_long")
                     logger.info("not following %s: redirect chain longer than %d (REDIRECT_MAX_TIMES)",
                                 target, self.max_redirects)
-                elif self._in_scope(target):
+                elif self._should_follow(target):
                     yield self._request(target, redirect_hops=hops)
             yield page
             return
@@ -153,12 +154,15 @@ class LinksSpider(scrapy.Spider):
             )
             page["outlinks"] += 1
             yield item
-            if link.link_type in FOLLOWED_LINK_TYPES and self._in_scope(target, item["target_domain"]):
+            if link.link_type in FOLLOWED_LINK_TYPES and self._should_follow(target, item["target_domain"]):
                 yield self._request(target)
         self._count("links_found", page["outlinks"])
         yield page
 
-    def _in_scope(self, url: str, domain: str | None = None) -> bool:
+    def _should_follow(self, url: str, domain: str | None = None) -> bool:
+        if self.max_query_params and query_param_count(url) > self.max_query_params:
+            self._count("links_not_followed/too_many_query_params")
+            return False
         allowed = self.scope.allows(domain or registered_domain(host_of(url)))
         if not allowed:
             self._count("links_not_followed/out_of_scope")

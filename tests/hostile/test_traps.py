@@ -24,12 +24,6 @@ def test_infinite_calendar_bounded_by_domain_cap(trap_web, hostile_crawl) -> Non
     assert 10 <= len(result.pages("/calendar")) <= 15
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="missing: url_key keeps session-id parameters (sid, PHPSESSID, jsessionid, ...) and there is no "
-    "query-parameter cap (e.g. LINKSPIDER_MAX_QUERY_PARAMS); belongs in linkspider/urls.py url_key and the "
-    "spider's follow decision (linkspider/spiders/links.py)",
-)
 def test_session_ids_and_growing_queries_bounded(trap_web, hostile_crawl) -> None:
     """Session-id URLs and ever-longer query strings are bounded without depth or domain caps."""
     result = hostile_crawl([trap_web.url("/session"), trap_web.url("/params")], settings={"CLOSESPIDER_PAGECOUNT": "60"})
