@@ -5,8 +5,6 @@ page count far above the cap instead of a hung test.
 """
 from __future__ import annotations
 
-import pytest
-
 from .conftest import SITE
 
 
