@@ -407,24 +407,21 @@ class Frontier:
                                         self.max_concurrency, self.delay_ms, now]))
         if not calls:
             return [], 0, LeaseBatch()
-        for attempt in (1, 2):
-            # plain EVALSHA: redis-py's Script in a pipeline would add a SCRIPT EXISTS round trip
-            pipe = self.server.pipeline(transaction=False)
-            for script, args in calls:
-                pipe.evalsha(script.sha, 0, *args)
-            try:
-                results = list(pipe.execute())
-            except NoScriptError:  # Redis restarted and lost its script cache: nothing ran
-                if attempt == 2:
-                    raise
-                for script, _ in calls:
-                    script.sha = self.server.script_load(script.script)
-                continue
-            codes = [int(c) for c in results.pop(0)] if items else []
-            acked = int(results.pop(0)) if ids else 0
-            batch = self._lease_batch(results.pop(0)) if lease_n > 0 else LeaseBatch()
-            return codes, acked, batch
-        raise AssertionError("unreachable")
+        # plain EVALSHA: redis-py's Script in a pipeline would add a SCRIPT EXISTS round trip
+        pipe = self.server.pipeline(transaction=False)
+        for script, args in calls:
+            pipe.evalsha(script.sha, 0, *args)
+        results = list(pipe.execute(raise_on_error=False))
+        for i, result in enumerate(results):
+            if isinstance(result, NoScriptError):  # Redis restarted and lost its scripts: run this one again
+                script, args = calls[i]
+                results[i] = script(args=args)  # Script re-loads itself
+            elif isinstance(result, Exception):
+                raise result
+        codes = [int(c) for c in results.pop(0)] if items else []
+        acked = int(results.pop(0)) if ids else 0
+        batch = self._lease_batch(results.pop(0)) if lease_n > 0 else LeaseBatch()
+        return codes, acked, batch
 
     def lease(self, n: int = 1, now_ms: int | None = None) -> LeaseBatch:
         """Hand out up to ``n`` requests, each from the domain that has waited longest and may go now."""
