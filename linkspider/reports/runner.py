@@ -32,6 +32,7 @@ from linkspider.reports.backlinks import (
 from linkspider.reports.domains import DomainGraph, domain_edges_pipeline, domain_ranking
 from linkspider.reports.new_lost import new_lost_pipeline, new_lost_result
 from linkspider.reports.targets import Target
+from linkspider.safety.redact import redact_url
 
 __all__ = [
     "DEFAULT_DATABASE",
@@ -59,23 +60,8 @@ PROGRESS_INTERVAL = 2.0
 
 
 def mask_uri(uri: str) -> str:
-    """``mongodb://user:secret@host/db`` -> ``mongodb://user:***@host/db`` (safe to log).
-
-    Splits the way pymongo does (userinfo ends at the last ``@`` before the first ``/``); if an
-    unescaped ``/`` hides the ``@`` from that rule, everything up to the last ``@`` is masked.
-    """
-    scheme, sep, rest = uri.partition("://")
-    if not sep:
-        return uri
-    host_part = rest.partition("/")[0]
-    if "@" in host_part:
-        userinfo, _, hosts = host_part.rpartition("@")
-        user, colon, _ = userinfo.partition(":")
-        return f"{scheme}://{user}{':***' if colon else ''}@{hosts}{rest[len(host_part) :]}"
-    before_query = rest.split("?", 1)[0]
-    if "@" in before_query:  # malformed (unescaped '/' in the password): mask generously
-        return f"{scheme}://***@{rest[before_query.rfind('@') + 1 :]}"
-    return uri
+    """``mongodb://user:secret@host/db`` -> ``mongodb://user:***@host/db`` (safe to log)."""
+    return redact_url(uri)
 
 
 def _project_settings() -> Any:

@@ -109,7 +109,7 @@ def test_window_filter() -> None:
             id="user-only",
         ),
         pytest.param("mongodb://bob:pa@ss@db1/", "mongodb://bob:***@db1/", id="unescaped-at"),
-        pytest.param("mongodb://bob:pa/ss@db1/x", "mongodb://***@db1/x", id="unescaped-slash"),
+        pytest.param("mongodb://bob:pa/ss@db1/x", "mongodb://bob:***@db1/x", id="unescaped-slash"),
         pytest.param("mongodb://db1/?tlsCAFile=/a@b", "mongodb://db1/?tlsCAFile=/a@b", id="at-in-options"),
     ],
 )
