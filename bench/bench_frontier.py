@@ -27,13 +27,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import redis  # noqa: E402
+import redis
 
-from linkspider.frontier import Frontier, PushItem, RequestCodec, SeenConfig, SeenSet  # noqa: E402
-from linkspider.frontier.codec import Entry  # noqa: E402
-from linkspider.frontier.keys import FrontierKeys  # noqa: E402
-from linkspider.frontier.seen import LocalSeenCache  # noqa: E402
-from linkspider.testing.servers import RedisServer  # noqa: E402
+from linkspider.frontier import Frontier, PushItem, RequestCodec, SeenConfig, SeenSet
+from linkspider.frontier.codec import Entry
+from linkspider.frontier.keys import FrontierKeys
+from linkspider.frontier.seen import LocalSeenCache
+from linkspider.testing.servers import RedisServer
 
 
 def _item(codec: RequestCodec, crawl_id: str, domain: str, path: str) -> PushItem:

@@ -15,8 +15,8 @@ from .config import FrontierConfig
 from .dupefilter import RedisSeenFilter
 from .idle import IdleCloseExtension
 from .keys import FrontierKeys
-from .politeness import DomainDelayMiddleware
 from .middleware import FrontierAckMiddleware
+from .politeness import DomainDelayMiddleware
 from .queue import Frontier, LeaseBatch, PushItem
 from .scheduler import FrontierScheduler
 from .seen import SeenConfig, SeenSet

@@ -49,4 +49,3 @@ class FrontierAckMiddleware:
     def process_spider_exception(self, response: Response, exception: Exception) -> None:
         if self.frontier is not None:
             self.frontier.callback_failed(response)
-        return None

@@ -103,7 +103,6 @@ class DomainDelayMiddleware:
         wait = self.reserve(_domain(request.url), time.monotonic())
         if wait > 0:
             await asyncio.sleep(wait)
-        return None
 
     def process_response(self, request: Request, response: Any) -> Any:
         self.finished(_domain(request.url), time.monotonic())
@@ -111,7 +110,6 @@ class DomainDelayMiddleware:
 
     def process_exception(self, request: Request, exception: Exception) -> None:
         self.finished(_domain(request.url), time.monotonic())
-        return None
 
 
 def _domain(url: str) -> str:

@@ -195,7 +195,7 @@ class FrontierScheduler(BaseScheduler):
         self._buffer.append(PushItem(self.codec.encode_entry(entry), _domain_of(request.url), key,
                                      entry.priority, entry.dont_filter))
         if parent:
-            self.ack(parent, "replaced")  # flushes the buffer first: the new request is safe in Redis
+            self.ack(parent, "replaced")  # sent after the buffered push, in the same round trip
         elif len(self._buffer) >= self.config.push_batch:
             self.flush()
         return True

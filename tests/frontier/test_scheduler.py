@@ -35,7 +35,7 @@ class _Spider(scrapy.Spider):
 class _Crawlerless:
     """Just enough of a crawler for StatsCollector."""
 
-    class settings:  # noqa: N801
+    class settings:
         @staticmethod
         def getbool(name, default=False):
             return False

@@ -5,6 +5,7 @@ Slow (process start-up dominates): marked ``slow``.
 from __future__ import annotations
 
 import collections
+import itertools
 import signal
 import subprocess
 import time
@@ -87,7 +88,7 @@ def test_three_workers_one_killed_mid_crawl_still_complete(web, redis_url, redis
     for site in range(4):
         web.set_fault(site, "slow:0.3")  # long enough that the victim holds leases when it dies
     # two downloads per worker, so the first worker cannot take every lease before the others start
-    kw = dict(redis_url=redis_url, mongo_uri=mongo_uri, db=mongo_db, settings={"CONCURRENT_REQUESTS": "2"})
+    kw = {"redis_url": redis_url, "mongo_uri": mongo_uri, "db": mongo_db, "settings": {"CONCURRENT_REQUESTS": "2"}}
     procs = {"a": _worker([web.web.site_url(0)], crawl_id, tmp_path, "a", **kw)}
     _wait(lambda: redis_client.hexists(keys.counters, "pushed"), 60, "the seeds", procs.values())
     procs["victim"] = _worker(None, crawl_id, tmp_path, "victim", **kw)
@@ -120,7 +121,7 @@ def test_cluster_wide_politeness_one_slot_and_delay(web, redis_url, redis_client
     keys = FrontierKeys(crawl_id)
     web.clear_log()
     settings = {"LINKSPIDER_POLITENESS_CONCURRENCY": "1", "LINKSPIDER_POLITENESS_DELAY": "0.2"}
-    kw = dict(redis_url=redis_url, mongo_uri=mongo_uri, db=mongo_db, settings=settings)
+    kw = {"redis_url": redis_url, "mongo_uri": mongo_uri, "db": mongo_db, "settings": settings}
     procs = {"a": _worker([web.web.site_url(0)], crawl_id, tmp_path, "a", **kw)}
     _wait(lambda: redis_client.hexists(keys.counters, "pushed"), 60, "the seeds", procs.values())
     procs["b"] = _worker(None, crawl_id, tmp_path, "b", **kw)
@@ -134,7 +135,7 @@ def test_cluster_wide_politeness_one_slot_and_delay(web, redis_url, redis_client
     gaps = []
     for site, times in by_site.items():
         times.sort()
-        gaps += [(b - a, site) for a, b in zip(times, times[1:])]
+        gaps += [(b - a, site) for a, b in itertools.pairwise(times)]
     assert len(by_site) == 4 and len(gaps) > 40
     closest = min(gaps)
     assert closest[0] >= 0.2, f"two requests to site {closest[1]} only {closest[0]:.3f}s apart"
@@ -148,7 +149,7 @@ def test_a_worker_closing_early_leaves_the_others_crawling(web, redis_url, redis
     keys = FrontierKeys(crawl_id)
     for site in range(4):
         web.set_fault(site, "slow:0.3")
-    kw = dict(redis_url=redis_url, mongo_uri=mongo_uri, db=mongo_db)
+    kw = {"redis_url": redis_url, "mongo_uri": mongo_uri, "db": mongo_db}
     procs = {"a": _worker([web.web.site_url(0)], crawl_id, tmp_path, "a", **kw)}
     _wait(lambda: redis_client.hexists(keys.counters, "pushed"), 60, "the seeds", procs.values())
     procs["b"] = _worker(None, crawl_id, tmp_path, "b", **kw)
