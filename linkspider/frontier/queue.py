@@ -230,14 +230,20 @@ if acked > 0 then redis.call('HINCRBY', p .. 'counters', 'acked', acked) end
 return acked
 """
 
-# ARGV: prefix, maxc, delay_ms, now, limit -> number of leases requeued
+# ARGV: prefix, maxc, delay_ms, now, limit, lease_ms -> number of leases requeued
 _REAP = _LUA_COMMON + """
 local p, maxc, delay_ms, now, limit = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), now_ms(ARGV[4]), ARGV[5]
+local lease_ms = tonumber(ARGV[6])
 local back = 0
 for _, m in ipairs(redis.call('ZRANGEBYSCORE', p .. 'leases', '-inf', now, 'LIMIT', 0, limit)) do
   back = back + requeue(p, m, now, maxc, delay_ms)
 end
 if back > 0 then redis.call('HINCRBY', p .. 'counters', 'reaped', back) end
+-- forget workers silent for ten lease periods (status shows them as stale until then)
+for _, w in ipairs(redis.call('ZRANGEBYSCORE', p .. 'workers', '-inf', now - 10 * lease_ms, 'LIMIT', 0, 100)) do
+  redis.call('ZREM', p .. 'workers', w)
+  redis.call('DEL', p .. 'worker:' .. w)
+end
 return back
 """
 
@@ -454,7 +460,7 @@ class Frontier:
     def reap(self, now_ms: int | None = None, limit: int = 1000) -> int:
         """Requeue leases whose deadline passed (their worker died or hung); any worker may call it."""
         return int(self._reap(args=[self.keys.prefix, self.max_concurrency, self.delay_ms,
-                                    -1 if now_ms is None else now_ms, limit]))
+                                    -1 if now_ms is None else now_ms, limit, self.lease_ms]))
 
     def release_worker(self, worker_id: str | None = None, now_ms: int | None = None) -> int:
         """Requeue every lease of a worker at once: what a worker does when it leaves early."""

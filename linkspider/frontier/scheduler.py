@@ -369,6 +369,14 @@ class FrontierScheduler(BaseScheduler):
             self._inc("reaped", reaped)
             logger.info("frontier: requeued %d requests whose lease expired (a worker died or hung)", reaped)
         self._known = self.frontier.pending()
+        seen = self.frontier.seen
+        if seen is not None and seen.mode == "bloom" and "bloom_full" not in self._warned:
+            count = int(self.server.hget(self.frontier.keys.counters, "seen") or 0)
+            if count > seen.expected:
+                self._warn_once("bloom_full", "frontier: the Bloom filter holds %d URLs, more than the %d it was "
+                                "sized for; its false-positive rate is now above %.2g and new URLs are being "
+                                "skipped (start a new crawl with a larger LINKSPIDER_SEEN_EXPECTED_URLS)",
+                                count, seen.expected, seen.error_rate)
 
     def _reap_orphans(self) -> None:
         """Ack leases whose request left the engine without any ack path firing (a safety net)."""

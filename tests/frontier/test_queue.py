@@ -167,3 +167,12 @@ def test_status_reports_backlog_and_workers(make_frontier, item_for):
     assert st["queued"] == 2 and st["leased"] == 1 and st["seen"] == 3
     assert {row["domain"]: row["queued"] for row in st["backlog"]} == {"a.test": 1, "b.test": 1}
     assert [w["worker"] for w in st["workers"]] == ["w1"] and st["workers"][0]["leased"] == 1
+
+
+def test_long_silent_workers_are_forgotten(make_frontier, redis_client):
+    f = make_frontier(lease_seconds=5.0, worker_id="gone")
+    f.heartbeat(info={"pid": 1}, now_ms=1_000)
+    assert f.reap(now_ms=40_000) == 0
+    assert [w["worker"] for w in f.status()["workers"]] == ["gone"], "stale but still shown"
+    f.reap(now_ms=51_001)
+    assert f.status()["workers"] == [] and not redis_client.exists(f.keys.worker_info("gone"))
