@@ -167,3 +167,23 @@ def test_a_worker_closing_early_leaves_the_others_crawling(web, redis_url, redis
     assert left_after_close > 0, "a left mid-crawl, with work still queued or leased (shared state kept)"
     assert int(redis_client.hget(keys.counters, "acked")) > acked_after_close, "b kept crawling after a left"
     _assert_complete_and_unique(mongo_db, web)
+
+
+def test_a_worker_started_before_the_seeds_waits_then_crawls_what_the_command_seeds(
+        web, redis_url, redis_client, mongo_uri, mongo_db, crawl_id, tmp_path):
+    from linkspider.cli import main
+
+    procs = {"early": start_crawl(None, crawl_id, redis_url=redis_url, mongo_uri=mongo_uri, database=mongo_db.name,
+                                  settings=FAST, log_path=tmp_path / "early.log")}
+    keys = FrontierKeys(crawl_id)
+    _wait(lambda: redis_client.zcard(keys.workers) == 1, 60, "the worker to start", procs.values())
+    time.sleep(3.0)  # longer than LINKSPIDER_IDLE_CLOSE_SECONDS: an unseeded crawl is not a finished one
+    assert procs["early"].poll() is None, "the worker must wait for seeds"
+    assert main(["frontier", "seed", "--crawl-id", crawl_id, "--redis-url", redis_url, web.web.site_url(1)]) == 0
+    _finish(procs, tmp_path)
+
+    stored = {doc["url"] for doc in mongo_db.pages.find({"status": 200}, {"url": 1})}
+    site1 = {u for u in web.web.page_urls() if web.web.locate(u)[0] == 1}
+    assert site1 <= stored, f"missing {sorted(site1 - stored)[:3]}"
+    assert {web.web.locate(u)[0] for u in stored} == {1}, "scope: the seeded site's registered domain only"
+    assert "waiting for seeds" in (tmp_path / "early.log").read_text()
