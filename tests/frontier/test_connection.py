@@ -85,3 +85,45 @@ def test_redis_restart_mid_crawl_waits_and_resumes(tmp_path):
         assert acked == 2 and len(batch.items) == 1
     finally:
         server.stop()
+
+
+def _self_signed(tmp_path):
+    """A CA and a server certificate for 127.0.0.1, made here with the openssl command."""
+    import shutil
+    import subprocess
+
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.fail("the TLS test needs the openssl command (Debian package openssl)")
+    ca_key, ca, key, csr, crt = (tmp_path / n for n in ("ca.key", "ca.crt", "server.key", "server.csr", "server.crt"))
+    ext = tmp_path / "ext.cnf"
+    ext.write_text("subjectAltName=IP:127.0.0.1\n")
+    run = lambda *a: subprocess.run([openssl, *a], check=True, capture_output=True)  # noqa: E731
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(ca_key), "-out", str(ca), "-days", "1",
+        "-subj", "/CN=linkspider test CA")
+    run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(csr), "-subj", "/CN=127.0.0.1")
+    run("x509", "-req", "-in", str(csr), "-CA", str(ca), "-CAkey", str(ca_key), "-CAcreateserial", "-out", str(crt),
+        "-days", "1", "-extfile", str(ext))
+    return ca, crt, key
+
+
+def test_tls_rediss_url_with_password(tmp_path):
+    ca, crt, key = _self_signed(tmp_path)
+
+    class TlsRedis(RedisServer):
+        def command(self) -> list[str]:
+            cmd = super().command()
+            cmd[cmd.index("--port") + 1] = "0"  # no plaintext port
+            return [*cmd, "--tls-port", str(self.port), "--tls-cert-file", str(crt), "--tls-key-file", str(key),
+                    "--tls-ca-cert-file", str(ca), "--tls-auth-clients", "no", "--requirepass", "s3cret"]
+
+    with TlsRedis(tmp_path / "redis") as server:
+        url = f"rediss://:s3cret@127.0.0.1:{server.port}/0?ssl_cert_reqs=required&ssl_ca_certs={ca}"
+        client = redis_from_settings(Settings({"REDIS_URL": url}))
+        frontier = Frontier(client, "tls", seen=SeenConfig.sized("bloom", 1000, 0.01))
+        codec = RequestCodec("tls")
+        body = codec.encode_entry(Entry(url="http://a.test/", crawl_id="tls"))
+        assert frontier.push_many([PushItem(body, "a.test", "http://a.test/")]) == [1]
+        assert len(frontier.lease(1).items) == 1
+        with pytest.raises(redis.ConnectionError):
+            redis_from_url(f"redis://:s3cret@127.0.0.1:{server.port}/0", retries=0, socket_timeout=2).ping()
