@@ -23,6 +23,7 @@ LINKSPIDER_FRONTIER_HEARTBEAT_SECONDS = 5.0   # worker heartbeat + lease renewal
 LINKSPIDER_FRONTIER_POLL_SECONDS = 0.5        # an idle worker asks Redis for work this often
 LINKSPIDER_FRONTIER_PUSH_BATCH = 100          # discovered requests sent to Redis per round trip (at most)
 LINKSPIDER_FRONTIER_PREFETCH = 4             # leases taken per round trip (handed to the engine one by one)
+LINKSPIDER_FRONTIER_ACK_DELAY = 2.0          # a done page's lease is kept this long (> store flush interval)
 LINKSPIDER_FRONTIER_CALLBACKS: list[str] = []  # spider methods allowed as callback/errback, besides parse, on_error
 LINKSPIDER_FRONTIER_META_KEYS: list[str] = []  # request.meta keys kept through Redis, besides the built-in list
 LINKSPIDER_SEEN_MODE = "exact"                # "exact" (~9-10 bytes/URL) or "bloom" (~1.2 bytes/URL at 1 %)

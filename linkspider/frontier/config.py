@@ -22,6 +22,7 @@ class FrontierConfig:
     poll_seconds: float = 0.5
     push_batch: int = 100
     prefetch: int = 4
+    ack_delay: float = 2.0
     callbacks: tuple[str, ...] = DEFAULT_CALLBACKS
     meta_keys: tuple[str, ...] = DEFAULT_META_KEYS
     seen_mode: str = "exact"
@@ -43,6 +44,7 @@ class FrontierConfig:
             ("LINKSPIDER_FRONTIER_POLL_SECONDS", self.poll_seconds, self.poll_seconds > 0),
             ("LINKSPIDER_FRONTIER_PUSH_BATCH", self.push_batch, self.push_batch >= 1),
             ("LINKSPIDER_FRONTIER_PREFETCH", self.prefetch, 1 <= self.prefetch <= 1000),
+            ("LINKSPIDER_FRONTIER_ACK_DELAY", self.ack_delay, 0 <= self.ack_delay < self.lease_seconds),
             ("LINKSPIDER_SEEN_MODE", self.seen_mode, self.seen_mode in SEEN_MODES),
             ("LINKSPIDER_SEEN_LOCAL_CACHE", self.seen_local_cache, self.seen_local_cache >= 0),
             ("LINKSPIDER_POLITENESS_CONCURRENCY", self.max_concurrency, self.max_concurrency >= 1),
@@ -70,6 +72,7 @@ class FrontierConfig:
                 poll_seconds=settings.getfloat("LINKSPIDER_FRONTIER_POLL_SECONDS", 0.5),
                 push_batch=settings.getint("LINKSPIDER_FRONTIER_PUSH_BATCH", 100),
                 prefetch=settings.getint("LINKSPIDER_FRONTIER_PREFETCH", 4),
+                ack_delay=settings.getfloat("LINKSPIDER_FRONTIER_ACK_DELAY", 2.0),
                 callbacks=getlist("LINKSPIDER_FRONTIER_CALLBACKS", DEFAULT_CALLBACKS),
                 meta_keys=getlist("LINKSPIDER_FRONTIER_META_KEYS", DEFAULT_META_KEYS),
                 seen_mode=settings.get("LINKSPIDER_SEEN_MODE", "exact"),

@@ -97,7 +97,14 @@ local function requeue(p, m, now, maxc, delay_ms)
   if not w then return 0 end
   redis.call('ZADD', p .. 'q:' .. d, score, qm)
   redis.call('HINCRBY', p .. 'counters', 'queued', 1)
-  release_slot(p, d, now, maxc, delay_ms)
+  if redis.call('SREM', p .. 'freed', m) == 0 then
+    release_slot(p, d, now, maxc, delay_ms)
+  elseif not redis.call('ZSCORE', p .. 'ready', d) then
+    -- its slot was freed when the page was done; the domain only needs to be eligible again
+    if tonumber(redis.call('HGET', p .. 'active', d) or '0') < maxc then
+      redis.call('ZADD', p .. 'ready', tonumber(redis.call('HGET', p .. 'next', d) or '0'), d)
+    end
+  end
   return 1
 end
 """
@@ -222,12 +229,29 @@ for i = 5, #ARGV do
   local m = ARGV[i]
   if redis.call('ZREM', p .. 'leases', m) == 1 then
     local w, d = split_lease(m)
-    if w then release_slot(p, d, now, maxc, delay_ms) end
+    if w and redis.call('SREM', p .. 'freed', m) == 0 then release_slot(p, d, now, maxc, delay_ms) end
     acked = acked + 1
   end
 end
 if acked > 0 then redis.call('HINCRBY', p .. 'counters', 'acked', acked) end
 return acked
+"""
+
+# ARGV: prefix, maxc, delay_ms, now, leases... -> slots freed. A page is done (its domain's
+# politeness slot is free again) but its lease stays until the ack, so a crash before the store
+# has written the page still sends it back to the queue.
+_DONE = _LUA_COMMON + """
+local p, maxc, delay_ms, now = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), now_ms(ARGV[4])
+local freed = 0
+for i = 5, #ARGV do
+  local m = ARGV[i]
+  if redis.call('ZSCORE', p .. 'leases', m) and redis.call('SADD', p .. 'freed', m) == 1 then
+    local w, d = split_lease(m)
+    if w then release_slot(p, d, now, maxc, delay_ms) end
+    freed = freed + 1
+  end
+end
+return freed
 """
 
 # ARGV: prefix, maxc, delay_ms, now, limit, lease_ms -> number of leases requeued
@@ -340,6 +364,7 @@ class Frontier:
         self._push = server.register_script(_PUSH)
         self._lease = server.register_script(_LEASE)
         self._ack = server.register_script(_ACK)
+        self._done = server.register_script(_DONE)
         self._reap = server.register_script(_REAP)
         self._release = server.register_script(_RELEASE_WORKER)
         self._heartbeat = server.register_script(_HEARTBEAT)
@@ -397,8 +422,9 @@ class Frontier:
         return codes, acked
 
     def exchange(self, items: Sequence[PushItem], ids: Sequence[bytes], lease_n: int,
-                 now_ms: int | None = None) -> tuple[list[int], int, LeaseBatch]:
-        """Push, then ack, then lease up to ``lease_n``, in one round trip (a pipeline of the scripts).
+                 now_ms: int | None = None, done: Sequence[bytes] = ()) -> tuple[list[int], int, LeaseBatch]:
+        """Push, then free the slots of ``done`` leases, then ack ``ids``, then lease up to ``lease_n``,
+        in one round trip (a pipeline of the scripts).
 
         Pushes run before acks, so a page's discovered requests are in Redis before its lease ends.
         """
@@ -406,6 +432,8 @@ class Frontier:
         calls: list[tuple[Any, list[Any]]] = []
         if items:
             calls.append((self._push, self._push_args(items)))
+        if done:
+            calls.append((self._done, [self.keys.prefix, self.max_concurrency, self.delay_ms, now, *done]))
         if ids:
             calls.append((self._ack, [self.keys.prefix, self.max_concurrency, self.delay_ms, now, *ids]))
         if lease_n > 0:
@@ -425,6 +453,8 @@ class Frontier:
             elif isinstance(result, Exception):
                 raise result
         codes = [int(c) for c in results.pop(0)] if items else []
+        if done:
+            results.pop(0)
         acked = int(results.pop(0)) if ids else 0
         batch = self._lease_batch(results.pop(0)) if lease_n > 0 else LeaseBatch()
         return codes, acked, batch
@@ -447,6 +477,14 @@ class Frontier:
             return 0
         return int(self._ack(args=[self.keys.prefix, self.max_concurrency, self.delay_ms,
                                    -1 if now_ms is None else now_ms, *ids]))
+
+    def done(self, ids: Iterable[bytes], now_ms: int | None = None) -> int:
+        """Free the politeness slots of these leases now; they stay leased until :meth:`ack`."""
+        ids = list(ids)
+        if not ids:
+            return 0
+        return int(self._done(args=[self.keys.prefix, self.max_concurrency, self.delay_ms,
+                                    -1 if now_ms is None else now_ms, *ids]))
 
     def discard(self, lease_id: bytes, raw: bytes | str, reason: str) -> int:
         """Ack a lease whose entry is unusable, keeping the last 1000 such entries for inspection."""

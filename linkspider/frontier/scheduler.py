@@ -100,6 +100,8 @@ class FrontierScheduler(BaseScheduler):
         self.codec: RequestCodec | None = None
         self._buffer: list[PushItem] = []
         self._acks: list[bytes] = []  # acks not yet sent; they go with the next round trip
+        self._done: list[bytes] = []  # leases whose politeness slot is to be freed with the next round trip
+        self._delayed: deque[tuple[float, bytes]] = deque()  # (ack time, lease): waiting for the store
         self._ready: deque[Request] = deque()  # prefetched leases, handed to the engine one by one
         self._ack_call: Any = None
         self._local_seen = LocalSeenCache(config.seen_local_cache)
@@ -155,7 +157,7 @@ class FrontierScheduler(BaseScheduler):
             self._ack_call.cancel()
         if self.frontier is None:
             return
-        self.flush()
+        self.flush(all_acks=True)  # the engine closed the item pipelines (and the store) before us
         released = self.frontier.release_worker()  # prefetched and unfinished leases alike
         self._held.clear()
         self._ready.clear()
@@ -235,21 +237,28 @@ class FrontierScheduler(BaseScheduler):
         return request
 
     # -- pushes and acks ------------------------------------------------------------------
-    def _exchange(self, lease_n: int) -> Any:
-        """One round trip: buffered pushes, then pending acks (children before parents), then leases."""
+    def _exchange(self, lease_n: int, *, all_acks: bool = False) -> Any:
+        """One round trip: buffered pushes, freed slots, due acks (children before parents), leases."""
         assert self.frontier is not None
+        now = time.monotonic()
+        while self._delayed and (all_acks or self._delayed[0][0] <= now):
+            self._acks.append(self._delayed.popleft()[1])
         items, self._buffer = self._buffer, []
         acks, self._acks = self._acks, []
-        codes, acked, batch = self.frontier.exchange(items, acks, lease_n)
+        done, self._done = self._done, []
+        codes, acked, batch = self.frontier.exchange(items, acks, lease_n, done=done)
         self._count_pushes(items, codes)
         if acked < len(acks):
             self._inc("ack_lost", len(acks) - acked)  # leases that expired and went to someone else
         return batch
 
-    def flush(self) -> None:
-        """Send buffered requests and acks to Redis now."""
-        if (self._buffer or self._acks) and self.frontier is not None:
-            self._exchange(0)
+    def flush(self, all_acks: bool = False) -> None:
+        """Send buffered requests, freed slots and due acks (``all_acks``: every ack) to Redis now."""
+        if self.frontier is None:
+            return
+        due = self._delayed and (all_acks or self._delayed[0][0] <= time.monotonic())
+        if self._buffer or self._acks or self._done or due:
+            self._exchange(0, all_acks=all_acks)
 
     def _count_pushes(self, items: list[PushItem], codes: list[int]) -> None:
         for item, code in zip(items, codes):
@@ -258,15 +267,22 @@ class FrontierScheduler(BaseScheduler):
                 self._local_seen.add(item.key)
 
     def ack(self, lease_id: bytes | None, outcome: str) -> bool:
-        """Done with a lease. The ack leaves with the next round trip, after the pushes buffered
-        before it (so a page's discovered requests are in Redis before its lease ends), at the
-        latest ``_ACK_DELAY`` seconds later.
+        """Done with a lease. Its domain's politeness slot is freed with the next round trip (at the
+        latest ``_ACK_DELAY`` seconds later), after the pushes buffered before it, so a page's
+        discovered requests are in Redis first. The lease itself is removed
+        ``LINKSPIDER_FRONTIER_ACK_DELAY`` seconds later, once the store has written the page's items
+        (the MongoDB pipeline writes in the background); a worker killed before that gives the page
+        back to the queue instead of losing it.
         """
         if not lease_id or self.frontier is None or self._held.pop(lease_id, None) is None:
             return False  # not ours (any more): already acked, or handed back at close
-        self._acks.append(lease_id)
+        if self.config.ack_delay > 0:
+            self._done.append(lease_id)
+            self._delayed.append((time.monotonic() + self.config.ack_delay, lease_id))
+        else:
+            self._acks.append(lease_id)
         self._inc(f"acked/{outcome}")
-        if self.crawler is None or len(self._acks) >= self.config.prefetch * 4:
+        if self.crawler is None or len(self._acks) + len(self._done) >= self.config.prefetch * 4:
             self.flush()
         elif self._ack_call is None or not self._ack_call.active():
             self._ack_call = call_later(_ACK_DELAY, self.flush)
@@ -363,7 +379,7 @@ class FrontierScheduler(BaseScheduler):
         self._reap_orphans()
         self.flush()
         info = {"pid": os.getpid(), "held": len(self._held), "spider": getattr(self.spider, "name", "")}
-        self.frontier.heartbeat(list(self._held), info)
+        self.frontier.heartbeat([*self._held, *(m for _, m in self._delayed)], info)
         reaped = self.frontier.reap()
         if reaped:
             self._inc("reaped", reaped)

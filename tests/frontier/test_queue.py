@@ -176,3 +176,20 @@ def test_long_silent_workers_are_forgotten(make_frontier, redis_client):
     assert [w["worker"] for w in f.status()["workers"]] == ["gone"], "stale but still shown"
     f.reap(now_ms=51_001)
     assert f.status()["workers"] == [] and not redis_client.exists(f.keys.worker_info("gone"))
+
+
+def test_done_frees_the_slot_and_a_crash_before_the_ack_still_requeues(make_frontier, item_for):
+    f = make_frontier(max_concurrency=1, lease_seconds=5.0)
+    f.push_many([item_for("http://a.test/1"), item_for("http://a.test/2")])
+    (first, _), = f.lease(1, now_ms=1_000).items
+    assert f.lease(1, now_ms=1_001).items == []
+    assert f.done([first], now_ms=1_002) == 1
+    assert f.done([first], now_ms=1_002) == 0, "freeing twice frees once"
+    assert len(f.lease(1, now_ms=1_003).items) == 1, "the freed slot goes to the next page"
+    assert f.pending() == (0, 2, False)
+    assert f.reap(now_ms=6_004) == 2, "the worker died before acking: both pages go back"
+    assert f.server.hget(f.keys.active, "a.test") is None, "slots counted once each"
+    assert f.server.scard(f.keys.key("freed")) == 0
+    again = f.lease(5, now_ms=6_005)
+    assert len(again.items) == 1, "concurrency 1 still holds after the requeue"
+    assert f.ack([m for m, _ in again.items]) == 1 and f.done([first]) == 0

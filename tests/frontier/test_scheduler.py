@@ -44,7 +44,8 @@ class _Crawlerless:
 @pytest.fixture
 def sched(redis_client, crawl_id):
     stats = StatsCollector(_Crawlerless())
-    s = FrontierScheduler(redis_client, FrontierConfig(lease_seconds=30, heartbeat_seconds=5), stats=stats)
+    s = FrontierScheduler(redis_client, FrontierConfig(lease_seconds=30, heartbeat_seconds=5, ack_delay=0),
+                          stats=stats)
     spider = _Spider(crawl_id)
     s.open(spider)
     yield s
@@ -153,7 +154,7 @@ def test_close_hands_back_unfinished_leases_and_keeps_shared_state(sched, redis_
 
 def test_domain_cap_refuses_new_urls_beyond_it(redis_client, crawl_id):
     stats = StatsCollector(_Crawlerless())
-    s = FrontierScheduler(redis_client, FrontierConfig(domain_cap=2), stats=stats)
+    s = FrontierScheduler(redis_client, FrontierConfig(domain_cap=2, ack_delay=0), stats=stats)
     s.open(_Spider(crawl_id))
     for i in range(4):
         s.enqueue_request(scrapy.Request(f"http://a.test/{i}", callback=s.spider.parse))
@@ -181,3 +182,23 @@ def test_robots_crawl_delay_is_recorded_for_every_worker(sched, redis_client):
     assert redis_client.hget(sched.frontier.keys.delay, "a.test") == b"1500"
     assert sched.crawl_delays == {"a.test": 1.5}
     assert stat(sched, "crawl_delay_recorded") == 1
+
+
+def test_ack_delay_frees_the_slot_now_and_keeps_the_lease_until_the_store_has_written(redis_client, crawl_id):
+    stats = StatsCollector(_Crawlerless())
+    s = FrontierScheduler(redis_client, FrontierConfig(ack_delay=0.3, max_concurrency=1), stats=stats)
+    s.open(_Spider(crawl_id))
+    for i in range(2):
+        s.enqueue_request(scrapy.Request(f"http://a.test/{i}", callback=s.spider.parse))
+    first = s.next_request()
+    assert s.next_request() is None, "one slot for a.test"
+    assert s.ack(first.meta[LEASE_META_KEY], "ok")
+    second = s.next_request()
+    assert second is not None and second.url == "http://a.test/1", "the slot was freed at once"
+    assert s.frontier.pending()[1] == 2, "the first lease is kept until the ack delay passes"
+    import time as _time
+
+    _time.sleep(0.35)
+    s.flush()
+    assert s.frontier.pending()[1] == 1
+    s.close("test")

@@ -101,7 +101,15 @@ def test_three_workers_one_killed_mid_crawl_still_complete(web, redis_url, redis
             return 0
         return sum(1 for m in redis_client.zrange(keys.leases, 0, -1) if m.startswith(wid.encode() + b"\t"))
 
-    _wait(lambda: victim_leases() > 0, 120, "the victim to hold leases", procs.values())
+    def victim_done_unacked() -> int:
+        wid = _worker_id(redis_client, keys, victim.pid)
+        if wid is None:
+            return 0
+        return sum(1 for m in redis_client.smembers(keys.key("freed")) if m.startswith(wid.encode() + b"\t"))
+
+    # kill it while it has pages done (items handed to the store) but not yet acked, and pages in flight
+    _wait(lambda: victim_done_unacked() > 0 and victim_leases() > victim_done_unacked(), 120,
+          "the victim to hold done and in-flight leases", procs.values())
     held = victim_leases()
     victim.send_signal(signal.SIGKILL)
     victim.wait(10)
