@@ -48,7 +48,7 @@ def test_mongod_down_for_20s_mid_crawl_loses_no_edge(redis_url, tmp_path):
             assert len(expected_pages) > 60 and len(expected_edges) > 1000
 
             for site in range(3):
-                site_server.set_fault(site, "slow:2.0")
+                site_server.set_fault(site, "slow:3.0")
             log = tmp_path / "outage.log"
             settings = {**BASE_SETTINGS, "CONCURRENT_REQUESTS_PER_DOMAIN": "1",
                         "LINKSPIDER_STORE_SPILL_DIR": str(tmp_path / "spill")}
