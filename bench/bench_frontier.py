@@ -7,8 +7,8 @@ One command, its own redis-server (linkspider.testing.servers.RedisServer) on a 
 Throughput: each worker process loops, as FrontierScheduler does, over one round trip that pushes the
 discovered links of the pages it holds (``--links`` per page, a few new, most already seen, as on a
 real site), acks those pages and leases the next ``--prefetch``, through the same Lua scripts the
-scheduler uses, on a crawl of ``--domains`` domains. Pages/s counts completed lease+push+ack cycles
-over all workers.
+scheduler uses, on a crawl of ``--domains`` domains. Pages/s counts pages completed (leased, links pushed,
+slot freed; the lease itself is acked ``--ack-delay`` later) over all workers.
 
 Memory: ``--urls`` URL keys go into (a) the exact seen-set, (b) the Bloom filter sized for them at
 1 %, (c) stock scrapy-redis RFPDupeFilter fingerprints (its own ``request_fingerprint``: 40-char
@@ -18,6 +18,7 @@ the INFO used_memory delta, divided by the URL count.
 from __future__ import annotations
 
 import argparse
+import collections
 import multiprocessing as mp
 import os
 import sys
@@ -42,26 +43,33 @@ def _item(codec: RequestCodec, crawl_id: str, domain: str, path: str) -> PushIte
 
 
 def _worker(url: str, crawl_id: str, index: int, seconds: float, links: int, new_links: int, domains: int,
-            prefetch: int, start, results) -> None:
+            prefetch: int, ack_delay: float, start, results) -> None:
     client = redis.Redis.from_url(url)
     frontier = Frontier(client, crawl_id, worker_id=f"bench-{index}", max_concurrency=1_000_000)
     codec = RequestCodec(crawl_id)
     local = LocalSeenCache(100_000)  # as the scheduler does (LINKSPIDER_SEEN_LOCAL_CACHE)
     pages = pushed = offered = 0
     items: list[PushItem] = []
-    acks: list[str] = []
+    done: list[bytes] = []
+    delayed: collections.deque[tuple[float, bytes]] = collections.deque()
     start.wait()
     t0 = time.perf_counter()
     deadline = t0 + seconds
     counter = 0
     while time.perf_counter() < deadline:
-        # as FrontierScheduler does: one round trip pushes the last pages' links, acks them, leases more
-        codes, acked, batch = frontier.exchange(items, acks, prefetch)
-        for it, code in zip(items, codes):
+        # as FrontierScheduler does: one round trip pushes the last pages' links, frees their domains'
+        # slots, acks the pages done ack_delay ago (LINKSPIDER_FRONTIER_ACK_DELAY) and leases more
+        now = time.perf_counter()
+        acks = []
+        while delayed and delayed[0][0] <= now:
+            acks.append(delayed.popleft()[1])
+        _codes, _, batch = frontier.exchange(items, acks, prefetch, done=done)
+        for it in items:
             local.add(it.key)
-        pages += acked
+        pages += len(done)
         pushed += len(items)
-        items, acks = [], []
+        delayed.extend((now + ack_delay, m) for m in done)
+        items, done = [], []
         for lease_id, _ in batch.items:
             for j in range(links):
                 counter += 1
@@ -72,12 +80,12 @@ def _worker(url: str, crawl_id: str, index: int, seconds: float, links: int, new
                 offered += 1
                 if f"http://{domain}/{path}" not in local:  # the scheduler checks before encoding too
                     items.append(_item(codec, crawl_id, domain, path))
-            acks.append(lease_id)
+            done.append(lease_id)
     results.put((pages, offered, pushed, time.perf_counter() - t0))
 
 
 def throughput(url: str, workers: int, seconds: float, links: int, new_links: int,
-               domains: int, prefetch: int) -> tuple[float, float, float, float]:
+               domains: int, prefetch: int, ack_delay: float) -> tuple[float, float, float, float]:
     crawl_id = f"bench-tp-{workers}"
     client = redis.Redis.from_url(url)
     frontier = Frontier(client, crawl_id, seen=SeenConfig.sized("exact", 1_000_000, 0.01),
@@ -89,8 +97,8 @@ def throughput(url: str, workers: int, seconds: float, links: int, new_links: in
     client.config_resetstat()
     ctx = mp.get_context("fork")
     start, results = ctx.Event(), ctx.Queue()
-    procs = [ctx.Process(target=_worker, args=(url, crawl_id, i, seconds, links, new_links, domains, prefetch, start,
-                                                     results))
+    procs = [ctx.Process(target=_worker, args=(url, crawl_id, i, seconds, links, new_links, domains, prefetch,
+                                                     ack_delay, start, results))
              for i in range(workers)]
     for p in procs:
         p.start()
@@ -155,6 +163,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--new-links", type=int, default=2, help="of which never seen (default %(default)s)")
     parser.add_argument("--domains", type=int, default=200, help="domains in the crawl (default %(default)s)")
     parser.add_argument("--workers", default="1,2,4", help="worker process counts (default %(default)s)")
+    parser.add_argument("--ack-delay", type=float, default=2.0,
+                        help="seconds a done page keeps its lease, LINKSPIDER_FRONTIER_ACK_DELAY (default %(default)s)")
     parser.add_argument("--prefetch", type=int, default=4,
                         help="leases per round trip, LINKSPIDER_FRONTIER_PREFETCH (default %(default)s)")
     args = parser.parse_args(argv)
@@ -170,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
         base = None
         for w in [int(x) for x in args.workers.split(",")]:
             pages, offered, pushed, usec = throughput(server.url, w, args.seconds, args.links, args.new_links,
-                                                      args.domains, args.prefetch)
+                                                      args.domains, args.prefetch, args.ack_delay)
             base = base or pages
             print(f"{w:>8} {pages:>10,.0f} {offered:>14,.0f} {pushed:>16,.0f} {pages / base:>11.2f}x "
                   f"{usec:>14.1f} {1e6 / usec:>12,.0f} p/s")
