@@ -30,19 +30,19 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 
-from scrapy.utils.reactor import install_reactor  # noqa: E402
+from scrapy.utils.reactor import install_reactor
 
 install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
 
-from scrapy.utils.defer import deferred_from_coro  # noqa: E402
-from scrapy.utils.test import get_crawler  # noqa: E402
+from scrapy.utils.defer import deferred_from_coro
+from scrapy.utils.test import get_crawler
 
-from linkspider.items import LinkItem, PageItem  # noqa: E402
-from linkspider.store.client import get_client  # noqa: E402
-from linkspider.store.documents import edge_document  # noqa: E402
-from linkspider.store.indexes import ensure_indexes  # noqa: E402
-from linkspider.store.pipeline import MongoPipeline  # noqa: E402
-from linkspider.testing.servers import MongoServer  # noqa: E402
+from linkspider.items import LinkItem, PageItem
+from linkspider.store.client import get_client
+from linkspider.store.documents import edge_document
+from linkspider.store.indexes import ensure_indexes
+from linkspider.store.pipeline import MongoPipeline
+from linkspider.testing.servers import MongoServer
 
 BASE = datetime(2026, 8, 1, tzinfo=timezone.utc)
 PLACEMENTS = ("body", "body", "body", "nav", "header", "sidebar", "footer", "comment")

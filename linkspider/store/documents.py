@@ -11,9 +11,9 @@ this very fetch look older than the fetch.
 """
 from __future__ import annotations
 
-from hashlib import blake2b as _blake2b
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
+from hashlib import blake2b as _blake2b
 from typing import Any
 
 from pymongo import InsertOne, UpdateMany, UpdateOne

@@ -26,14 +26,14 @@ T0_MS = datetime(2026, 3, 4, 5, 6, 7, 891000, tzinfo=timezone.utc)
 
 
 def link(**overrides) -> LinkItem:
-    fields = dict(
-        source_url="https://a.example/page", source_key="https://a.example/page",
-        source_host="a.example", source_domain="a.example",
-        target_url="https://b.example/x?q=1", target_key="https://b.example/x?q=1",
-        target_host="b.example", target_domain="b.example", href="/x?q=1#frag",
-        anchor_text="Read more", alt=None, link_type="a", rel=["nofollow", "ugc"], nofollow=True,
-        sponsored=False, ugc=True, placement="body", internal=False, crawl_id="c1", seen_at=T0,
-    )
+    fields = {
+        "source_url": "https://a.example/page", "source_key": "https://a.example/page",
+        "source_host": "a.example", "source_domain": "a.example",
+        "target_url": "https://b.example/x?q=1", "target_key": "https://b.example/x?q=1",
+        "target_host": "b.example", "target_domain": "b.example", "href": "/x?q=1#frag",
+        "anchor_text": "Read more", "alt": None, "link_type": "a", "rel": ["nofollow", "ugc"], "nofollow": True,
+        "sponsored": False, "ugc": True, "placement": "body", "internal": False, "crawl_id": "c1", "seen_at": T0,
+    }
     fields.update(overrides)
     return LinkItem(**fields)
 

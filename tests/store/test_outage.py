@@ -6,10 +6,10 @@ so it can be stopped and started again.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -20,7 +20,7 @@ from linkspider.store.spill import SpillStore, encode_op
 from linkspider.testing.servers import MongoServer
 
 from .conftest import run, stat
-from .helpers import at, fetch, synthetic_site
+from .helpers import at, synthetic_site
 
 FAST_FAILURE = {
     "LINKSPIDER_STORE_RETRY_BACKOFF": 0.05,
