@@ -56,7 +56,12 @@ def get_client(uri: str = DEFAULT_MONGO_URI, **options: Any) -> pymongo.MongoCli
             try:
                 client = pymongo.MongoClient(uri, tz_aware=True, **kwargs)
             except (InvalidURI, PyMongoConfigurationError, ValueError, TypeError) as exc:
-                raise ConfigurationError(f"MONGO_URI {uri!r} is not usable: {exc}") from exc
+                from linkspider.safety.redact import redact_text, redact_url
+
+                # the URI may carry a password: never quote it raw
+                raise ConfigurationError(
+                    f"MONGO_URI {redact_url(uri)!r} is not usable: {redact_text(str(exc))}"
+                ) from None
             _clients[key] = client
         return client
 
