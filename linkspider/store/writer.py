@@ -135,9 +135,17 @@ class StoreConfig:
 class _Stats:
     """Scrapy stats keys of the store; only the writer thread increments them."""
 
+    KEYS = ("edges_written", "pages_written", "lost_marked", "retried", "spilled", "replayed", "write_errors")
+
     def __init__(self, stats: Any | None) -> None:
         self._stats = stats
         self.local: dict[str, int] = {}
+        if stats is not None:
+            # Created up front on the caller's thread: the writer thread then only updates existing
+            # keys, so a reactor-side iteration over the stats never sees the dict change size.
+            for key in self.KEYS:
+                if stats.get_value(STATS_PREFIX + key) is None:
+                    stats.set_value(STATS_PREFIX + key, 0)
 
     def inc(self, key: str, count: int = 1) -> None:
         if not count:
