@@ -587,7 +587,7 @@ class StoreWriter:
         modified = 0
         upserted: set[int] = set()
         positions = list(range(len(ops)))
-        for _attempt in range(DUPLICATE_RETRIES + 1):
+        for attempt in range(DUPLICATE_RETRIES + 1):
             try:
                 result = collection.bulk_write(ops, ordered=False)
                 modified += result.modified_count
@@ -603,7 +603,7 @@ class StoreWriter:
                 again = [e["index"] for e in errors if e.get("code") == DUPLICATE_KEY]
                 ops = [ops[i] for i in again]
                 positions = [positions[i] for i in again]
-                if not ops:
+                if not ops or attempt == DUPLICATE_RETRIES:
                     break
                 self.stats.inc("retried", len(ops))
         if ops:

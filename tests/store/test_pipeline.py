@@ -286,3 +286,24 @@ def test_a_command_too_large_for_mongodb_is_isolated_not_retried(mongo_uri, mong
     writer.close()
     assert mongo_db.edges.count_documents({}) == 4
     assert writer.stats.local.get("write_errors") == 1 and not writer.stats.local.get("spilled")
+
+
+def test_duplicate_key_errors_are_retried_for_those_ops_only(mongo_uri, mongo_db, tmp_path):
+    """A persistent E11000 (here from a unique secondary index) is retried a few times, then counted."""
+    from pymongo import UpdateOne
+
+    from linkspider.store.client import get_client
+    from linkspider.store.writer import DUPLICATE_RETRIES
+
+    coll = mongo_db["dups"]
+    coll.create_index("u", unique=True)
+    coll.insert_one({"_id": 1, "u": 1})
+    writer = StoreWriter(get_client(mongo_uri)[mongo_db.name], StoreConfig(ensure_indexes=False), spill_dir=tmp_path)
+    ops = [UpdateOne({"_id": 2}, {"$set": {"u": 1}}, upsert=True),  # always collides on u
+           UpdateOne({"_id": 3}, {"$set": {"u": 3}}, upsert=True),
+           UpdateOne({"_id": 1}, {"$set": {"v": 1}}, upsert=True)]
+    modified, inserted = writer._bulk(coll, ops)
+    assert inserted == {1} and modified == 1
+    assert writer.stats.local["retried"] == DUPLICATE_RETRIES
+    assert writer.stats.local["write_errors"] == 1
+    assert sorted(d["_id"] for d in coll.find()) == [1, 3]
