@@ -15,6 +15,7 @@ from scrapy.settings import BaseSettings, Settings
 from scrapy_redis.connection import get_redis_from_settings
 
 from linkspider.errors import ConfigurationError
+from linkspider.safety.redact import redact_url
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ def redis_from_url(url: str, *, socket_timeout: float = 10.0, retries: int = 12,
                    backoff_max: float = 5.0) -> redis.Redis:
     """A client for ``url`` (``redis://:password@host:port/db`` or ``rediss://`` with TLS query options)."""
     if not url.startswith(("redis://", "rediss://", "unix://")):
-        raise ConfigurationError(f"REDIS_URL={url!r} must start with redis://, rediss:// or unix://")
+        raise ConfigurationError(f"REDIS_URL={redact_url(url)!r} must start with redis://, rediss:// or unix://")
     return redis.Redis.from_url(url, **retry_params(socket_timeout, retries, backoff_max))
 
 
@@ -51,7 +52,7 @@ def redis_from_settings(settings: BaseSettings) -> redis.Redis:
     """The frontier's client from Scrapy settings, through scrapy-redis's ``get_redis_from_settings``."""
     url = settings.get("REDIS_URL") or DEFAULT_REDIS_URL
     if not str(url).startswith(("redis://", "rediss://", "unix://")):
-        raise ConfigurationError(f"REDIS_URL={url!r} must start with redis://, rediss:// or unix://")
+        raise ConfigurationError(f"REDIS_URL={redact_url(url)!r} must start with redis://, rediss:// or unix://")
     params = dict(settings.getdict("REDIS_PARAMS"))
     params.update(retry_params(
         settings.getfloat("LINKSPIDER_REDIS_SOCKET_TIMEOUT", 10.0),

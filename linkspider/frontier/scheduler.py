@@ -151,10 +151,12 @@ class FrontierScheduler(BaseScheduler):
             if loop.running:
                 loop.stop()
         self._loops = []
-        if self._wake_call is not None and self._wake_call.active():
-            self._wake_call.cancel()
-        if self._ack_call is not None and self._ack_call.active():
-            self._ack_call.cancel()
+        # scrapy's call_later result has cancel() (a no-op once fired) but no active():
+        # the callbacks below reset these attributes when they run.
+        for call in (self._wake_call, self._ack_call):
+            if call is not None:
+                call.cancel()
+        self._wake_call = self._ack_call = None
         if self.frontier is None:
             return
         self.flush(all_acks=True)  # the engine closed the item pipelines (and the store) before us
@@ -284,8 +286,8 @@ class FrontierScheduler(BaseScheduler):
         self._inc(f"acked/{outcome}")
         if self.crawler is None or len(self._acks) + len(self._done) >= self.config.prefetch * 4:
             self.flush()
-        elif self._ack_call is None or not self._ack_call.active():
-            self._ack_call = call_later(_ACK_DELAY, self.flush)
+        elif self._ack_call is None:
+            self._ack_call = call_later(_ACK_DELAY, self._delayed_flush)
         return True
 
     def track_output(self, lease_id: bytes | None, output: Iterable[Any] | AsyncIterator[Any],
@@ -360,12 +362,19 @@ class FrontierScheduler(BaseScheduler):
             self.ack(lease_id, "callback_error")
 
     # -- background work ------------------------------------------------------------------
+    def _delayed_flush(self) -> None:
+        self._ack_call = None
+        self.flush()
+
+    def _delayed_wake(self) -> None:
+        self._wake_call = None
+        self.wake()
+
     def wake(self, delay: float | None = None) -> None:
         """Make the engine ask for requests now (or after ``delay``): remote work never signals us."""
         if delay is not None and delay > 0:
-            if self._wake_call is not None and self._wake_call.active():
-                return
-            self._wake_call = call_later(min(delay, self.config.poll_seconds), self.wake)
+            if self._wake_call is None:
+                self._wake_call = call_later(min(delay, self.config.poll_seconds), self._delayed_wake)
             return
         engine = getattr(self.crawler, "engine", None)
         slot = getattr(engine, "_slot", None) or getattr(engine, "slot", None)

@@ -18,8 +18,6 @@ def _message(call) -> str:
     return text + (f" | {cause}" if cause else "")
 
 
-@pytest.mark.xfail(strict=True, reason="missing: linkspider/frontier/connection.py puts REDIS_URL={url!r} in the "
-                   "ConfigurationError message unredacted; use linkspider.safety.redact_url(url)")
 @pytest.mark.parametrize("which", ["redis_from_url", "redis_from_settings"])
 def test_bad_redis_url_error_hides_password(which: str) -> None:
     from linkspider.frontier import connection
@@ -33,8 +31,6 @@ def test_bad_redis_url_error_hides_password(which: str) -> None:
     assert SECRET not in message
 
 
-@pytest.mark.xfail(strict=True, reason="missing: linkspider/store/client.py get_client puts MONGO_URI {uri!r} in the "
-                   "ConfigurationError message unredacted; use linkspider.safety.redact_url(uri)")
 def test_bad_mongo_uri_error_hides_password() -> None:
     from linkspider.store.client import get_client
 
