@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from scrapy.exceptions import NotConfigured
@@ -42,6 +43,20 @@ MAX_DOCUMENT_BYTES = 15 * 1024 * 1024
 """Edges/pages estimated above this are dropped (MongoDB's limit is 16 MB per document and per command)."""
 
 
+def spill_path(path: str) -> str:
+    """Where spill files go: Scrapy's project data dir, or ``.scrapy/`` of the working directory.
+
+    A job run from an egg (scrapyd) has project settings but no ``scrapy.cfg``, and Scrapy's
+    ``data_path`` then raises NotConfigured, which would switch the store off without a word.
+    """
+    try:
+        return data_path(path)
+    except NotConfigured:
+        fallback = str(Path(".scrapy", path).resolve())
+        logger.info("no Scrapy project data dir (no scrapy.cfg): spill files go to %s", fallback)
+        return fallback
+
+
 class MongoPipeline:
     """Buffers edges and pages and writes them from a background thread; see the module docstring."""
 
@@ -63,7 +78,7 @@ class MongoPipeline:
             raise NotConfigured("LINKSPIDER_STORE_ENABLED is off")
         config = StoreConfig.from_settings(settings)
         uri, database = mongo_settings(settings)
-        return cls(uri, database, config, spill_dir=data_path(config.spill_dir), stats=crawler.stats)
+        return cls(uri, database, config, spill_dir=spill_path(config.spill_dir), stats=crawler.stats)
 
     # -- lifecycle -----------------------------------------------------------------------------
     def open_spider(self) -> None:
