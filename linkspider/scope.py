@@ -38,9 +38,10 @@ class Scope:
         if self.server is not None:
             self.server.sadd(scope_key(self.crawl_id), *sorted(domains))
 
-    def domains(self) -> set[str]:
+    def domains(self, max_age: float | None = None) -> set[str]:
         now = time.monotonic()
-        if self.server is not None and now - self._loaded_at > self.refresh_seconds:
+        max_age = self.refresh_seconds if max_age is None else max_age
+        if self.server is not None and now - self._loaded_at > max_age:
             self._domains |= {d.decode() if isinstance(d, bytes) else d for d in self.server.smembers(scope_key(self.crawl_id))}
             self._loaded_at = now
         return self._domains
@@ -48,4 +49,5 @@ class Scope:
     def allows(self, domain: str) -> bool:
         if self.mode == "all":
             return True
-        return domain in self.domains()
+        # A miss re-reads Redis at most once a second, so a domain seeded mid-crawl is followed soon.
+        return domain in self.domains() or domain in self.domains(max_age=1.0)
