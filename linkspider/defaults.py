@@ -8,6 +8,7 @@ from __future__ import annotations
 # --- crawl (spider, scope, idle close) -------------------------------------
 LINKSPIDER_IDLE_CLOSE_SECONDS = 5.0
 LINKSPIDER_MAX_PAGES_PER_DOMAIN = 10_000
+LINKSPIDER_FOLLOWED_CACHE_SIZE = 200_000  # url_keys a worker remembers having queued (skips repeat requests)
 LINKSPIDER_MAX_QUERY_PARAMS = 20  # links with more query parameters are recorded, not followed (crawl traps)
 LINKSPIDER_ALLOW_PRIVATE_NETWORKS = False
 

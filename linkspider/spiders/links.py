@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 import scrapy
 from scrapy.http import Response, TextResponse
 
+from linkspider import defaults
 from linkspider.domains import registered_domain
 from linkspider.errors import ConfigurationError
 from linkspider.extract import extract_links_with_stats
@@ -61,16 +62,22 @@ class LinksSpider(scrapy.Spider):
         self.crawl_id = crawl_id or self.name
         self.scope_mode = scope
         self.scope: Scope | None = None
+        self._followed: set[str] = set()  # url_keys this worker already handed to the frontier
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
-        spider.max_links = settings.getint("LINKSPIDER_MAX_LINKS_PER_PAGE") or None
-        spider.max_anchor_chars = settings.getint("LINKSPIDER_MAX_ANCHOR_CHARS")
-        spider.max_url_length = settings.getint("LINKSPIDER_MAX_URL_LENGTH")
+
+        def setting(name: str) -> int:
+            return settings.getint(name, getattr(defaults, name))
+
+        spider.max_links = setting("LINKSPIDER_MAX_LINKS_PER_PAGE") or None
+        spider.max_anchor_chars = setting("LINKSPIDER_MAX_ANCHOR_CHARS")
+        spider.max_url_length = setting("LINKSPIDER_MAX_URL_LENGTH")
         spider.max_redirects = settings.getint("REDIRECT_MAX_TIMES")
-        spider.max_query_params = settings.getint("LINKSPIDER_MAX_QUERY_PARAMS")
+        spider.max_query_params = setting("LINKSPIDER_MAX_QUERY_PARAMS")
+        spider.followed_cache_size = setting("LINKSPIDER_FOLLOWED_CACHE_SIZE")
         server = None
         if spider.scope_mode != "all":
             import redis
@@ -154,19 +161,30 @@ class LinksSpider(scrapy.Spider):
             )
             page["outlinks"] += 1
             yield item
-            if link.link_type in FOLLOWED_LINK_TYPES and self._should_follow(target, item["target_domain"]):
+            if link.link_type in FOLLOWED_LINK_TYPES and self._should_follow(
+                    target, item["target_domain"], item["target_key"]):
                 yield self._request(target)
         self._count("links_found", page["outlinks"])
         yield page
 
-    def _should_follow(self, url: str, domain: str | None = None) -> bool:
+    def _should_follow(self, url: str, domain: str | None = None, key: str | None = None) -> bool:
+        key = key or url_key(url)
+        if key in self._followed:
+            # Already handed to the frontier by this worker, whose seen-set would drop it: skipping
+            # it here spares Scrapy's per-request middleware and scheduling work (most links are repeats).
+            self._count("links_not_followed/already_followed")
+            return False
         if self.max_query_params and query_param_count(url) > self.max_query_params:
             self._count("links_not_followed/too_many_query_params")
             return False
         allowed = self.scope.allows(domain or registered_domain(host_of(url)))
         if not allowed:
             self._count("links_not_followed/out_of_scope")
-        return allowed
+            return False
+        if len(self._followed) >= self.followed_cache_size:
+            self._followed.clear()
+        self._followed.add(key)
+        return True
 
     def _edge(self, common: dict[str, Any], target: str, *, href: str, link_type: str, anchor_text: str = "",
               alt: str | None = None, rel: list[str] | None = None, nofollow: bool = False,

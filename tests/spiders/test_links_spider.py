@@ -149,3 +149,13 @@ def test_bad_seeds_are_configuration_errors(value):
 def test_unknown_scope_is_rejected():
     with pytest.raises(ConfigurationError, match="scope"):
         make_spider(scope="galaxy")
+
+
+def test_a_target_is_followed_once_per_worker(spider):
+    body = b'<a href="/x">one</a><a href="/x#frag">two</a><a href="/y?utm_source=z">y</a>'
+    links, _, requests = split(spider.parse(built("http://a.example/", 200, body=body)))
+    assert len(links) == 3
+    assert sorted(r.url for r in requests) == ["http://a.example/x", "http://a.example/y?utm_source=z"]
+    links, _, requests = split(spider.parse(built("http://a.example/other", 200, body=body + b'<a href="/y">')))
+    assert len(links) == 4 and requests == [], "every target was queued by this worker already"
+    assert spider.crawler.stats.get_value("linkspider/links_not_followed/already_followed") == 5
