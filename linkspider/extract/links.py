@@ -59,28 +59,34 @@ class Link:
     placement: str  # body, nav, header, sidebar, footer, comment
 
 
-_new = object.__new__
-_SETTERS = tuple(getattr(Link, name).__set__ for name in Link.__dataclass_fields__)
+class _LinkBuilder:
+    """A mutable twin of :class:`Link` (same slots, same order) whose instances become Links.
+
+    Extraction builds hundreds of Links per page; a frozen dataclass's ``__init__`` sets each field
+    through ``object.__setattr__``. Filling this plain slotted twin and switching its ``__class__``
+    (allowed: the slot layouts are identical) gives the same object about three times as fast (tested).
+    """
+
+    __slots__ = tuple(Link.__dataclass_fields__)
+
+    def __init__(self, href, target_url, anchor_text, alt, link_type, rel, nofollow, sponsored, ugc, placement):
+        self.href = href
+        self.target_url = target_url
+        self.anchor_text = anchor_text
+        self.alt = alt
+        self.link_type = link_type
+        self.rel = rel
+        self.nofollow = nofollow
+        self.sponsored = sponsored
+        self.ugc = ugc
+        self.placement = placement
 
 
 def _make_link(href, target_url, anchor_text, alt, link_type, rel, nofollow, sponsored, ugc, placement) -> Link:
-    """Build a Link without the frozen ``__init__``'s per-field ``object.__setattr__`` calls.
-
-    Same object as ``Link(...)`` (tested), about twice as fast; extraction builds hundreds per page.
-    """
-    link = _new(Link)
-    s_href, s_target, s_text, s_alt, s_type, s_rel, s_nofollow, s_sponsored, s_ugc, s_placement = _SETTERS
-    s_href(link, href)
-    s_target(link, target_url)
-    s_text(link, anchor_text)
-    s_alt(link, alt)
-    s_type(link, link_type)
-    s_rel(link, rel)
-    s_nofollow(link, nofollow)
-    s_sponsored(link, sponsored)
-    s_ugc(link, ugc)
-    s_placement(link, placement)
-    return link
+    """Build a Link without the frozen ``__init__``'s per-field ``object.__setattr__`` calls."""
+    link = _LinkBuilder(href, target_url, anchor_text, alt, link_type, rel, nofollow, sponsored, ugc, placement)
+    link.__class__ = Link
+    return link  # type: ignore[return-value]
 
 
 @dataclass(slots=True)
@@ -455,6 +461,8 @@ def extract_links_with_stats(
     link_chars: dict = {}
     cache = resolve.cache
     room = max_links if max_links is not None else -1
+    tostring = etree.tostring
+    cap = max_anchor_chars
     anchor_iter = root.iter("a", "area")
     for el in anchor_iter:
         if room == 0:  # the cap is reached: count the remaining a/area elements, nothing more
@@ -468,38 +476,37 @@ def extract_links_with_stats(
         if target is None:
             dropped[reason] += 1
             continue
-        tag = el.tag
-        if tag == "area":
+        link_type = "a"
+        alt = None
+        if len(el):  # libxml2 gathers the text of descendants in C, several times faster than itertext()
+            text = tostring(el, method="text", encoding=str, with_tail=False)
+            img = next(el.iter("img"), None)
+            if img is not None:
+                alt = img.get("alt")
+                if not text.strip():
+                    link_type = "img"
+        else:
+            text = el.text or ""
+        if el.tag == "area":  # a void element: no text, its own alt
             text = ""
             link_type = "area"
             alt = el.get("alt")
-        else:
-            alt = None
-            link_type = "a"
-            if len(el):
-                text = "".join(el.itertext())
-                img = next(el.iter("img"), None)
-                if img is not None:
-                    alt = img.get("alt")
-                    if not text.strip():
-                        link_type = "img"
-            else:
-                text = el.text or ""
-            if text:
-                text = " ".join(text.split())
-                link_chars[el] = len(text)
+        if text:
+            text = " ".join(text.split())
+            link_chars[el] = len(text)
+            if len(text) > cap > 0:
+                text = cap_text(text, cap)
+        if alt is not None:
+            alt = cap_text(" ".join(alt.split()), cap)
         anchors.append(el)
         room -= 1
-        found.append((href, target, text, alt, link_type, _rel_tokens(el.get("rel"))))
+        found.append((href, target, text, alt, link_type, el.get("rel")))
 
     placements = assign_placements(root, anchors, link_chars) if anchors else []
     links: list[Link] = []
     seen: set = set()
-    for (href, target, text, alt, link_type, rel), placement in zip(found, placements):
-        if alt is not None:
-            alt = cap_text(" ".join(alt.split()), max_anchor_chars)
-        if len(text) > max_anchor_chars > 0:
-            text = cap_text(text, max_anchor_chars)
+    for (href, target, text, alt, link_type, rel_value), placement in zip(found, placements):
+        rel = _rel_tokens(rel_value) if rel_value else ()
         key = (target, text, alt, link_type, rel, placement)
         if key in seen:
             dropped["duplicate"] += 1

@@ -347,37 +347,49 @@ def assign_placements(root, anchors: list, link_chars: dict | None = None) -> li
     get_state = state.get
     no_state = (None, False)
     tags = _TAGS
+    inline = _INLINE
+    minor = _MINOR
+    names_get = _NAMES_CACHE.get
     out = []
     after_main = False
     for a in anchors:
-        chain = []
-        st = None
         el = a.getparent()
-        while el is not None:
-            st = get_state(el)
-            if st is not None:
-                break
-            chain.append(el)
-            el = el.getparent()
+        st = get_state(el)
         if st is None:
-            st = no_state
-        for el in reversed(chain):
-            tag = el.tag
-            if tag in _INLINE or (st[0] is not None and tag in _MINOR):
-                marker = None  # inline tags never mark; inside a marked block list items only refine it
-            else:
-                items = el.items()
-                marker = _marker(tag, items) if items else tags.get(tag)
-                if marker is None and el in link_only:
-                    marker = "sidebar"
-                if marker is not None:
-                    if el in above_main:
-                        marker = None
+            chain = []
+            while el is not None:
+                st = get_state(el)
+                if st is not None:
+                    break
+                chain.append(el)
+                el = el.getparent()
+            if st is None:
+                st = no_state
+            for el in reversed(chain):
+                tag = el.tag
+                marker = None
+                if tag not in inline and (st[0] is None or tag not in minor):
+                    # inline tags never mark; inside a marked block list items only refine it
+                    cls = el.get("class")
+                    ident = el.get("id")
+                    role = el.get("role")
+                    if cls is None and ident is None and role is None:
+                        marker = tags.get(tag)
                     else:
-                        st = (marker, st[1])
-            if el in main_set:
-                st = (st[0] if marker is None else marker, True)
-            state[el] = st
+                        key = (role, tag, cls, ident)
+                        marker = names_get(key, key)
+                        if marker is key:
+                            marker = marker_of(tag, role, cls, ident)
+                    if marker is None and el in link_only:
+                        marker = "sidebar"
+                    if marker is not None:
+                        if el in above_main:
+                            marker = None
+                        else:
+                            st = (marker, st[1])
+                if el in main_set:
+                    st = (st[0] if marker is None else marker, True)
+                state[el] = st
         placement, inside = st
         if placement is None:
             if not main or inside:

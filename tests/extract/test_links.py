@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import json
+import pickle
 from pathlib import Path
 
 import pytest
@@ -243,7 +244,8 @@ def test_same_target_different_text_is_two_links() -> None:
 def test_fast_constructor_builds_the_same_link() -> None:
     args = ("/x", "https://site.example/x", "t", None, "a", ("ugc",), False, False, True, "body")
     fast = _make_link(*args)
-    assert fast == Link(*args) and hash(fast) == hash(Link(*args))
+    assert type(fast) is Link and fast == Link(*args) and hash(fast) == hash(Link(*args))
+    assert repr(fast) == repr(Link(*args)) and pickle.loads(pickle.dumps(fast)) == fast
     assert dataclasses.asdict(fast)["placement"] == "body"
     with pytest.raises(dataclasses.FrozenInstanceError):
         fast.anchor_text = "changed"  # type: ignore[misc]
