@@ -1,7 +1,10 @@
-"""What the spider hands to the pipelines: one ``LinkItem`` per link found, then one ``PageItem`` per page.
+"""What the spider hands to the pipelines: one ``PageItem`` per page, carrying its ``LinkItem``s.
 
-The spider emits a page's ``LinkItem``s before its ``PageItem``, so a store can treat the page
-item as "this page's link set is complete" (new and lost links).
+A page's edges travel inside its ``PageItem`` (``links``) rather than as items of their own:
+Scrapy's per-item machinery (a task, signals and a log record per item) cost more than the
+crawl itself at a hundred links per page (see ``bench/bench_crawl.py``). A pipeline still sees
+every edge, and the page item marks "this page's link set is complete" (new and lost links).
+Stores also accept bare ``LinkItem``s followed by their ``PageItem``, for spiders that emit them.
 """
 from __future__ import annotations
 
@@ -34,7 +37,7 @@ class LinkItem(scrapy.Item):
 
 
 class PageItem(scrapy.Item):
-    """A fetched page: its status and how many links it had (``outlinks``)."""
+    """A fetched page: its status, how many links it had (``outlinks``) and those links (``links``)."""
 
     url = scrapy.Field()
     url_key = scrapy.Field()
@@ -46,3 +49,4 @@ class PageItem(scrapy.Item):
     domain = scrapy.Field()
     outlinks = scrapy.Field()
     redirect_to = scrapy.Field()
+    links = scrapy.Field()  # list[LinkItem]; absent or empty for a page without links

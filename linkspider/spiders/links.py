@@ -110,7 +110,7 @@ class LinksSpider(scrapy.Spider):
         page = PageItem(
             url=source_url, url_key=url_key(source_url), status=response.status, fetched_at=now,
             crawl_id=self.crawl_id, depth=response.meta.get("depth", 0), host=source_host,
-            domain=source_domain, outlinks=0, redirect_to=None,
+            domain=source_domain, outlinks=0, redirect_to=None, links=[],
         )
         common = {
             "source_url": source_url, "source_key": page["url_key"], "source_host": source_host,
@@ -128,8 +128,8 @@ class LinksSpider(scrapy.Spider):
             else:
                 page["redirect_to"] = target
                 page["outlinks"] = 1
-                yield self._edge(common, target, href=location.decode("latin-1"), link_type="redirect",
-                                 placement="header")  # from the HTTP header, as canonical and refresh
+                page["links"].append(self._edge(common, target, href=location.decode("latin-1"),
+                                                link_type="redirect", placement="header"))  # an HTTP header
                 hops = response.meta.get("redirect_hops", 0) + 1
                 if hops > self.max_redirects:
                     self._count("links_not_followed/redirect_chain_too_long")
@@ -152,6 +152,7 @@ class LinksSpider(scrapy.Spider):
             self._count("pages_flattened")  # nested too deep for libxml2: links kept, placements all body
         for reason, count in result.dropped.items():
             self._count(f"links_dropped/{reason}", count)
+        edges = page["links"]
         for link in result.links:
             target = link.target_url
             item = self._edge(
@@ -159,12 +160,12 @@ class LinksSpider(scrapy.Spider):
                 alt=link.alt, rel=list(link.rel), nofollow=link.nofollow, sponsored=link.sponsored,
                 ugc=link.ugc, placement=link.placement,
             )
-            page["outlinks"] += 1
-            yield item
+            edges.append(item)
             if link.link_type in FOLLOWED_LINK_TYPES and self._should_follow(
                     target, item["target_domain"], item["target_key"]):
                 yield self._request(target)
-        self._count("links_found", page["outlinks"])
+        page["outlinks"] = len(edges)
+        self._count("links_found", len(edges))
         yield page
 
     def _should_follow(self, url: str, domain: str | None = None, key: str | None = None) -> bool:

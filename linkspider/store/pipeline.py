@@ -8,8 +8,8 @@ operations are queued (MongoDB slower than the crawl, or a long spill replay), i
 coroutine that resumes when the writer has taken some, which slows the crawl instead of growing
 memory without bound. Memory is therefore bounded by ``max_buffer + flush_count`` operations.
 
-The spider emits a page's ``LinkItem``s before its ``PageItem``; the ``PageItem`` also queues the
-lost-link mark for the page (see :func:`linkspider.store.documents.lost_reason`), written after the
+A page's edges come inside its ``PageItem`` (``links``), or as ``LinkItem``s before it; the page
+also queues the lost-link mark for the page (see :func:`linkspider.store.documents.lost_reason`), written after the
 page's edges by the same thread.
 """
 from __future__ import annotations
@@ -105,34 +105,46 @@ class MongoPipeline:
         if writer is None:
             return item
         if isinstance(item, LinkItem):
-            doc = edge_document(item)
-            key = doc["source_key"]
-            seen = doc["last_seen"]
-            start = self._fetch_start.get(key)
-            if start is None or seen < start:
-                if len(self._fetch_start) >= _MAX_TRACKED_SOURCES:
-                    self._fetch_start.clear()  # PageItems that never came; worst case cutoff = fetched_at
-                self._fetch_start[key] = seen
-            size = estimate_size(doc)
-            if size > MAX_DOCUMENT_BYTES:
-                return self._too_large(item, size)
-            has_space = writer.put(OP_EDGE, doc, size)
+            has_space = self._put_edge(writer, item)
         elif isinstance(item, PageItem):
-            doc = page_document(item)
-            size = estimate_size(doc)
-            if size > MAX_DOCUMENT_BYTES:
-                return self._too_large(item, size)
-            has_space = writer.put(OP_PAGE, doc, size)
-            start = self._fetch_start.pop(doc["_id"], None)
-            reason = lost_reason(doc["status"], doc["redirect_to"])
-            if reason is not None:
-                cutoff = doc["fetched_at"] if start is None else min(start, doc["fetched_at"])
-                has_space = writer.put(OP_LOST, lost_mark(doc["_id"], cutoff, reason), 128)
+            has_space = True
+            for link in item.get("links") or ():
+                has_space = self._put_edge(writer, link) and has_space
+            has_space = self._put_page(writer, item) and has_space
         else:
             return item
         if has_space:
             return item
         return self._wait_for_space(item)
+
+    def _put_edge(self, writer: StoreWriter, item: Any) -> bool:
+        doc = edge_document(item)
+        key = doc["source_key"]
+        seen = doc["last_seen"]
+        start = self._fetch_start.get(key)
+        if start is None or seen < start:
+            if len(self._fetch_start) >= _MAX_TRACKED_SOURCES:
+                self._fetch_start.clear()  # PageItems that never came; worst case cutoff = fetched_at
+            self._fetch_start[key] = seen
+        size = estimate_size(doc)
+        if size > MAX_DOCUMENT_BYTES:
+            self._too_large(item, size)
+            return True
+        return writer.put(OP_EDGE, doc, size)
+
+    def _put_page(self, writer: StoreWriter, item: Any) -> bool:
+        doc = page_document(item)
+        size = estimate_size(doc)
+        if size > MAX_DOCUMENT_BYTES:
+            self._too_large(item, size)
+            return True
+        has_space = writer.put(OP_PAGE, doc, size)
+        start = self._fetch_start.pop(doc["_id"], None)
+        reason = lost_reason(doc["status"], doc["redirect_to"])
+        if reason is not None:
+            cutoff = doc["fetched_at"] if start is None else min(start, doc["fetched_at"])
+            has_space = writer.put(OP_LOST, lost_mark(doc["_id"], cutoff, reason), 128)
+        return has_space
 
     def _too_large(self, item: Any, size: int) -> Any:
         """Counted and logged, not stored; the item goes on to later pipelines."""

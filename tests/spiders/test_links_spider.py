@@ -49,8 +49,10 @@ def independent_targets(response) -> set[str]:
 
 def split(output):
     output = list(output)
-    links = [o for o in output if isinstance(o, LinkItem)]
+    assert not any(isinstance(o, LinkItem) for o in output), "edges travel inside their page item"
     pages = [o for o in output if isinstance(o, PageItem)]
+    links = [link for page in pages for link in page["links"]]
+    assert all(isinstance(link, LinkItem) for link in links)
     requests = [o for o in output if isinstance(o, scrapy.Request)]
     return links, pages, requests
 
@@ -59,7 +61,7 @@ def split(output):
 def test_parse_records_every_link_then_the_page(spider, response, url):
     output = list(spider.parse(response))
     links, pages, requests = split(output)
-    assert len(pages) == 1 and output[-1] is pages[0], "the page item comes after its links"
+    assert len(pages) == 1 and output[-1] is pages[0], "the page item comes last"
     page = pages[0]
     assert page["url"] == url and page["status"] == 200 and page["outlinks"] == len(links)
     anchors = {link["target_url"] for link in links if link["link_type"] in ("a", "img", "area")}

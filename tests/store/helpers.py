@@ -56,6 +56,20 @@ def synthetic_site(pages: int, links_per_page: int, when: datetime, *, crawl_id:
     return items
 
 
+def as_page_items(items: Iterable[Any]) -> list[PageItem]:
+    """The same fetches the way the links spider yields them: each page's LinkItems inside its PageItem."""
+    out: list[PageItem] = []
+    pending: list[LinkItem] = []
+    for item in items:
+        if isinstance(item, LinkItem):
+            pending.append(item)
+        else:
+            out.append(PageItem(item, links=pending))
+            pending = []
+    assert not pending, "LinkItems without their PageItem"
+    return out
+
+
 def edge_keys(items: Iterable[Any]) -> set[tuple[str, str, str, str, str]]:
     """Distinct edges of a list of items, computed without the store's code."""
     return {

@@ -15,7 +15,7 @@ from linkspider.store.pipeline import MongoPipeline
 from linkspider.store.writer import StoreConfig, StoreWriter
 
 from .conftest import run, stat
-from .helpers import at, edge_keys, fetch, synthetic_site
+from .helpers import as_page_items, at, edge_keys, fetch, synthetic_site
 
 
 def stored_keys(db) -> set[tuple[str, str, str, str, str]]:
@@ -51,6 +51,27 @@ def test_edges_and_pages_are_stored(mongo_uri, mongo_db, make_pipeline):
     assert doc == edge_document(sample)
     page = mongo_db.pages.find_one({"_id": "https://a.test/p3"})
     assert page["status"] == 200 and page["outlinks"] == 13 and page["fetched_at"] == at(0)
+
+
+def test_links_inside_page_items_store_the_same_as_separate_items(mongo_uri, mongo_db, make_pipeline):
+    """The spider sends a page's edges inside its PageItem; the store must not care which form it gets."""
+    client = mongo_db.client
+    separate, inside = client[mongo_db.name + "_sep"], client[mongo_db.name + "_in"]
+    try:
+        first = synthetic_site(25, 9, at(0))
+        second = synthetic_site(20, 7, at(60))  # a re-crawl: fewer pages and links, so some are lost
+        for db, form in ((separate, list), (inside, as_page_items)):
+            for batch in (first, second):
+                run(make_pipeline(mongo_uri, db.name), form(batch)).close()
+        inside_pipeline_items = as_page_items(first)
+        assert len(inside_pipeline_items) == 25 and all(p["links"] for p in inside_pipeline_items)
+        assert list(inside.edges.find().sort("_id")) == list(separate.edges.find().sort("_id"))
+        assert inside.edges.count_documents({"lost_at": {"$exists": True}}) > 0
+        strip = {"first_fetched": 0}
+        assert list(inside.pages.find({}, strip).sort("_id")) == list(separate.pages.find({}, strip).sort("_id"))
+    finally:
+        client.drop_database(separate.name)
+        client.drop_database(inside.name)
 
 
 @pytest.mark.parametrize("insert_first", [True, False], ids=["insert-first", "upserts-only"])
