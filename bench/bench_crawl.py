@@ -24,8 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from linkspider.testing.crawl import crawl_env, run_crawl  # noqa: E402
-from linkspider.testing.servers import MongoServer, RedisServer  # noqa: E402
+from linkspider.testing.crawl import run_crawl
+from linkspider.testing.servers import MongoServer, RedisServer
 
 COMMON = {"CONCURRENT_REQUESTS": 32, "CONCURRENT_REQUESTS_PER_DOMAIN": 8, "LOG_LEVEL": "INFO"}
 
@@ -35,7 +35,7 @@ def start_fixture_web(sites: int, pages: int, workdir: Path) -> tuple[subprocess
     proc = subprocess.Popen(
         [sys.executable, "-m", "linkspider.testing.fixture_web", "--sites", str(sites), "--pages-per-site",
          str(pages), "--port", "0", "--prerender", "--ready-file", str(ready)],
-        cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=open(workdir / "fixture.log", "wb"),
+        cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=open(workdir / "fixture.log", "wb"),  # noqa: SIM115 - the child owns it
     )
     deadline = time.monotonic() + 120
     while not ready.exists() or not ready.read_text().strip().endswith("}"):

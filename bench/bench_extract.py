@@ -28,9 +28,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from lxml import etree  # noqa: E402
+from lxml import etree
 
-from linkspider.extract import extract_links  # noqa: E402
+from linkspider.extract import extract_links
 
 DEFAULT_DIRS = (ROOT.parent / "shared" / "corpus" / "aeb" / "html", ROOT / "tests" / "extract" / "data")
 

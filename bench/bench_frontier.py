@@ -190,7 +190,8 @@ def main(argv: list[str] | None = None) -> int:
         mem = memory(server.url, args.urls)
         stock = mem["scrapy-redis"][0]
         print(f"{'structure':>24} {'bytes/URL (MEMORY USAGE)':>25} {'bytes/URL (used_memory)':>24} {'vs stock':>9}")
-        labels = {"exact": "linkspider exact", "bloom": "linkspider bloom 1%", "scrapy-redis": "scrapy-redis RFPDupeFilter"}
+        labels = {"exact": "linkspider exact", "bloom": "linkspider bloom 1%",
+                  "scrapy-redis": "scrapy-redis RFPDupeFilter"}
         for name in ("exact", "bloom", "scrapy-redis"):
             usage, delta = mem[name]
             print(f"{labels[name]:>26} {usage:>23.2f} {delta:>24.2f} {usage / stock:>8.3f}x")

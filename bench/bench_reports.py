@@ -35,7 +35,6 @@ from typing import Any
 import pymongo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
-# ruff: noqa: E402
 
 from linkspider.reports.backlinks import backlinks_pipeline
 from linkspider.reports.runner import ReportSettings, run_backlinks

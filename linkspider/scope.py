@@ -42,7 +42,8 @@ class Scope:
         now = time.monotonic()
         max_age = self.refresh_seconds if max_age is None else max_age
         if self.server is not None and now - self._loaded_at > max_age:
-            self._domains |= {d.decode() if isinstance(d, bytes) else d for d in self.server.smembers(scope_key(self.crawl_id))}
+            members = self.server.smembers(scope_key(self.crawl_id))
+            self._domains |= {d.decode() if isinstance(d, bytes) else d for d in members}
             self._loaded_at = now
         return self._domains
 

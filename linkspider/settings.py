@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from linkspider.defaults import *
+from linkspider.defaults import *  # noqa: F403 - every LINKSPIDER_* default is a project setting
 
 BOT_NAME = "linkspider"
 SPIDER_MODULES = ["linkspider.spiders"]

@@ -16,13 +16,15 @@ HELP = "print the links of a saved HTML page as JSON lines (one edge per line)"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", metavar="FILE", help="HTML file (gzip is detected), or - for stdin")
-    parser.add_argument("--url", required=True, help="the URL the page was fetched from (relative links resolve against it)")
+    parser.add_argument("--url", required=True,
+                        help="the URL the page was fetched from (relative links resolve against it)")
     parser.add_argument(
         "--header",
         action="append",
         default=[],
         metavar="'NAME: VALUE'",
-        help="a response header, e.g. 'X-Robots-Tag: nofollow' or 'Content-Type: text/html; charset=latin-1' (repeatable)",
+        help="a response header, e.g. 'X-Robots-Tag: nofollow' or "
+             "'Content-Type: text/html; charset=latin-1' (repeatable)",
     )
     parser.add_argument("--max-links", type=int, default=None, help="keep at most this many links")
     parser.add_argument("--stats", action="store_true", help="also print the counts of dropped links to stderr")

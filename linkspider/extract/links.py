@@ -34,7 +34,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-_PARSER_KW = dict(remove_comments=True, remove_pis=True, collect_ids=False, huge_tree=True, no_network=True)
+_PARSER_KW = {"remove_comments": True, "remove_pis": True, "collect_ids": False, "huge_tree": True, "no_network": True}
 _LOCAL = threading.local()
 
 #: Schemes whose links are counted, not returned (reason = the scheme); anything else non-web is "other_scheme".

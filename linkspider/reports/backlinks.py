@@ -69,7 +69,7 @@ def backlinks_pipeline(
     anchor_text = {"$ifNull": ["$_id.text", ""]}
     anchor = {"$cond": [{"$eq": [anchor_text, ""]}, {"$ifNull": ["$_id.alt", ""]}, anchor_text]}
     # inclusion only: computed fields here would be evaluated for every link, and cost more than the fetch
-    project = {"_id": 0, **{f: 1 for f in _FIELDS}}
+    project = {"_id": 0, **dict.fromkeys(_FIELDS, 1)}
     # Each facet is one pass over the matched links, so there are as few as possible: the flag and
     # placement counts all come from one small group ("mix", at most a few hundred rows), and every
     # referring-domain number from one group by (domain, page).

@@ -54,7 +54,7 @@ def new_lost_pipeline(
     base = target_filter(target, include_lost=True)
     if window:
         base["$or"] = [{"first_seen": window}, {"lost_at": window}]
-    project = {"_id": 1, **{f: 1 for f in LINK_FIELDS}}
+    project = {"_id": 1, **dict.fromkeys(LINK_FIELDS, 1)}
     facets: dict[str, list[dict[str, Any]]] = {}
     for name, field in (("new", "first_seen"), ("lost", "lost_at")):
         for part, stages in _events(field, window, limit).items():

@@ -52,7 +52,7 @@ class ScrapydClient:
             request.add_header("Authorization", self._auth_header)
         logger.debug("%s %s%s", request.get_method(), self.base_url, endpoint)
         try:
-            with urlopen(request, timeout=self.timeout) as response:  # noqa: S310 (http(s) checked by parse_nodes)
+            with urlopen(request, timeout=self.timeout) as response:
                 raw = response.read()
         except HTTPError as exc:
             detail = exc.read()[:300].decode("utf-8", "replace")

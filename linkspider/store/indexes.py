@@ -12,7 +12,8 @@ Why each index exists (also in the README):
   ``report new-lost`` uses it for links lost in a window (range on ``lost_at``).
 - ``edges_target_domain_first_seen``: ``report new-lost`` for links first seen in a window.
 - ``edges_target_key_live``: the same questions for a URL target (``target_key``).
-- ``edges_source_key``: the write path marks lost links by source page and ``last_seen`` (``source_key``, ``last_seen``).
+- ``edges_source_key``: the write path marks lost links by source page and ``last_seen``
+  (``source_key``, ``last_seen``).
 - ``edges_first_seen`` / ``edges_lost_at``: ``report new-lost`` over all targets; ``lost_at`` is
   sparse (only lost edges carry it), so it costs nothing for live links.
 - ``pages_domain``: crawled pages per domain, for sitewide links (a ``$lookup`` per referring domain).

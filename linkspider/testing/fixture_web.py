@@ -733,7 +733,8 @@ class FixtureWeb:
             if isinstance(slot, _Slot) and slot.image)]
         avoid = [page, pages[0], *image_targets]
         photo = self._pick(page, "photo", cross=False, avoid=avoid)
-        if (photo.site, photo.index) in {(p.site, p.index) for p in avoid}:  # a small site whose pages are all image-linked already: try the others
+        # a small site whose pages are all image-linked already: try the others
+        if (photo.site, photo.index) in {(p.site, p.index) for p in avoid}:
             photo = self._pick(page, "photo", cross=True, avoid=avoid)
         alt = f"Photo: {photo.title}"
         photo_href = photo.path if photo.site == page.site else self.page_url(photo)
@@ -1092,7 +1093,7 @@ class FixtureWebServer:
 
     # -- lifecycle -----------------------------------------------------------------------------
 
-    def __enter__(self) -> FixtureWebServer:  # noqa: PYI034 (Self needs 3.11; project allows 3.10)
+    def __enter__(self) -> FixtureWebServer:
         self.start()
         return self
 

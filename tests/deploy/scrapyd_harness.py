@@ -104,7 +104,7 @@ class ScrapydNode:
                 return self
             except (URLError, OSError):
                 time.sleep(0.1)
-            except Exception:  # answered, but e.g. 401: it is up  # noqa: BLE001
+            except Exception:  # answered, but e.g. 401: it is up
                 return self
         self.stop()
         raise RuntimeError(f"scrapyd did not answer on {self.url} within {timeout}s:\n{self.output()}")

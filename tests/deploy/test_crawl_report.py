@@ -73,8 +73,8 @@ def test_job_id_of(spider_job: str | None, environ: dict, expected: str | None) 
 
 
 def test_report_document_ids_are_stable_per_job() -> None:
-    kwargs = dict(crawl_id="daily-2026-03-09", spider="links", node="n1", pid=42, start=START,
-                  stats={"linkspider/pages": 3, "a.b": 1})
+    kwargs = {"crawl_id": "daily-2026-03-09", "spider": "links", "node": "n1", "pid": 42, "start": START,
+                  "stats": {"linkspider/pages": 3, "a.b": 1}}
     by_job = report_document(job_id="daily-2026-03-09--n0-ab", end=END, finish_reason="finished", **kwargs)
     assert by_job["_id"] == "daily-2026-03-09/daily-2026-03-09--n0-ab"
     assert by_job["state"] == "finished"

@@ -44,7 +44,7 @@ def fixture_web(tmp_path: Path) -> Iterator[FixtureWebServer]:
 def slow_fixture_web(tmp_path: Path) -> Iterator[FixtureWebServer]:
     """Every answer takes 0.3 s: one worker fetching one page at a time cannot keep up alone."""
     web = build_web(sites=3, pages_per_site=12)
-    server = FixtureWebServer(web, faults={site: "slow:0.3" for site in range(3)},
+    server = FixtureWebServer(web, faults=dict.fromkeys(range(3), "slow:0.3"),
                               log_file=tmp_path / "requests.jsonl")
     server.start()
     yield server

@@ -271,7 +271,7 @@ def test_redirect_links() -> None:
         pytest.param("<a href='/x'>\u65e5\u672c</a>".encode("utf-16"), None, "\u65e5\u672c", id="utf16-bom"),
         pytest.param("<meta charset='euc-jp'><a href='/x'>\u65e5\u672c</a>".encode("euc-jp"), None, "\u65e5\u672c",
                      id="euc-jp"),
-        pytest.param("<meta charset='bogus-charset'><a href='/x'>ok</a>".encode(), None, "ok", id="unknown-charset"),
+        pytest.param(b"<meta charset='bogus-charset'><a href='/x'>ok</a>", None, "ok", id="unknown-charset"),
         pytest.param("<?xml version='1.0' encoding='iso-8859-1'?><html><a href='/x'>caf\u00e9</a></html>".encode("latin-1"),
                      None, "caf\u00e9", id="xml-declaration"),
         pytest.param("<?xml version='1.0' encoding='utf-8'?><a href='/x'>caf\u00e9</a>", None, "caf\u00e9",

@@ -56,9 +56,9 @@ def _finish(procs, tmp_path: Path, timeout: float = 240) -> None:
     for name, proc in procs.items():
         try:
             status = proc.wait(timeout)
-        except subprocess.TimeoutExpired:
+        except subprocess.TimeoutExpired as exc:
             proc.kill()
-            raise AssertionError(f"{name} did not finish:\n{(tmp_path / f'{name}.log').read_text()[-3000:]}")
+            raise AssertionError(f"{name} did not finish:\n{(tmp_path / f'{name}.log').read_text()[-3000:]}") from exc
         assert status == 0, f"{name} exited {status}:\n{(tmp_path / f'{name}.log').read_text()[-3000:]}"
 
 
@@ -156,8 +156,11 @@ def test_a_worker_closing_early_leaves_the_others_crawling(web, redis_url, redis
                                                             crawl_id, tmp_path):
     keys = FrontierKeys(crawl_id)
     for site in range(4):
-        web.set_fault(site, "slow:0.3")
-    kw = {"redis_url": redis_url, "mongo_uri": mongo_uri, "db": mongo_db}
+        web.set_fault(site, "slow:1.0")
+    # One request per domain at a time and a second per answer: the crawl needs about 12 s, so
+    # it is still running when `a` has finished closing.
+    kw = {"redis_url": redis_url, "mongo_uri": mongo_uri, "db": mongo_db,
+          "settings": {"LINKSPIDER_POLITENESS_CONCURRENCY": "1"}}
     procs = {"a": _worker([web.web.site_url(0)], crawl_id, tmp_path, "a", **kw)}
     _wait(lambda: redis_client.hexists(keys.counters, "pushed"), 60, "the seeds", procs.values())
     procs["b"] = _worker(None, crawl_id, tmp_path, "b", **kw)

@@ -6,7 +6,6 @@ session's real Redis and MongoDB (tests/conftest.py).
 """
 from __future__ import annotations
 
-import os
 import random
 import threading
 import time
@@ -50,7 +49,7 @@ def _handler(web: TrapWeb) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             pass
 
         def _send(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> None:
@@ -65,7 +64,7 @@ def _handler(web: TrapWeb) -> type[BaseHTTPRequestHandler]:
         def _redirect(self, location: str) -> None:
             self._send(302, b"", {"Location": location})
 
-        def do_GET(self) -> None:  # noqa: N802, C901 - one route table
+        def do_GET(self) -> None:
             with web.lock:
                 web.hits.append((self.server.server_address[0], self.path))
             parts = urlsplit(self.path)

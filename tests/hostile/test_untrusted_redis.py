@@ -33,9 +33,9 @@ def test_no_unpickling_or_eval_in_the_package() -> None:
                 func = node.func
                 if isinstance(func, ast.Name) and func.id in DANGEROUS_BUILTINS:
                     offenders.append(f"{path.relative_to(PACKAGE)}:{node.lineno} {func.id}()")
-                if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
-                    if (func.value.id, func.attr) in DANGEROUS_CALLS:
-                        offenders.append(f"{path.relative_to(PACKAGE)}:{node.lineno} {func.value.id}.{func.attr}()")
+                if (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
+                        and (func.value.id, func.attr) in DANGEROUS_CALLS):
+                    offenders.append(f"{path.relative_to(PACKAGE)}:{node.lineno} {func.value.id}.{func.attr}()")
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 names = [a.name for a in node.names] + ([node.module] if isinstance(node, ast.ImportFrom) else [])
                 if any(n and n.split(".")[0] in {"pickle", "marshal", "dill", "shelve", "cPickle"} for n in names):

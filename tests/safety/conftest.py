@@ -29,7 +29,7 @@ class Hits:
 
 def _handler(hits: Hits) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             hits.seen.append((self.server.server_address[0], self.path))
             if self.path.startswith("/redirect-to/"):
                 target = self.path[len("/redirect-to/"):]
@@ -45,7 +45,7 @@ def _handler(hits: Hits) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             pass
 
     return Handler

@@ -33,7 +33,7 @@ class ProbeSpider(scrapy.Spider):
     def parse(self, response: scrapy.http.Response):
         self.fetched.append(response.url)
 
-    def failed(self, failure):  # noqa: ANN001
+    def failed(self, failure):
         self.logger.info("probe failure %s: %s", failure.type.__name__, failure.request.url)
 
 

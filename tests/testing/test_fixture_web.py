@@ -274,7 +274,7 @@ def test_every_link_stays_on_the_fixture_web(web: FixtureWeb, server: FixtureWeb
     """Every http(s) href of every page is on the web and answers as the model says."""
     pages = set(web.page_urls())
     specials = {r.url: 301 for r in web.redirects} | {r.url: 200 for r in web.refreshes}
-    specials |= {u: 404 for u in web.missing} | {u: 200 for u in web.private_urls}
+    specials |= dict.fromkeys(web.missing, 404) | dict.fromkeys(web.private_urls, 200)
     hosts = {urlsplit(u).netloc for u in web.home_urls()}
     seen: set[str] = set()
     cross_site = 0
