@@ -11,6 +11,9 @@ LINKSPIDER_MAX_PAGES_PER_DOMAIN = 10_000
 LINKSPIDER_FOLLOWED_CACHE_SIZE = 200_000  # url_keys a worker remembers having queued (skips repeat requests)
 LINKSPIDER_MAX_QUERY_PARAMS = 20  # links with more query parameters are recorded, not followed (crawl traps)
 LINKSPIDER_ALLOW_PRIVATE_NETWORKS = False
+LINKSPIDER_SOFT404_ENABLED = True  # probe each site directory once; 200 "not found" pages count as gone
+LINKSPIDER_SOFT404_SIMILARITY = 0.9  # a page this similar (Jaccard, 3-word runs) to the probe's answer is a soft 404
+LINKSPIDER_SOFT404_MAX_DIRECTORIES = 100_000  # (site, first path segment) pairs a worker probes; later ones are not
 
 # --- extraction (links, URLs) ------------------------------------------------
 LINKSPIDER_MAX_ANCHOR_CHARS = 256  # anchor text (and image alt) longer than this is cut

@@ -49,4 +49,5 @@ class PageItem(scrapy.Item):
     domain = scrapy.Field()
     outlinks = scrapy.Field()
     redirect_to = scrapy.Field()
+    soft_404 = scrapy.Field()  # True: a 200 page that is the site's "not found" page (linkspider.soft404)
     links = scrapy.Field()  # list[LinkItem]; absent or empty for a page without links

@@ -51,6 +51,7 @@ SPIDER_MIDDLEWARES: dict[str, int] = {
 }
 DOWNLOADER_MIDDLEWARES: dict[str, int] = {
     "linkspider.safety.NetworkGuardMiddleware": 50,  # before robots.txt (100): refuse private addresses
+    "linkspider.soft404.SoftNotFoundMiddleware": 590,  # marks 200 "not found" pages (one probe per directory)
     "linkspider.frontier.DomainDelayMiddleware": 960,  # spaces robots.txt + page within one lease
 }
 EXTENSIONS: dict[str, int] = {

@@ -20,6 +20,7 @@ from linkspider.errors import ConfigurationError
 from linkspider.extract import extract_links_with_stats
 from linkspider.items import LinkItem, PageItem
 from linkspider.scope import Scope
+from linkspider.soft404 import SOFT_404_META_KEY
 from linkspider.urls import host_of, normalize_url, query_param_count, resolve_href, url_key
 
 logger = logging.getLogger(__name__)
@@ -110,7 +111,7 @@ class LinksSpider(scrapy.Spider):
         page = PageItem(
             url=source_url, url_key=url_key(source_url), status=response.status, fetched_at=now,
             crawl_id=self.crawl_id, depth=response.meta.get("depth", 0), host=source_host,
-            domain=source_domain, outlinks=0, redirect_to=None, links=[],
+            domain=source_domain, outlinks=0, redirect_to=None, links=[], soft_404=False,
         )
         common = {
             "source_url": source_url, "source_key": page["url_key"], "source_host": source_host,
@@ -142,6 +143,13 @@ class LinksSpider(scrapy.Spider):
         if response.status in GONE_STATUSES or not isinstance(response, TextResponse):
             if not isinstance(response, TextResponse):
                 self._count("pages_skipped/not_text")
+            yield page
+            return
+        if response.meta.get(SOFT_404_META_KEY):
+            # a "not found" page served with 200 (linkspider.soft404): gone, like a 404; its
+            # template links are neither recorded nor followed
+            page["soft_404"] = True
+            self._count("pages_soft_404")
             yield page
             return
 

@@ -226,6 +226,7 @@ def page_document(item: Mapping[str, Any], now: datetime | None = None) -> dict[
         "host": _str(get("host")),
         "depth": _int(get("depth")),
         "redirect_to": _opt_str(get("redirect_to")),
+        "soft_404": get("soft_404") is True,
         "schema_version": SCHEMA_VERSION,
     }
 
@@ -247,14 +248,14 @@ def page_update(item: Mapping[str, Any], now: datetime | None = None) -> UpdateO
     return page_upsert_from_document(page_document(item, now))
 
 
-def lost_reason(status: int, redirect_to: str | None) -> str | None:
+def lost_reason(status: int, redirect_to: str | None, soft_404: bool = False) -> str | None:
     """Why the edges a fetch did not see are lost, or None when the fetch says nothing about them.
 
-    A 2xx page lists its links, so a missing one was removed; 404/410 means the page is gone;
+    A 2xx page lists its links, so a missing one was removed; 404/410 (or a soft 404) means the page is gone;
     a redirect (3xx or a ``redirect_to``) means the page now only points elsewhere. Any other
     status (5xx, 403, 429...) is treated as transient and marks nothing.
     """
-    if status in GONE_STATUSES:
+    if status in GONE_STATUSES or soft_404:
         return LOST_PAGE_GONE
     if redirect_to or 300 <= status < 400:
         return LOST_PAGE_REDIRECTS

@@ -23,6 +23,8 @@ SITE = "127.0.0.9"
 INTERNAL = "127.0.0.1"
 BIG = 50 * 1024 * 1024
 
+GUIDE_TEXT = ("How to read a backlink profile: count referring domains first, then look at where on "
+              "their pages the links sit and which words they use.")
 INJECTION_ANCHORS = ['{"$gt": ""}', "$where", "$ne", "a.b.c", "$set", "this.constructor", "'; db.dropDatabase(); '"]
 
 
@@ -115,9 +117,13 @@ def _handler(web: TrapWeb) -> type[BaseHTTPRequestHandler]:
                         ("/redirect-internal", "redirect"),
                         ("/public-ok", "fine"),
                     ]))
+                elif path == "/soft404/guide":  # a real page in a directory that answers 200 for anything
+                    self._send(200, _page([("/guide-target", "the guide's own link")],
+                                          extra="<h1>The guide</h1><p>" + GUIDE_TEXT + "</p>"))
                 elif path.startswith("/soft404/") or path == "/hub":
                     token = uuid.uuid4().hex[:8]
-                    self._send(200, _page([(f"/soft404/{token}", "more")], extra="<h1>Page not found</h1>"))
+                    links = [(f"/soft404/{token}", "more")] + ([("/soft404/guide", "guide")] if path == "/hub" else [])
+                    self._send(200, _page(links, extra="<h1>Page not found</h1>"))
                 else:
                     self._send(200, _page([]))
             except (BrokenPipeError, ConnectionResetError):

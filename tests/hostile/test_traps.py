@@ -48,8 +48,27 @@ def test_redirect_chain_capped(trap_web, hostile_crawl) -> None:
     assert result.db.edges.count_documents({"link_type": "redirect"}) >= len(chain) - 1
 
 
-def test_soft_404_hub_bounded(trap_web, hostile_crawl) -> None:
-    """Every unknown path answers 200 "Page not found" with a fresh link: a soft-404 trap."""
-    result = hostile_crawl([trap_web.url("/hub")], settings={"LINKSPIDER_MAX_PAGES_PER_DOMAIN": "20"})
+def test_soft_404s_detected_and_not_followed(trap_web, hostile_crawl) -> None:
+    """Every unknown path under /soft404/ answers 200 "Page not found" with a fresh link: a soft-404 trap.
+
+    No cap stops it here (CLOSESPIDER_PAGECOUNT=300 is only the safety net): the probe of /soft404/
+    gets a 200 "not found" page, so the first trap page is judged gone and its link not followed,
+    while the real page of the same directory keeps its edges.
+    """
+    result = hostile_crawl([trap_web.url("/hub")])
     assert result.status == 0, result.log[-3000:]
-    assert len(result.pages("/soft404/")) <= 20
+    pages = {d["url"]: d for d in result.db.pages.find()}
+    trap = [url for url in pages if "/soft404/" in url and not url.endswith("/guide")]
+    assert len(trap) == 1, f"{len(trap)} soft-404 pages fetched: the trap was followed"
+    assert pages[trap[0]]["soft_404"] is True and pages[trap[0]]["status"] == 200
+    assert result.db.edges.count_documents({"source_url": trap[0]}) == 0, "a soft 404's template links were stored"
+    guide, hub = trap_web.url("/soft404/guide"), trap_web.url("/hub")
+    assert pages[guide]["soft_404"] is False and pages[hub]["soft_404"] is False
+    assert result.db.edges.count_documents({"source_url": guide, "target_url": trap_web.url("/guide-target")}) == 1
+    # /guide-target is answered by the trap web's catch-all, the same page its root probe got: a soft 404 too
+    soft = {url for url, d in pages.items() if d["soft_404"]}
+    assert soft == {trap[0], trap_web.url("/guide-target")}
+    assert result.stat("linkspider/pages_soft_404") == 2
+    probes = trap_web.paths(SITE, "/soft404/linkspider-probe-")
+    assert len(probes) == 1, probes  # one probe for the directory, shared by its pages
+

@@ -171,7 +171,7 @@ def test_page_document_and_update():
     assert doc == {
         "_id": "https://a.example/page", "url": "https://a.example/page", "status": 200, "fetched_at": T0_MS,
         "crawl_id": "c1", "outlinks": 7, "domain": "a.example", "host": "a.example", "depth": 2,
-        "redirect_to": None, "schema_version": SCHEMA_VERSION,
+        "redirect_to": None, "soft_404": False, "schema_version": SCHEMA_VERSION,
     }
     op = page_update(item)
     assert op._filter == {"_id": "https://a.example/page"} and op._upsert is True

@@ -118,6 +118,18 @@ def edges_of(db, source):
     return {d["target_key"]: d for d in db.edges.find({"source_key": source})}
 
 
+def test_a_soft_404_loses_the_links_of_its_live_fetch(mongo_uri, mongo_db, make_pipeline):
+    """A page that answered 200 with its links, then 200 with the site's "not found" page: page_gone."""
+    run(make_pipeline(mongo_uri, mongo_db.name), fetch(P, LINKS, at(0))).close()
+    *_, page = fetch(P, [], at(100))
+    page["soft_404"] = True
+    run(make_pipeline(mongo_uri, mongo_db.name), [page]).close()
+    p = edges_of(mongo_db, P)
+    assert len(p) == 3 and all(d["lost_reason"] == "page_gone" and d["lost_at"] == at(100) for d in p.values())
+    stored = mongo_db.pages.find_one({"_id": P})
+    assert stored["status"] == 200 and stored["soft_404"] is True
+
+
 def test_lost_links_removed_gone_redirect_and_restored(mongo_uri, mongo_db, make_pipeline):
     first = [*fetch(P, LINKS, at(0)), *fetch(Q, LINKS, at(0)), *fetch(R, LINKS, at(0)), *fetch(S, LINKS, at(0))]
     run(make_pipeline(mongo_uri, mongo_db.name), first).close()
