@@ -56,10 +56,10 @@ def _node_env(redis_url: str, mongo_uri: str, database: str) -> dict[str, str]:
 
 
 def _page_fetches(server: FixtureWebServer) -> Counter[tuple[int, str]]:
-    """(site, path) -> times fetched, for pages (robots.txt and images left out)."""
+    """(site, path) -> times fetched, for pages (robots.txt, images and soft-404 probes left out)."""
     return Counter(
         (r.site, r.path) for r in server.requests() if r.method == "GET" and r.path != "/robots.txt"
-        and not r.path.startswith("/img/")
+        and not r.path.startswith("/img/") and "/linkspider-probe-" not in r.path
     )
 
 
