@@ -45,9 +45,15 @@ def start_fixture_web(sites: int, pages: int, workdir: Path) -> tuple[subprocess
     return proc, json.loads(ready.read_text())
 
 
-def responses(log: Path) -> int:
-    match = re.search(r"'response_received_count': (\d+)", log.read_text(errors="replace"))
+def _stat(text: str, key: str) -> int:
+    match = re.search(rf"'{re.escape(key)}': (\d+)", text)
     return int(match.group(1)) if match else 0
+
+
+def responses(log: Path) -> int:
+    """Responses received, soft-404 probes left out (the plain spider sends none): pages and robots.txt."""
+    text = log.read_text(errors="replace")
+    return _stat(text, "response_received_count") - _stat(text, "linkspider/soft404/probes")
 
 
 def run_plain(seeds: list[str], workdir: Path, n: int) -> tuple[int, float]:
