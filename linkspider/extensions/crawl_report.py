@@ -20,7 +20,7 @@ from pymongo.errors import PyMongoError
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
-from twisted.internet.defer import Deferred
+from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
 from linkspider.store.client import get_client, mongo_settings
@@ -142,11 +142,11 @@ class CrawlReport:
             if self.crawler.stats:
                 self.crawler.stats.inc_value(f"linkspider/crawl_report/write_failed/{doc['state']}")
 
-    def spider_opened(self, spider: Spider) -> Deferred:
+    async def spider_opened(self, spider: Spider) -> None:
         self.start = datetime.now(timezone.utc)
-        return deferToThread(self._write, self._document(spider, None, None))
+        await maybe_deferred_to_future(deferToThread(self._write, self._document(spider, None, None)))
 
-    def spider_closed(self, spider: Spider, reason: str) -> Deferred:
+    async def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.start is None:  # opened before we were connected; still report the job
             self.start = datetime.now(timezone.utc)
         doc = self._document(spider, datetime.now(timezone.utc), reason)
@@ -154,4 +154,4 @@ class CrawlReport:
             "crawl %s job %s on %s: %s pages, %s edges, %s errors (%s)",
             doc["crawl_id"], doc["job_id"] or "-", doc["node"], doc["pages"], doc["edges"], doc["errors"], reason,
         )
-        return deferToThread(self._write, doc)
+        await maybe_deferred_to_future(deferToThread(self._write, doc))
