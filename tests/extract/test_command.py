@@ -53,3 +53,19 @@ def test_errors(argv: list[str], message: str, capsys: pytest.CaptureFixture[str
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"<a href='/x'>x</a>")))
     assert main(argv) == 2
     assert message in capsys.readouterr().err
+
+
+def test_a_reader_that_stops_early_is_not_an_error() -> None:
+    """`linkspider extract page --url U | head -1`: exit 0 and no traceback when the pipe closes."""
+    import subprocess
+    import sys
+
+    page = next(DATA.glob("*.html.gz"))
+    proc = subprocess.Popen([sys.executable, "-m", "linkspider", "extract", str(page), "--url", "https://example.com/"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None
+    assert json.loads(proc.stdout.readline())  # read one record, then hang up
+    proc.stdout.close()
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err.decode()
+    assert b"Traceback" not in err
