@@ -14,6 +14,7 @@ LINKSPIDER_ALLOW_PRIVATE_NETWORKS = False
 LINKSPIDER_SOFT404_ENABLED = True  # probe each site directory once; 200 "not found" pages count as gone
 LINKSPIDER_SOFT404_SIMILARITY = 0.9  # a page this similar (Jaccard, 3-word runs) to the probe's answer is a soft 404
 LINKSPIDER_SOFT404_MAX_DIRECTORIES = 100_000  # (site, first path segment) pairs a worker probes; later ones are not
+LINKSPIDER_SOFT404_DIRECTORIES_PER_SITE = 20  # past this many, a site's root probe stands for its other directories
 
 # --- extraction (links, URLs) ------------------------------------------------
 LINKSPIDER_MAX_ANCHOR_CHARS = 256  # anchor text (and image alt) longer than this is cut

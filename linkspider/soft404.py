@@ -101,13 +101,15 @@ class SoftNotFoundMiddleware:
     ``LINKSPIDER_SOFT404_ENABLED``, ``LINKSPIDER_SOFT404_SIMILARITY``, ``LINKSPIDER_SOFT404_MAX_DIRECTORIES``.
     """
 
-    def __init__(self, crawler: Crawler, threshold: float, max_directories: int) -> None:
+    def __init__(self, crawler: Crawler, threshold: float, max_directories: int, per_site: int = 20) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
         self.threshold = threshold
         self.max_directories = max_directories
+        self.per_site = per_site
         # directory -> Deferred while its probe is out, then the probe's fingerprint or _NOT_SOFT
         self._verdicts: dict[tuple[str, str, str], Any] = {}
+        self._site_dirs: dict[tuple[str, str], int] = {}  # directories probed per (scheme, netloc)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SoftNotFoundMiddleware:
@@ -118,7 +120,9 @@ class SoftNotFoundMiddleware:
         if not 0 < threshold <= 1:
             raise NotConfigured(f"LINKSPIDER_SOFT404_SIMILARITY must be in (0, 1], not {threshold}")
         max_dirs = settings.getint("LINKSPIDER_SOFT404_MAX_DIRECTORIES", defaults.LINKSPIDER_SOFT404_MAX_DIRECTORIES)
-        return cls(crawler, threshold, max_dirs)
+        per_site = settings.getint("LINKSPIDER_SOFT404_DIRECTORIES_PER_SITE",
+                                   defaults.LINKSPIDER_SOFT404_DIRECTORIES_PER_SITE)
+        return cls(crawler, threshold, max_dirs, max(1, per_site))
 
     def _inc(self, key: str) -> None:
         self.stats.inc_value(f"linkspider/soft404/{key}")
@@ -148,11 +152,18 @@ class SoftNotFoundMiddleware:
             return await maybe_deferred_to_future(_follow(known))
         if directory in self._verdicts:
             return known
+        site = directory[:2]
+        if directory[2] and self._site_dirs.get(site, 0) >= self.per_site:
+            # a site with a directory per user or per article: its root's answer stands for the rest,
+            # so probes stay a bounded share of the site's requests
+            self._inc("site_root_used")
+            return await self._verdict((*site, ""))
         if len(self._verdicts) >= self.max_directories:
             self._inc("not_probed")  # bounded memory and requests; the page is taken as it is
             return None
         waiting: Deferred = Deferred()
         self._verdicts[directory] = waiting
+        self._site_dirs[site] = self._site_dirs.get(site, 0) + 1
         verdict = None
         try:
             verdict = await self._probe(directory)

@@ -54,3 +54,42 @@ def test_empty_and_short_pages():
     assert similarity(frozenset(), frozenset()) == 1.0
     assert similarity(text_fingerprint(b"<p>Not found</p>"), text_fingerprint(b"<p>Not found</p>")) == 1.0
     assert similarity(text_fingerprint(b"<p>Not found</p>"), frozenset()) == 0.0
+
+
+class _Stats:
+    def __init__(self) -> None:
+        self.values: dict[str, int] = {}
+
+    def inc_value(self, key: str, n: int = 1) -> None:
+        self.values[key] = self.values.get(key, 0) + n
+
+
+def test_a_site_with_a_directory_per_page_costs_a_bounded_number_of_probes():
+    """Past LINKSPIDER_SOFT404_DIRECTORIES_PER_SITE, the site root's probe answers for the rest."""
+    import asyncio
+    from types import SimpleNamespace
+
+    from linkspider.soft404 import SoftNotFoundMiddleware
+
+    stats = _Stats()
+    mw = SoftNotFoundMiddleware(SimpleNamespace(stats=stats, engine=None), 0.9, 1000, per_site=3)
+    probed: list[tuple[str, str, str]] = []
+
+    async def probe(directory):  # the engine's download is replaced: only the bookkeeping is under test
+        probed.append(directory)
+        return frozenset({hash(directory)})
+
+    mw._probe = probe
+
+    async def crawl() -> list:
+        verdicts = [await mw._verdict(("https", "users.test", f"user{i}")) for i in range(10)]
+        verdicts.append(await mw._verdict(("https", "users.test", "user1")))  # known: no new probe
+        verdicts.append(await mw._verdict(("https", "other.test", "news")))  # another site has its own budget
+        return verdicts
+
+    verdicts = asyncio.run(crawl())
+    root = ("https", "users.test", "")
+    assert probed == [("https", "users.test", "user0"), ("https", "users.test", "user1"),
+                      ("https", "users.test", "user2"), root, ("https", "other.test", "news")]
+    assert verdicts[5] == frozenset({hash(root)}) and verdicts[10] == frozenset({hash(("https", "users.test", "user1"))})
+    assert stats.values["linkspider/soft404/site_root_used"] == 7
