@@ -472,19 +472,19 @@ class Frontier:
 
     def ack(self, ids: Iterable[bytes], now_ms: int | None = None) -> int:
         """Done with these leases (idempotent: an id acked twice or already requeued counts 0)."""
-        ids = list(ids)
-        if not ids:
-            return 0
-        return int(self._ack(args=[self.keys.prefix, self.max_concurrency, self.delay_ms,
-                                   -1 if now_ms is None else now_ms, *ids]))
+        return self._on_leases(self._ack, ids, now_ms)
 
     def done(self, ids: Iterable[bytes], now_ms: int | None = None) -> int:
         """Free the politeness slots of these leases now; they stay leased until :meth:`ack`."""
+        return self._on_leases(self._done, ids, now_ms)
+
+    def _on_leases(self, script: Any, ids: Iterable[bytes], now_ms: int | None) -> int:
+        """Run a slot-freeing script (ack, done) over lease ids; no round trip for none."""
         ids = list(ids)
         if not ids:
             return 0
-        return int(self._done(args=[self.keys.prefix, self.max_concurrency, self.delay_ms,
-                                    -1 if now_ms is None else now_ms, *ids]))
+        return int(script(args=[self.keys.prefix, self.max_concurrency, self.delay_ms,
+                                -1 if now_ms is None else now_ms, *ids]))
 
     def discard(self, lease_id: bytes, raw: bytes | str, reason: str) -> int:
         """Ack a lease whose entry is unusable, keeping the last 1000 such entries for inspection."""
