@@ -23,7 +23,6 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from lxml import etree
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
@@ -74,11 +73,12 @@ def probe_url(directory: tuple[str, str, str], token: str | None = None) -> str:
 
 def text_fingerprint(body: bytes | str, headers: Mapping | None = None) -> frozenset[int]:
     """Hashes of the overlapping 3-word runs of a page's visible text (all its words when shorter)."""
-    root = parse_html(body, headers)
-    if root is None:
+    tree = parse_html(body, headers)
+    if tree is None or tree.root is None:
         return frozenset()
-    etree.strip_elements(root, "script", "style", "noscript", "template", with_tail=False)
-    words = etree.tostring(root, method="text", encoding=str).lower().split()
+    for el in tree.css("script, style, noscript, template"):
+        el.decompose()
+    words = tree.root.text(separator=" ").lower().split()
     if len(words) < _SHINGLE:
         return frozenset({hash(" ".join(words))}) if words else frozenset()
     return frozenset(hash(" ".join(words[i:i + _SHINGLE])) for i in range(len(words) - _SHINGLE + 1))

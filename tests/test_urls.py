@@ -143,10 +143,10 @@ def test_fast_path_agrees_with_ada_on_corpus_hrefs() -> None:
     labels = json.loads((DATA / "link-labels.json").read_text())
     checked = 0
     for page_id, rec in labels.items():
-        root = parse_html(gzip.decompress((DATA / f"{page_id}.html.gz").read_bytes()))
+        tree = parse_html(gzip.decompress((DATA / f"{page_id}.html.gz").read_bytes()))
         origin = ada_url.URL(rec["url"]).origin
-        for el in root.iter("a", "link", "img", "script"):
-            for href in (el.get("href"), el.get("src")):
+        for el in tree.css("a, link, img, script"):
+            for href in (el.attributes.get("href"), el.attributes.get("src")):
                 if href is None:
                     continue
                 fast = fast_normalize(href, origin)

@@ -1,6 +1,6 @@
 """Where a link sits on its page: body, nav, header, sidebar, footer or comment.
 
-Two sources of evidence, both read from the same lxml tree the links come from:
+Two sources of evidence, both read from the same parsed page (selectolax/Lexbor) the links come from:
 
 1. The main content block, found the way readability-style extractors find it: paragraphs score
    their parent and grandparent by text length and commas, scores are damped by link density
@@ -18,9 +18,6 @@ page has no main block (a home page, a listing), every unmarked link is ``body``
 from __future__ import annotations
 
 import re
-from itertools import islice
-
-from lxml import etree
 
 __all__ = ["PLACEMENTS", "assign_placements", "evidence_of", "find_main_content", "marker_of"]
 
@@ -64,6 +61,15 @@ _VOCAB_RE = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in _V
 # Content vocabulary: class/id names that say "this is the article".
 _POSITIVE_RE = re.compile(r"article|^body|content|entry|^main|^post|story|^text|blog")
 
+# Screening: a class token none of whose letters (lowercased, separators dropped) contain any
+# vocabulary word, even unanchored, names nothing; most tokens ("col-md-8", "clearfix") are
+# ruled out by this one search without being split into words.
+_SCREEN_RE = re.compile(
+    "|".join(re.sub(r"\^|\$|\(\?!\w+\)", "", pattern) for _, pattern in _VOCAB)
+    + "|"
+    + _POSITIVE_RE.pattern.replace("^", "")
+)
+_NON_LETTER = re.compile(r"[^a-z]+")
 _WORD = re.compile(r"[A-Z]*[a-z]+|[A-Z]+")
 _LOWER_WORD = re.compile(r"[a-z]+")
 # First halves of vocabulary words that sites also write as two ("side-bar", "top_bar", "mostRead").
@@ -71,6 +77,7 @@ _PAIR_FIRST = frozenset({"side", "top", "most", "site", "skip", "bread", "nav", 
 _WORD_CACHE: dict[str, tuple[str | None, bool]] = {}
 _TOKEN_CACHE: dict[str, tuple[str | None, bool]] = {}
 _CACHE_MAX = 100_000
+_NO_CLASS: tuple[str | None, bool] = (None, False)
 
 
 def _word_class(word: str) -> tuple[str | None, bool]:
@@ -96,6 +103,12 @@ def _token_class(token: str) -> tuple[str | None, bool]:
     """
     hit = _TOKEN_CACHE.get(token)
     if hit is not None:
+        return hit
+    if _SCREEN_RE.search(_NON_LETTER.sub("", token.lower())) is None:
+        hit = _NO_CLASS
+        if len(_TOKEN_CACHE) > _CACHE_MAX:
+            _TOKEN_CACHE.clear()
+        _TOKEN_CACHE[token] = hit
         return hit
     words = _LOWER_WORD.findall(token) if token.islower() else [w.lower() for w in _WORD.findall(token)]
     best = None
@@ -134,21 +147,6 @@ def _names_evidence(names: str) -> str | None:
 _NAMES_CACHE: dict[tuple, str | None] = {}
 
 
-def _marker(tag, items: list) -> str | None:
-    """Placement named by an element's tag and attribute pairs (role, then tag, then class/id)."""
-    role = cls = ident = None
-    for name, value in items:
-        if name == "class":
-            cls = value
-        elif name == "id":
-            ident = value
-        elif name == "role":
-            role = value
-    if role is None and cls is None and ident is None:
-        return _TAGS.get(tag)
-    return marker_of(tag, role, cls, ident)
-
-
 def marker_of(tag, role: str | None, cls: str | None, ident: str | None) -> str | None:
     """Placement named by an element's role, tag, class or id (in that order of trust), or None."""
     key = (role, tag, cls, ident)
@@ -173,20 +171,15 @@ def marker_of(tag, role: str | None, cls: str | None, ident: str | None) -> str 
 
 def evidence_of(el) -> str | None:
     """The placement an element's role, tag, class or id names (in that order of trust), or None."""
-    return _marker(el.tag, el.items())
+    attrs = el.attributes
+    return marker_of(el.tag, attrs.get("role"), attrs.get("class"), attrs.get("id"))
 
 
 _WEIGHT_CACHE: dict[tuple, int] = {}
 
 
-def _class_weight(items: list) -> int:
+def _class_weight(cls: str | None, ident: str | None) -> int:
     """Readability's class weight: +25 for content vocabulary, -25 for boilerplate, per class and id."""
-    cls = ident = None
-    for name, value in items:
-        if name == "class":
-            cls = value
-        elif name == "id":
-            ident = value
     if cls is None and ident is None:
         return 0
     key = (cls, ident)
@@ -214,6 +207,7 @@ _TAG_WEIGHT = {
     "h1": -5, "h2": -5, "h3": -5, "h4": -5, "h5": -5, "h6": -5, "th": -5,
 }
 _PARAGRAPHS = ("p", "pre", "td", "blockquote")
+_PARAGRAPH_QUERY = ", ".join(_PARAGRAPHS)
 # Inline elements: their class names are never read (they style text; blocks carry the markers).
 _INLINE = frozenset(
     {"span", "strong", "em", "b", "i", "u", "small", "font", "time", "abbr", "cite", "sup", "sub", "img",
@@ -232,119 +226,183 @@ _LINK_ONLY = 0.8  # a paragraph whose text is at least this share of link text i
 _TOP_CANDIDATES = 3
 
 
-def _text(el) -> str:
-    """All text under an element, its own tail excluded."""
-    if len(el):
-        return etree.tostring(el, method="text", encoding=str, with_tail=False)
-    return el.text or ""
+class _Ancestry:
+    """The ancestors of a page's links, each examined once, keyed by node identity (``mem_id``).
+
+    selectolax hands out a new Python object for every node access (and compares nodes by their
+    serialized HTML), so elements are known here by ``mem_id``. Walking up from each link until a
+    known element gives every link ancestor's tag, class, id, role and parent, and the link text
+    beneath each of them (for link density), without visiting the rest of the page.
+    """
+
+    __slots__ = ("chains", "info", "linked", "parent")
+
+    def __init__(self, anchors: list, link_chars: list[int] | None) -> None:
+        parent: dict[int, int] = {}  # element -> its parent (0: none)
+        info: dict[int, tuple] = {}  # element -> (tag, class, id, role)
+        depth: dict[int, int] = {0: -1}
+        chains: list[tuple[list[int], int]] = []  # per anchor: new ancestors bottom-up, first known one
+        inline = _INLINE
+        for a in anchors:
+            el = a.parent
+            chain: list[int] = []
+            stop = 0
+            while el is not None:
+                i = el.mem_id
+                if i in info:
+                    stop = i
+                    break
+                tag = el.tag
+                if tag[0] == "-":  # the document node
+                    break
+                if tag in inline:
+                    info[i] = (tag, None, None, None)
+                else:
+                    attrs = el.attributes
+                    info[i] = (tag, attrs.get("class"), attrs.get("id"), attrs.get("role"))
+                chain.append(i)
+                up = el.parent
+                parent[i] = up.mem_id if up is not None else 0
+                el = up
+            chains.append((chain, stop))
+            d = depth[stop]
+            for i in reversed(chain):
+                d += 1
+                depth[i] = d
+        linked: dict[int, int] = {}
+        if link_chars:  # each anchor's text counts in its parent, then totals move up a level at a time
+            for (chain, stop), chars in zip(chains, link_chars):
+                if chars:
+                    i = chain[0] if chain else stop
+                    linked[i] = linked.get(i, 0) + chars
+            del depth[0]
+            for i in sorted(depth, key=depth.__getitem__, reverse=True):
+                chars = linked.get(i)
+                if chars:
+                    up = parent[i]
+                    if up in info:
+                        linked[up] = linked.get(up, 0) + chars
+        self.parent = parent
+        self.info = info
+        self.chains = chains
+        self.linked = linked
 
 
-def find_main_content(root, link_chars: dict | None = None) -> list:
+def find_main_content(tree) -> list:
     """The elements that make up the page's main content (best block and similar blocks), or []."""
-    return _analyse(root, link_chars or {})[0]
+    anchors = tree.css("a[href]")
+    chars = [len(" ".join(a.text().split())) for a in anchors]
+    nodes: dict[int, object] = {}
+    main, _ = _analyse(tree, _Ancestry(anchors, chars).linked, nodes)
+    return [nodes[i] for i in main]
 
 
-def _analyse(root, link_chars: dict) -> tuple[list, set]:
-    """(main content blocks, link-only paragraphs) of a page.
+def _analyse(tree, linked: dict[int, int], nodes: dict[int, object]) -> tuple[list[int], set[int]]:
+    """(main content blocks, link-only paragraphs) of a page, as ``mem_id``s; ``nodes`` gets the blocks.
 
     A paragraph whose text is nearly all link text ("Read more: ...", a lone headline link) is
     navigation or a related-content teaser even inside an article, as in jusText and boilerpipe
     where a block's link density decides.
     """
-    scores: dict = {}
-    classes: dict = {}
-    link_only: set = set()
-    get_chars = link_chars.get
+    scores: dict[int, float] = {}
+    classes: dict[int, tuple[str, str]] = {}
+    link_only: set[int] = set()
+    get_linked = linked.get
     tag_weight = _TAG_WEIGHT.get
 
-    paragraphs = list(islice(root.iter(*_PARAGRAPHS), _MAX_PARAGRAPHS))  # enough for any article
-    seen_br_parents = set()
-    for br in islice(root.iter("br"), _MAX_PARAGRAPHS):
-        parent = br.getparent()
-        if parent is not None and parent.tag not in _PARAGRAPHS and parent not in seen_br_parents:
-            seen_br_parents.add(parent)
-            paragraphs.append(parent)
+    paragraphs = tree.css(_PARAGRAPH_QUERY)
+    if len(paragraphs) > _MAX_PARAGRAPHS:  # enough for any article
+        del paragraphs[_MAX_PARAGRAPHS:]
+    brs = tree.css("br")
+    if brs:
+        seen = {p.mem_id for p in paragraphs}
+        for br in brs[:_MAX_PARAGRAPHS]:
+            parent = br.parent
+            if parent is not None and parent.mem_id not in seen:
+                seen.add(parent.mem_id)
+                if parent.tag not in _PARAGRAPHS:
+                    paragraphs.append(parent)
     for p in paragraphs:
-        text = _text(p)
+        text = p.text()
         length = len(text.strip())
-        linked = 0
-        if len(p):
-            for a in p.iter("a"):
-                linked += get_chars(a, 0)
-            if linked and linked >= _LINK_ONLY * length and p.tag == "p":
-                link_only.add(p)
-                continue
-        if length < _MIN_PARAGRAPH or linked >= length:
+        linked_chars = get_linked(p.mem_id, 0)
+        if linked_chars and linked_chars >= _LINK_ONLY * length and p.tag == "p":
+            link_only.add(p.mem_id)
             continue
-        score = (1 + text.count(",") + min(length // 100, 3)) * (1.0 - linked / length)
-        el = p.getparent()
+        if length < _MIN_PARAGRAPH or linked_chars >= length:
+            continue
+        score = (1 + text.count(",") + min(length // 100, 3)) * (1.0 - linked_chars / length)
+        el = p.parent
         for share in (1.0, 0.5, 1 / 3):
             if el is None:
                 break
-            current = scores.get(el)
+            i = el.mem_id
+            current = scores.get(i)
             if current is None:
                 tag = el.tag
-                if not isinstance(tag, str):
+                if tag[0] == "-":  # the document node
                     break
-                items = el.items()
-                current = tag_weight(tag, 0) + _class_weight(items)
-                for name, value in items:
-                    if name == "class":
-                        classes[el] = value
-                        break
-            scores[el] = current + score * share
-            el = el.getparent()
+                attrs = el.attributes
+                cls = attrs.get("class")
+                current = tag_weight(tag, 0) + _class_weight(cls, attrs.get("id"))
+                nodes[i] = el
+                if cls:
+                    classes[i] = (tag, cls)
+            scores[i] = current + score * share
+            el = el.parent
     if not scores:
         return [], link_only
     top = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:_TOP_CANDIDATES]
-    best = None
+    best = 0
     best_score = 0.0
-    for el, raw in top:
-        total = len(_text(el).strip()) or 1
-        linked = 0
-        for a in el.iter("a"):
-            linked += get_chars(a, 0)
-        final = raw * (1.0 - min(1.0, linked / total))
-        scores[el] = final
+    for i, raw in top:
+        total = len(nodes[i].text().strip()) or 1
+        final = raw * (1.0 - min(1.0, get_linked(i, 0) / total))
+        scores[i] = final
         if final > best_score:
-            best, best_score = el, final
-    if best is None or best_score < _MIN_MAIN_SCORE:
+            best, best_score = i, final
+    if not best or best_score < _MIN_MAIN_SCORE:
         return [], link_only
     content = [best]
-    parent = best.getparent()
+    parent = nodes[best].parent
     if parent is not None:
         threshold = max(10.0, best_score * 0.2)
-        for sibling in parent:
-            if sibling is not best and scores.get(sibling, 0.0) >= threshold:
-                content.append(sibling)
+        for sibling in parent.iter():
+            i = sibling.mem_id
+            if i != best and scores.get(i, 0.0) >= threshold:
+                nodes.setdefault(i, sibling)
+                content.append(i)
     # Articles split into chunks (ads or embeds between them) repeat the best block's tag and class.
     best_class = classes.get(best)
     if best_class:
-        best_tag = best.tag
-        for el, cls in classes.items():
-            if cls == best_class and el.tag == best_tag and el not in content:
-                content.append(el)
+        for i, tag_class in classes.items():
+            if tag_class == best_class and i not in content:
+                content.append(i)
     return content, link_only
 
 
-def assign_placements(root, anchors: list, link_chars: dict | None = None) -> list[str]:
-    """Placement of each element in ``anchors`` (``a``/``area`` elements under ``root``), in order.
+def assign_placements(tree, anchors: list, link_chars: list[int] | None = None) -> list[str]:
+    """Placement of each node in ``anchors`` (``a``/``area`` elements of ``tree``, in page order).
 
-    ``link_chars`` maps an anchor element to the length of its text (for link density). Only the
-    ancestors of links are examined, each once: a link's placement comes from the nearest marked
-    ancestor, found by walking up until an already examined element (the anchor's own attributes
-    are not read: a link is not a block).
+    ``link_chars`` gives the length of each anchor's text (for link density). Only the ancestors of
+    links are examined, each once: a link's placement comes from the nearest marked ancestor
+    (the anchor's own attributes are not read: a link is not a block).
     """
-    main, link_only = _analyse(root, link_chars or {})
+    ancestry = _Ancestry(anchors, link_chars)
+    nodes: dict[int, object] = {}
+    main, link_only = _analyse(tree, ancestry.linked, nodes)
     main_set = set(main)
-    above_main: set = set()  # the main blocks and their ancestors: their markers describe the page
-    for block in main:
-        el = block
-        while el is not None and el not in above_main:
-            above_main.add(el)
-            el = el.getparent()
-    state: dict = {}  # element -> (nearest marker's placement or None, inside main content)
-    get_state = state.get
+    above_main: set[int] = set()  # the main blocks and their ancestors: their markers describe the page
+    for i in main:
+        el = nodes[i]
+        while el is not None:
+            j = el.mem_id
+            if j in above_main:
+                break
+            above_main.add(j)
+            el = el.parent
+    info = ancestry.info
+    state: dict[int, tuple] = {}  # element -> (nearest marker's placement or None, inside main content)
     no_state = (None, False)
     tags = _TAGS
     inline = _INLINE
@@ -352,44 +410,30 @@ def assign_placements(root, anchors: list, link_chars: dict | None = None) -> li
     names_get = _NAMES_CACHE.get
     out = []
     after_main = False
-    for a in anchors:
-        el = a.getparent()
-        st = get_state(el)
-        if st is None:
-            chain = []
-            while el is not None:
-                st = get_state(el)
-                if st is not None:
-                    break
-                chain.append(el)
-                el = el.getparent()
-            if st is None:
-                st = no_state
-            for el in reversed(chain):
-                tag = el.tag
-                marker = None
-                if tag not in inline and (st[0] is None or tag not in minor):
-                    # inline tags never mark; inside a marked block list items only refine it
-                    cls = el.get("class")
-                    ident = el.get("id")
-                    role = el.get("role")
-                    if cls is None and ident is None and role is None:
-                        marker = tags.get(tag)
+    for chain, stop in ancestry.chains:
+        st = state.get(stop, no_state) if stop else no_state
+        for i in reversed(chain):
+            tag, cls, ident, role = info[i]
+            marker = None
+            if tag not in inline and (st[0] is None or tag not in minor):
+                # inline tags never mark; inside a marked block list items only refine it
+                if cls is None and ident is None and role is None:
+                    marker = tags.get(tag)
+                else:
+                    key = (role, tag, cls, ident)
+                    marker = names_get(key, key)
+                    if marker is key:
+                        marker = marker_of(tag, role, cls, ident)
+                if marker is None and i in link_only:
+                    marker = "sidebar"
+                if marker is not None:
+                    if i in above_main:
+                        marker = None
                     else:
-                        key = (role, tag, cls, ident)
-                        marker = names_get(key, key)
-                        if marker is key:
-                            marker = marker_of(tag, role, cls, ident)
-                    if marker is None and el in link_only:
-                        marker = "sidebar"
-                    if marker is not None:
-                        if el in above_main:
-                            marker = None
-                        else:
-                            st = (marker, st[1])
-                if el in main_set:
-                    st = (st[0] if marker is None else marker, True)
-                state[el] = st
+                        st = (marker, st[1])
+            if i in main_set:
+                st = (st[0] if marker is None else marker, True)
+            state[i] = st
         placement, inside = st
         if placement is None:
             if not main or inside:

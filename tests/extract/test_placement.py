@@ -138,14 +138,14 @@ def test_page_without_main_content_is_all_body_except_markers() -> None:
 
 
 def test_find_main_content_picks_the_article() -> None:
-    root = parse_html(article_page())
-    main = find_main_content(root)
-    assert len(main) == 1 and main[0].find("h1") is not None
+    tree = parse_html(article_page())
+    main = find_main_content(tree)
+    assert len(main) == 1 and main[0].css_first("h1") is not None
 
 
 def test_evidence_of() -> None:
-    root = parse_html(b"<div role='navigation'></div><div class='x footer-links'></div><p class='lead'></p>")
-    assert [evidence_of(el) for el in root.iter("div", "p")] == ["nav", "footer", None]
+    tree = parse_html(b"<div role='navigation'></div><div class='x footer-links'></div><p class='lead'></p>")
+    assert [evidence_of(el) for el in tree.css("div, p")] == ["nav", "footer", None]
 
 
 def _labelled_scores() -> tuple[int, int, int]:
