@@ -140,6 +140,13 @@ def fast_normalize(href: str, origin: str) -> str | None:
             return None
         path, query = m.group(1), m.group(2) or ""
         head = origin
+    elif origin and href.startswith(origin) and href[len(origin) : len(origin) + 1] == "/":
+        # the page's own origin, as serialized: only the path and query are left to check
+        m = _FAST_ROOT.match(href, len(origin))
+        if m is None:
+            return None
+        path, query = m.group(1), m.group(2) or ""
+        head = origin
     else:
         m = _FAST_ABS.match(href)
         if m is None:

@@ -505,7 +505,7 @@ def extract_links_with_stats(
         if target is None:
             dropped[reason] += 1
             continue
-        text = el.text()
+        text = el.text_lexbor()
         link_type = "a"
         alt = None
         if images:

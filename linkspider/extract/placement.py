@@ -61,15 +61,6 @@ _VOCAB_RE = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in _V
 # Content vocabulary: class/id names that say "this is the article".
 _POSITIVE_RE = re.compile(r"article|^body|content|entry|^main|^post|story|^text|blog")
 
-# Screening: a class token none of whose letters (lowercased, separators dropped) contain any
-# vocabulary word, even unanchored, names nothing; most tokens ("col-md-8", "clearfix") are
-# ruled out by this one search without being split into words.
-_SCREEN_RE = re.compile(
-    "|".join(re.sub(r"\^|\$|\(\?!\w+\)", "", pattern) for _, pattern in _VOCAB)
-    + "|"
-    + _POSITIVE_RE.pattern.replace("^", "")
-)
-_NON_LETTER = re.compile(r"[^a-z]+")
 _WORD = re.compile(r"[A-Z]*[a-z]+|[A-Z]+")
 _LOWER_WORD = re.compile(r"[a-z]+")
 # First halves of vocabulary words that sites also write as two ("side-bar", "top_bar", "mostRead").
@@ -77,7 +68,6 @@ _PAIR_FIRST = frozenset({"side", "top", "most", "site", "skip", "bread", "nav", 
 _WORD_CACHE: dict[str, tuple[str | None, bool]] = {}
 _TOKEN_CACHE: dict[str, tuple[str | None, bool]] = {}
 _CACHE_MAX = 100_000
-_NO_CLASS: tuple[str | None, bool] = (None, False)
 
 
 def _word_class(word: str) -> tuple[str | None, bool]:
@@ -104,23 +94,24 @@ def _token_class(token: str) -> tuple[str | None, bool]:
     hit = _TOKEN_CACHE.get(token)
     if hit is not None:
         return hit
-    if _SCREEN_RE.search(_NON_LETTER.sub("", token.lower())) is None:
-        hit = _NO_CLASS
-        if len(_TOKEN_CACHE) > _CACHE_MAX:
-            _TOKEN_CACHE.clear()
-        _TOKEN_CACHE[token] = hit
-        return hit
-    words = _LOWER_WORD.findall(token) if token.islower() else [w.lower() for w in _WORD.findall(token)]
-    best = None
-    positive = False
-    for k, word in enumerate(words):
-        found, pos = _word_class(word)
-        if k and found is None and words[k - 1] in _PAIR_FIRST:
-            found = _word_class(words[k - 1] + word)[0]
-        positive = positive or pos
-        if found is not None and (best is None or _ORDER[found] < _ORDER[best]):
-            best = found
-    hit = (best, positive)
+    if token.isalpha() and token.islower():  # one word ("clearfix", "sidebar")
+        hit = _WORD_CACHE.get(token) or _word_class(token)
+    else:
+        words = _LOWER_WORD.findall(token) if token.islower() else [w.lower() for w in _WORD.findall(token)]
+        word_hit = _WORD_CACHE.get
+        best = None
+        positive = False
+        previous = ""
+        for word in words:
+            found, pos = word_hit(word) or _word_class(word)
+            if found is None and previous in _PAIR_FIRST:
+                found = _word_class(previous + word)[0]
+            if pos:
+                positive = True
+            if found is not None and (best is None or _ORDER[found] < _ORDER[best]):
+                best = found
+            previous = word
+        hit = (best, positive)
     if len(_TOKEN_CACHE) > _CACHE_MAX:
         _TOKEN_CACHE.clear()
     _TOKEN_CACHE[token] = hit
@@ -207,7 +198,6 @@ _TAG_WEIGHT = {
     "h1": -5, "h2": -5, "h3": -5, "h4": -5, "h5": -5, "h6": -5, "th": -5,
 }
 _PARAGRAPHS = ("p", "pre", "td", "blockquote")
-_PARAGRAPH_QUERY = ", ".join(_PARAGRAPHS)
 # Inline elements: their class names are never read (they style text; blocks carry the markers).
 _INLINE = frozenset(
     {"span", "strong", "em", "b", "i", "u", "small", "font", "time", "abbr", "cite", "sup", "sub", "img",
@@ -235,12 +225,11 @@ class _Ancestry:
     beneath each of them (for link density), without visiting the rest of the page.
     """
 
-    __slots__ = ("chains", "info", "linked", "parent")
+    __slots__ = ("chains", "info", "linked")
 
     def __init__(self, anchors: list, link_chars: list[int] | None) -> None:
-        parent: dict[int, int] = {}  # element -> its parent (0: none)
-        info: dict[int, tuple] = {}  # element -> (tag, class, id, role)
-        depth: dict[int, int] = {0: -1}
+        # element -> (tag, attributes or None for inline tags, parent element)
+        info: dict[int, tuple[str, dict | None, int]] = {}
         chains: list[tuple[list[int], int]] = []  # per anchor: new ancestors bottom-up, first known one
         inline = _INLINE
         for a in anchors:
@@ -253,36 +242,27 @@ class _Ancestry:
                     stop = i
                     break
                 tag = el.tag
-                if tag[0] == "-":  # the document node
+                if tag == "-document":
                     break
-                if tag in inline:
-                    info[i] = (tag, None, None, None)
-                else:
-                    attrs = el.attributes
-                    info[i] = (tag, attrs.get("class"), attrs.get("id"), attrs.get("role"))
-                chain.append(i)
                 up = el.parent
-                parent[i] = up.mem_id if up is not None else 0
+                info[i] = (tag, None if tag in inline else el.attributes, up.mem_id if up is not None else 0)
+                chain.append(i)
                 el = up
             chains.append((chain, stop))
-            d = depth[stop]
-            for i in reversed(chain):
-                d += 1
-                depth[i] = d
         linked: dict[int, int] = {}
-        if link_chars:  # each anchor's text counts in its parent, then totals move up a level at a time
+        if link_chars:
             for (chain, stop), chars in zip(chains, link_chars):
                 if chars:
                     i = chain[0] if chain else stop
                     linked[i] = linked.get(i, 0) + chars
-            del depth[0]
-            for i in sorted(depth, key=depth.__getitem__, reverse=True):
-                chars = linked.get(i)
-                if chars:
-                    up = parent[i]
-                    if up in info:
+            # Children before parents: a chain ends below an element found by an earlier chain, so
+            # later chains first, each from the bottom up; each element passes its total up once.
+            for chain, _ in reversed(chains):
+                for i in chain:
+                    chars = linked.get(i)
+                    if chars:
+                        up = info[i][2]
                         linked[up] = linked.get(up, 0) + chars
-        self.parent = parent
         self.info = info
         self.chains = chains
         self.linked = linked
@@ -291,7 +271,7 @@ class _Ancestry:
 def find_main_content(tree) -> list:
     """The elements that make up the page's main content (best block and similar blocks), or []."""
     anchors = tree.css("a[href]")
-    chars = [len(" ".join(a.text().split())) for a in anchors]
+    chars = [len(" ".join(a.text_lexbor().split())) for a in anchors]
     nodes: dict[int, object] = {}
     main, _ = _analyse(tree, _Ancestry(anchors, chars).linked, nodes)
     return [nodes[i] for i in main]
@@ -310,10 +290,12 @@ def _analyse(tree, linked: dict[int, int], nodes: dict[int, object]) -> tuple[li
     get_linked = linked.get
     tag_weight = _TAG_WEIGHT.get
 
-    paragraphs = tree.css(_PARAGRAPH_QUERY)
+    paragraphs = []
+    for tag in _PARAGRAPHS:  # tags() walks the tree once per tag, faster than one CSS list
+        paragraphs += tree.tags(tag)
     if len(paragraphs) > _MAX_PARAGRAPHS:  # enough for any article
         del paragraphs[_MAX_PARAGRAPHS:]
-    brs = tree.css("br")
+    brs = tree.tags("br")
     if brs:
         seen = {p.mem_id for p in paragraphs}
         for br in brs[:_MAX_PARAGRAPHS]:
@@ -323,7 +305,7 @@ def _analyse(tree, linked: dict[int, int], nodes: dict[int, object]) -> tuple[li
                 if parent.tag not in _PARAGRAPHS:
                     paragraphs.append(parent)
     for p in paragraphs:
-        text = p.text()
+        text = p.text_lexbor()
         length = len(text.strip())
         linked_chars = get_linked(p.mem_id, 0)
         if linked_chars and linked_chars >= _LINK_ONLY * length and p.tag == "p":
@@ -356,7 +338,7 @@ def _analyse(tree, linked: dict[int, int], nodes: dict[int, object]) -> tuple[li
     best = 0
     best_score = 0.0
     for i, raw in top:
-        total = len(nodes[i].text().strip()) or 1
+        total = len(nodes[i].text_lexbor().strip()) or 1
         final = raw * (1.0 - min(1.0, get_linked(i, 0) / total))
         scores[i] = final
         if final > best_score:
@@ -405,7 +387,6 @@ def assign_placements(tree, anchors: list, link_chars: list[int] | None = None) 
     state: dict[int, tuple] = {}  # element -> (nearest marker's placement or None, inside main content)
     no_state = (None, False)
     tags = _TAGS
-    inline = _INLINE
     minor = _MINOR
     names_get = _NAMES_CACHE.get
     out = []
@@ -413,10 +394,13 @@ def assign_placements(tree, anchors: list, link_chars: list[int] | None = None) 
     for chain, stop in ancestry.chains:
         st = state.get(stop, no_state) if stop else no_state
         for i in reversed(chain):
-            tag, cls, ident, role = info[i]
+            tag, attrs, _ = info[i]
             marker = None
-            if tag not in inline and (st[0] is None or tag not in minor):
-                # inline tags never mark; inside a marked block list items only refine it
+            if attrs is not None and (st[0] is None or tag not in minor):
+                # inline tags (no attributes kept) never mark; inside a marked block list items only refine it
+                cls = attrs.get("class")
+                ident = attrs.get("id")
+                role = attrs.get("role")
                 if cls is None and ident is None and role is None:
                     marker = tags.get(tag)
                 else:
