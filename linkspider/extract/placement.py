@@ -228,8 +228,9 @@ class _Ancestry:
     __slots__ = ("chains", "info", "linked")
 
     def __init__(self, anchors: list, link_chars: list[int] | None) -> None:
-        # element -> (tag, attributes or None for inline tags, parent element)
-        info: dict[int, tuple[str, dict | None, int]] = {}
+        # element -> (tag, node or None for inline tags, parent element); attributes are read later, and
+        # only where they can matter (about half of the ancestors are list items in a marked block)
+        info: dict[int, tuple[str, object, int]] = {}
         chains: list[tuple[list[int], int]] = []  # per anchor: new ancestors bottom-up, first known one
         inline = _INLINE
         for a in anchors:
@@ -245,7 +246,7 @@ class _Ancestry:
                 if tag == "-document":
                     break
                 up = el.parent
-                info[i] = (tag, None if tag in inline else el.attributes, up.mem_id if up is not None else 0)
+                info[i] = (tag, None if tag in inline else el, up.mem_id if up is not None else 0)
                 chain.append(i)
                 el = up
             chains.append((chain, stop))
@@ -394,10 +395,11 @@ def assign_placements(tree, anchors: list, link_chars: list[int] | None = None) 
     for chain, stop in ancestry.chains:
         st = state.get(stop, no_state) if stop else no_state
         for i in reversed(chain):
-            tag, attrs, _ = info[i]
+            tag, node, _ = info[i]
             marker = None
-            if attrs is not None and (st[0] is None or tag not in minor):
-                # inline tags (no attributes kept) never mark; inside a marked block list items only refine it
+            if node is not None and (st[0] is None or tag not in minor):
+                # inline tags (no node kept) never mark; inside a marked block list items only refine it
+                attrs = node.attributes  # type: ignore[attr-defined]
                 cls = attrs.get("class")
                 ident = attrs.get("id")
                 role = attrs.get("role")

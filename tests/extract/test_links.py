@@ -213,9 +213,9 @@ def test_max_links_counts_the_rest_without_resolving_them() -> None:
     body += b"<a>placeholder</a><a href='javascript:x'>js</a>"
     result = extract_links_with_stats(body, PAGE, max_links=3)
     assert [link.target_url.rsplit("/", 1)[1] for link in result.links] == ["c", "0", "1"]
-    # past the cap every remaining a/area with an href is counted unexamined (17 links and the js link; the
-    # placeholder is not a link), and "/2" is cut at the end to make room for the canonical
-    assert result.dropped == {"max_links": 19}
+    # past the cap every remaining a/area element is counted unexamined (17 links, the placeholder, the js
+    # link), and "/2" is cut at the end to make room for the canonical
+    assert result.dropped == {"max_links": 20}
 
 
 @pytest.mark.parametrize(
