@@ -1,4 +1,4 @@
-"""Link extraction: one lxml parse of a page gives every link with its edge fields.
+"""Link extraction: one parse of a page (Lexbor, an HTML5 parser) gives every link with its edge fields.
 
 ``extract_links(body, base_url)`` is what the spider calls; ``extract_links_with_stats`` also
 returns the counts of links left out (non-web schemes, invalid URLs, duplicates, the per-page cap)

@@ -157,7 +157,7 @@ class LinksSpider(scrapy.Spider):
                                           max_links=self.max_links, max_anchor_chars=self.max_anchor_chars,
                                           max_url_length=self.max_url_length)
         if result.flattened:
-            self._count("pages_flattened")  # nested too deep for libxml2: links kept, placements all body
+            self._count("pages_flattened")  # nested too deep to parse safely: links kept, placements all body
         for reason, count in result.dropped.items():
             self._count(f"links_dropped/{reason}", count)
         edges = page["links"]

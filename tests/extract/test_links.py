@@ -236,6 +236,40 @@ def test_too_deep_page_is_reparsed_flat() -> None:
     assert extract_links_with_stats(b"<div>" * 1000 + b"<a href='/x'>x</a>", PAGE).flattened is False
 
 
+@pytest.mark.parametrize(
+    ("body", "flat"),
+    [
+        # deep inline nesting under many blocks: each block start tag would scan the whole stack
+        pytest.param(b"<span>" * 20_000 + b"<div>x</div>" * 20_000, True, id="inline-stack-under-blocks"),
+        pytest.param(b"<ul><li>" * 3_000, True, id="nested-lists"),
+        # thousands of tags that close each other implicitly are not deep
+        pytest.param(b"<ul>" + b"<li><a href='/x'>x</a>" * 5_000, False, id="flat-list-items"),
+        pytest.param(b"<p>text " * 5_000, False, id="flat-paragraphs"),
+        pytest.param(b"<div>" * 1_400 + b"</div>" * 1_400 + b"<br>" * 5_000, False, id="deep-but-under-limit"),
+    ],
+)
+def test_nesting_guard(body: bytes, flat: bool) -> None:
+    body += b"<a href='/end'>end</a>"
+    result = extract_links_with_stats(body, PAGE)
+    assert result.flattened is flat
+    assert "https://site.example/end" in {link.target_url for link in result.links}
+
+
+def test_links_in_templates_are_inert() -> None:
+    """A browser does not render <template> content (scripts may clone it later): not a link of the page."""
+    body = b"<template><a href='/hidden'>hidden</a></template><a href='/shown'>shown</a>"
+    assert [link.target_url for link in extract_links(body, PAGE)] == ["https://site.example/shown"]
+
+
+def test_html5_tree_construction() -> None:
+    """The tree a browser builds: an <a> start tag closes an open <a>; a table's stray text is moved before it."""
+    body = b"<a href='/one'>one<a href='/two'>two</a></a><table><a href='/three'>three</a><tr><td>x</td></tr></table>"
+    links = extract_links(body, PAGE)
+    assert [(link.target_url.rsplit("/", 1)[1], link.anchor_text) for link in links] == [
+        ("one", "one"), ("two", "two"), ("three", "three"),
+    ]
+
+
 def test_same_target_different_text_is_two_links() -> None:
     links = extract_links(b'<a href="/x">one</a><a href="/x">two</a>', PAGE)
     assert [link.anchor_text for link in links] == ["one", "two"]
