@@ -74,7 +74,7 @@ def probe_url(directory: tuple[str, str, str], token: str | None = None) -> str:
 def text_fingerprint(body: bytes | str, headers: Mapping | None = None) -> frozenset[int]:
     """Hashes of the overlapping 3-word runs of a page's visible text (all its words when shorter)."""
     tree = parse_html(body, headers)
-    if tree is None or tree.root is None:
+    if tree is None:
         return frozenset()
     for el in tree.css("script, style, noscript, template"):
         el.decompose()

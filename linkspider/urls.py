@@ -135,14 +135,13 @@ def fast_normalize(href: str, origin: str) -> str | None:
     hrefs. Same result as ``normalize_url(resolve_href(href, base))`` whenever not None.
     """
     if href[:1] == "/":
-        m = _FAST_ROOT.match(href)
-        if m is None:
-            return None
-        path, query = m.group(1), m.group(2) or ""
-        head = origin
+        start = 0
     elif origin and href.startswith(origin) and href[len(origin) : len(origin) + 1] == "/":
-        # the page's own origin, as serialized: only the path and query are left to check
-        m = _FAST_ROOT.match(href, len(origin))
+        start = len(origin)  # the page's own origin, as serialized: only the path and query are left
+    else:
+        start = -1
+    if start >= 0:
+        m = _FAST_ROOT.match(href, start)
         if m is None:
             return None
         path, query = m.group(1), m.group(2) or ""

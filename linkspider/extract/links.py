@@ -148,7 +148,6 @@ def page_nofollow(tree, headers: Mapping | None = None) -> bool:
     return False
 
 
-_NO_IMAGE = "\0no image"  # a sentinel: the anchor has no <img>
 _NON_ASCII = re.compile(rb"[\x80-\xff]")
 
 
@@ -549,9 +548,7 @@ def extract_links_with_stats(
             dropped["duplicate"] += 1
             continue
         seen.add(key)
-        link = _LinkBuilder(href, target, text, alt, link_type, rel, nofollow, sponsored, ugc, placement)
-        link.__class__ = Link
-        links.append(link)  # type: ignore[arg-type]
+        links.append(_make_link(href, target, text, alt, link_type, rel, nofollow, sponsored, ugc, placement))
 
     links[:0] = _page_links(head_links, headers, base_url, resolve, nofollow_page, dropped)
 

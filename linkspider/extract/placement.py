@@ -323,7 +323,7 @@ def _analyse(tree, linked: dict[int, int], nodes: dict[int, object]) -> tuple[li
             current = scores.get(i)
             if current is None:
                 tag = el.tag
-                if tag[0] == "-":  # the document node
+                if tag == "-document":
                     break
                 attrs = el.attributes
                 cls = attrs.get("class")
