@@ -1,7 +1,20 @@
-"""Shim for ``scrapyd-deploy``, which builds its egg with ``python setup.py bdist_egg``.
+"""Build of the compiled extraction walker; all metadata lives in pyproject.toml.
 
-All metadata (name, version, packages, the ``scrapy`` settings entry point) lives in pyproject.toml.
+``linkspider.extract._walker`` is Cython. It is optional: without Cython or a C compiler the build
+still succeeds and extraction runs its pure-Python path (same results, about half the speed).
+scrapyd-deploy also builds its egg through this file (``python setup.py bdist_egg``).
 """
-from setuptools import setup
+from setuptools import Extension, setup
 
-setup()
+try:
+    from Cython.Build import cythonize
+except ImportError:  # building without Cython: the pure-Python path only
+    ext_modules = []
+else:
+    ext_modules = cythonize(
+        [Extension("linkspider.extract._walker", ["linkspider/extract/_walker.pyx"], optional=True)],
+        compiler_directives={"language_level": "3"},
+        quiet=True,
+    )
+
+setup(ext_modules=ext_modules)

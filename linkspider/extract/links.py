@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import codecs
 import logging
+import os
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import accumulate
 
@@ -26,6 +27,19 @@ from linkspider.extract.placement import assign_placements
 from linkspider.extract.text import DEFAULT_MAX_ANCHOR_CHARS, DEFAULT_MAX_URL_LENGTH, cap_text
 from linkspider.urls import _normalize_serialized, fast_normalize
 
+logger = logging.getLogger(__name__)
+
+# The compiled walker (Cython, linkspider/extract/_walker.pyx): the same anchor rows and placements
+# as the pure-Python path, a few times faster. LINKSPIDER_NO_EXTENSIONS=1 turns it off.
+_walker = None
+if not os.environ.get("LINKSPIDER_NO_EXTENSIONS"):
+    try:
+        from linkspider.extract import _walker
+    except ModuleNotFoundError:  # not built (no Cython or no C compiler at install): pure Python
+        logger.info("compiled extraction walker not built: extraction runs in pure Python")
+    except ImportError as exc:  # built, but selectolax's Lexbor is not the one it was checked against
+        logger.warning("compiled extraction walker disabled (%s): extraction runs in pure Python", exc)
+
 __all__ = [
     "ExtractResult",
     "Link",
@@ -35,8 +49,6 @@ __all__ = [
     "parse_html",
     "redirect_links",
 ]
-
-logger = logging.getLogger(__name__)
 
 
 #: Schemes whose links are counted, not returned (reason = the scheme); anything else non-web is "other_scheme".
@@ -442,6 +454,54 @@ def _page_links(
     return out
 
 
+_AnchorRow = tuple  # (handle, is_area, href, rel, text, has_image, image_alt, area_alt)
+
+
+def _python_anchors(tree) -> tuple[int, Iterator[_AnchorRow]]:
+    """(number of ``a``/``area`` elements, their rows in page order), read through selectolax.
+
+    The reference for the compiled walker's ``PageWalk.anchors``. Rows are made lazily, so anchors
+    past a ``max_links`` cap cost nothing. An anchor's image is the first ``img`` beneath it, among
+    images under some ``a[href]``; the fields after href are None when there is no href.
+    """
+    # image maps are rare: <a> alone is found by Lexbor's tag walk, faster than a CSS match
+    nodes = tree.css("a, area") if tree.tags("area") else tree.tags("a")
+    images: dict[int, str | None] = {}  # anchor -> alt of its first image
+    for img in tree.css("a[href] img"):
+        el = img.parent
+        while el is not None and el.tag != "a":
+            el = el.parent
+        if el is not None:
+            images.setdefault(el.mem_id, img.attributes.get("alt"))
+
+    def rows() -> Iterator[_AnchorRow]:
+        for el in nodes:
+            attrs = el.attributes
+            href = attrs.get("href")
+            is_area = el.tag == "area"
+            if href is None:
+                yield el, is_area, None, None, None, False, None, None
+                continue
+            key = el.mem_id
+            yield (
+                el,
+                is_area,
+                href,
+                attrs.get("rel"),
+                el.text_lexbor(),
+                key in images,
+                images.get(key),
+                attrs.get("alt") if is_area else None,
+            )
+
+    return len(nodes), rows()
+
+
+def _compiled_anchors(walk) -> tuple[int, list[_AnchorRow]]:
+    rows = walk.anchors()
+    return len(rows), rows
+
+
 def extract_links_with_stats(
     body: bytes | str,
     base_url: str,
@@ -476,44 +536,32 @@ def extract_links_with_stats(
     resolve = _Resolver(base, max_url_length)
     dropped = result.dropped
 
-    # image maps are rare: <a> alone is found by Lexbor's tag walk, faster than a CSS match
-    nodes = tree.css("a, area") if tree.tags("area") else tree.tags("a")
-    images: dict[int, str | None] = {}  # anchor -> alt of its first image
-    for img in tree.css("a[href] img"):
-        el = img.parent
-        while el is not None and el.tag != "a":
-            el = el.parent
-        if el is not None:
-            images.setdefault(el.mem_id, img.attributes.get("alt"))
-    anchors = []
+    walk = _walker.PageWalk(tree) if _walker is not None else None
+    count, rows = _compiled_anchors(walk) if walk is not None else _python_anchors(tree)
+    anchors: list = []
     found = []
     link_chars: list[int] = []
     cache = resolve.cache
     cap = max_anchor_chars
     room = max_links if max_links is not None else -1
-    for index, el in enumerate(nodes):
+    for index, (handle, is_area, href, rel_value, text, has_image, image_alt, area_alt) in enumerate(rows):
         if room == 0:  # the cap is reached: the remaining anchors are counted, not resolved or placed
-            dropped["max_links"] += len(nodes) - index
+            dropped["max_links"] += count - index
             break
-        attrs = el.attributes
-        href = attrs.get("href")
         if href is None:
             continue  # a placeholder anchor, not a link
         target, reason = cache.get(href) or resolve(href)
         if target is None:
             dropped[reason] += 1
             continue
-        text = el.text_lexbor()
         link_type = "a"
         alt = None
-        if images:
-            key = el.mem_id
-            if key in images:
-                alt = images[key]
-                if alt is not None:
-                    alt = cap_text(" ".join(alt.split()), cap)
-                if not text or text.isspace():
-                    link_type = "img"
+        if has_image:
+            alt = image_alt
+            if alt is not None:
+                alt = cap_text(" ".join(alt.split()), cap)
+            if not text or text.isspace():
+                link_type = "img"
         if text:
             text = " ".join(text.split())
             link_chars.append(len(text))
@@ -521,16 +569,21 @@ def extract_links_with_stats(
                 text = cap_text(text, cap)
         else:
             link_chars.append(0)
-            if el.tag == "area":  # a void element: no text, its own alt
+            if is_area:  # a void element: no text, its own alt
                 link_type = "area"
-                alt = attrs.get("alt")
+                alt = area_alt
                 if alt is not None:
                     alt = cap_text(" ".join(alt.split()), cap)
-        anchors.append(el)
+        anchors.append(handle)
         room -= 1
-        found.append((href, target, text, alt, link_type, attrs.get("rel")))
+        found.append((href, target, text, alt, link_type, rel_value))
 
-    placements = assign_placements(tree, anchors, link_chars) if anchors else []
+    if not anchors:
+        placements: list[str] = []
+    elif walk is not None:
+        placements = walk.placements(anchors, link_chars)
+    else:
+        placements = assign_placements(tree, anchors, link_chars)
     links: list[Link] = []
     seen: set = set()
     for (href, target, text, alt, link_type, rel_value), placement in zip(found, placements):

@@ -1,0 +1,642 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""The anchor walk and placement of links.py and placement.py, compiled: same results, in C.
+
+Most of extraction's time went to Python calls into selectolax, one per node visited (a new node
+object, a tag string, an attribute lookup). This module walks Lexbor's tree through its structs
+instead. selectolax has no C API, so the few Lexbor structs read here are mirrored below and checked
+against selectolax's own answers when the module is imported (:func:`_self_check`); a Lexbor whose
+layout differs makes the import fail, and links.py then runs the pure-Python path, which stays the
+reference (the tests compare both on every corpus page).
+"""
+from cpython.unicode cimport PyUnicode_DecodeUTF8
+from libc.stdint cimport uintptr_t
+from libc.stdlib cimport calloc, free, malloc, realloc
+from libc.string cimport memcmp, memcpy
+
+from linkspider.extract import placement as _placement
+
+cdef extern from *:
+    """
+    /* Lexbor 2.x structs as compiled into selectolax (lexbor/dom/interfaces/{node,element,attr}.h,
+       lexbor/core/hash.h); only the leading members read here. */
+    typedef struct ls_str { unsigned char *data; size_t length; } ls_str;
+    typedef struct ls_node {
+        void *events; uintptr_t local_name; uintptr_t prefix; uintptr_t ns; void *owner_document;
+        struct ls_node *next; struct ls_node *prev; struct ls_node *parent;
+        struct ls_node *first_child; struct ls_node *last_child; void *user; int type;
+    } ls_node;
+    typedef struct ls_attr {
+        ls_node node; uintptr_t upper_name; uintptr_t qualified_name; ls_str *value; void *owner;
+        struct ls_attr *next; struct ls_attr *prev;
+    } ls_attr;
+    typedef struct ls_element {
+        ls_node node; uintptr_t upper_name; uintptr_t qualified_name; ls_str *is_value;
+        struct ls_attr *first_attr; struct ls_attr *last_attr;
+    } ls_element;
+    typedef struct ls_text { ls_node node; ls_str data; } ls_text;
+    typedef struct ls_hash_entry {
+        union { unsigned char *long_str; unsigned char short_str[17]; } u; size_t length; void *next;
+    } ls_hash_entry;
+    """
+    ctypedef struct ls_str:
+        unsigned char *data
+        size_t length
+    ctypedef struct ls_node:
+        uintptr_t local_name
+        uintptr_t prefix
+        ls_node *next
+        ls_node *parent
+        ls_node *first_child
+        int type
+    ctypedef struct ls_attr:
+        ls_node node
+        ls_str *value
+        ls_attr *next
+    ctypedef struct ls_element:
+        ls_node node
+        ls_attr *first_attr
+    ctypedef struct ls_text:
+        ls_node node
+        ls_str data
+    ctypedef union ls_hash_name:
+        unsigned char *long_str
+        unsigned char short_str[17]
+    ctypedef struct ls_hash_entry:
+        ls_hash_name u
+        size_t length
+
+cdef enum:
+    NODE_ELEMENT = 1
+    NODE_TEXT = 3
+    NODE_DOCUMENT = 9
+    # Lexbor's own tag and attribute ids are small numbers; a page's other names get ids that are
+    # pointers to its name table (ls_hash_entry).
+    STATIC_IDS = 4096
+    HASH_SHORT = 16
+    # per tag: flags
+    F_INLINE = 1
+    F_MINOR = 2
+    # element state in placements(): bits 0-2 the placement code, then flags
+    S_INSIDE = 8
+    S_DONE = 16
+    # per-element marks in placements()
+    M_SEEN = 1
+    M_LINK_ONLY = 2
+    M_SCORED = 4
+    M_MAIN = 8
+    M_ABOVE_MAIN = 16
+    MAX_PARAGRAPHS = 3000  # placement._MAX_PARAGRAPHS
+    TOP_CANDIDATES = 3
+
+cdef struct AttrName:
+    uintptr_t static_id  # 0: the name is looked up in the page's name table
+    const char *name
+    size_t length
+
+cdef AttrName A_HREF, A_REL, A_CLASS, A_ID, A_ROLE, A_ALT
+A_HREF.name, A_HREF.length = b"href", 4
+A_REL.name, A_REL.length = b"rel", 3
+A_CLASS.name, A_CLASS.length = b"class", 5
+A_ID.name, A_ID.length = b"id", 2
+A_ROLE.name, A_ROLE.length = b"role", 4
+A_ALT.name, A_ALT.length = b"alt", 3
+
+cdef uintptr_t TAG_A = 0, TAG_AREA = 0, TAG_IMG = 0, TAG_BR = 0
+cdef uintptr_t TAG_P = 0, TAG_PRE = 0, TAG_TD = 0, TAG_BLOCKQUOTE = 0
+cdef unsigned char tag_flags[STATIC_IDS]
+cdef signed char tag_weight[STATIC_IDS]
+cdef unsigned char tag_marker[STATIC_IDS]
+cdef list _tag_names = [None] * STATIC_IDS
+_PLACEMENTS = (None,) + tuple(_placement.PLACEMENTS)
+_CODES = {name: code for code, name in enumerate(_PLACEMENTS)}
+cdef int CODE_BODY = _CODES["body"], CODE_HEADER = _CODES["header"], CODE_FOOTER = _CODES["footer"]
+cdef int CODE_SIDEBAR = _CODES["sidebar"]
+cdef double LINK_ONLY = _placement._LINK_ONLY
+cdef Py_ssize_t MIN_PARAGRAPH = _placement._MIN_PARAGRAPH
+cdef double MIN_MAIN_SCORE = _placement._MIN_MAIN_SCORE
+_marker_of = _placement.marker_of
+_class_weight = _placement._class_weight
+
+
+cdef inline bint _attr_named(const ls_attr *attr, const AttrName *name) noexcept nogil:
+    cdef uintptr_t lid = attr.node.local_name
+    cdef const ls_hash_entry *entry
+    if attr.node.prefix != 0:  # xlink:href is not href
+        return False
+    if name.static_id:
+        return lid == name.static_id
+    if lid < STATIC_IDS:
+        return False
+    entry = <const ls_hash_entry *> lid
+    if entry.length != name.length:
+        return False
+    if name.length <= HASH_SHORT:
+        return memcmp(entry.u.short_str, name.name, name.length) == 0
+    return memcmp(entry.u.long_str, name.name, name.length) == 0
+
+
+cdef inline const ls_attr *_find_attr(const ls_node *node, const AttrName *name) noexcept nogil:
+    cdef const ls_attr *attr = (<const ls_element *> node).first_attr
+    while attr != NULL:
+        if _attr_named(attr, name):
+            return attr
+        attr = attr.next
+    return NULL
+
+
+cdef inline object _attr(const ls_node *node, const AttrName *name):
+    """An attribute's value as selectolax gives it: None when absent or valueless."""
+    cdef const ls_attr *attr = _find_attr(node, name)
+    if attr == NULL or attr.value == NULL or attr.value.data == NULL:
+        return None
+    return PyUnicode_DecodeUTF8(<const char *> attr.value.data, attr.value.length, "replace")
+
+
+cdef inline const ls_node *_next_in(const ls_node *node, const ls_node *root) noexcept nogil:
+    """The node after ``node`` in document order within ``root``'s subtree, or NULL."""
+    if node.first_child != NULL:
+        return node.first_child
+    while node != root and node.next == NULL:
+        node = node.parent
+        if node == NULL:
+            return NULL
+    if node == root:
+        return NULL
+    return node.next
+
+
+cdef class PageWalk:
+    """One parsed page's elements in document order, with their parents and subtree ends."""
+
+    cdef object tree  # keeps the Lexbor document alive
+    cdef const ls_node **nodes
+    cdef int *parent
+    cdef int *end
+    cdef uintptr_t *tags
+    cdef int count
+    cdef int capacity
+    cdef list anchor_index, paragraphs, brs, imgs
+    cdef char *buffer
+    cdef size_t buffer_size
+
+    def __cinit__(self, tree):
+        self.tree = tree
+        self.anchor_index = []
+        self.paragraphs = []
+        self.brs = []
+        self.imgs = []
+        root = tree.root
+        if root is None:
+            return
+        cdef const ls_node *doc = (<const ls_node *> <uintptr_t> root.mem_id).parent
+        if doc == NULL:
+            doc = <const ls_node *> <uintptr_t> root.mem_id
+        self._walk(doc)
+
+    def __dealloc__(self):
+        free(self.nodes)
+        free(self.parent)
+        free(self.end)
+        free(self.tags)
+        free(self.buffer)
+
+    cdef int _grow(self) except -1:
+        cdef int capacity = self.capacity * 2 if self.capacity else 1024
+        cdef void *p
+        p = realloc(self.nodes, capacity * sizeof(ls_node *))
+        if p == NULL:
+            raise MemoryError()
+        self.nodes = <const ls_node **> p
+        p = realloc(self.parent, capacity * sizeof(int))
+        if p == NULL:
+            raise MemoryError()
+        self.parent = <int *> p
+        p = realloc(self.end, capacity * sizeof(int))
+        if p == NULL:
+            raise MemoryError()
+        self.end = <int *> p
+        p = realloc(self.tags, capacity * sizeof(uintptr_t))
+        if p == NULL:
+            raise MemoryError()
+        self.tags = <uintptr_t *> p
+        self.capacity = capacity
+        return 0
+
+    cdef int _walk(self, const ls_node *doc) except -1:
+        """Number the elements in document order (what selectolax's ``tags()`` and CSS return)."""
+        cdef const ls_node *node = doc.first_child
+        cdef int current = -1, i
+        cdef uintptr_t tag
+        cdef list p_list = [], pre_list = [], td_list = [], bq_list = []
+        while node != NULL:
+            if node.type == NODE_ELEMENT:
+                if self.count == self.capacity:
+                    self._grow()
+                i = self.count
+                self.count += 1
+                tag = node.local_name
+                self.nodes[i] = node
+                self.parent[i] = current
+                self.tags[i] = tag
+                self.end[i] = i + 1
+                if tag == TAG_A or tag == TAG_AREA:
+                    self.anchor_index.append(i)
+                elif tag == TAG_P:
+                    p_list.append(i)
+                elif tag == TAG_PRE:
+                    pre_list.append(i)
+                elif tag == TAG_TD:
+                    td_list.append(i)
+                elif tag == TAG_BLOCKQUOTE:
+                    bq_list.append(i)
+                elif tag == TAG_BR:
+                    self.brs.append(i)
+                elif tag == TAG_IMG:
+                    self.imgs.append(i)
+                if node.first_child != NULL:
+                    current = i
+                    node = node.first_child
+                    continue
+            while node != NULL and node.next == NULL:
+                node = node.parent
+                if node == NULL or node == doc:
+                    node = NULL
+                elif node.type == NODE_ELEMENT and current >= 0:
+                    self.end[current] = self.count
+                    current = self.parent[current]
+            if node != NULL:
+                node = node.next
+        self.paragraphs = p_list + pre_list + td_list + bq_list
+        return 0
+
+    cdef char *_reserve(self, size_t size) except NULL:
+        cdef void *p
+        if size > self.buffer_size:
+            p = realloc(self.buffer, size)
+            if p == NULL:
+                raise MemoryError()
+            self.buffer = <char *> p
+            self.buffer_size = size
+        return self.buffer
+
+    cdef str _text(self, const ls_node *root):
+        """The element's text (every text node beneath it), as selectolax's ``text_lexbor()``."""
+        cdef size_t total = 0, at = 0
+        cdef const ls_node *node = _next_in(root, root)
+        cdef const ls_text *text
+        while node != NULL:
+            if node.type == NODE_TEXT:
+                total += (<const ls_text *> node).data.length
+            node = _next_in(node, root)
+        if total == 0:
+            return ""
+        cdef char *out = self._reserve(total)
+        node = _next_in(root, root)
+        while node != NULL:
+            if node.type == NODE_TEXT:
+                text = <const ls_text *> node
+                if text.data.length:
+                    memcpy(out + at, text.data.data, text.data.length)
+                    at += text.data.length
+            node = _next_in(node, root)
+        return PyUnicode_DecodeUTF8(out, total, "replace")
+
+    def anchors(self):
+        """Per ``a``/``area`` element in page order: (handle, is_area, href, rel, text, has_image,
+        image_alt, area_alt); the fields after href are None when there is no href.
+
+        An anchor's image is the first ``img`` whose nearest ``a`` ancestor it is, among images
+        under some ``a[href]`` (the pure-Python path's ``a[href] img``).
+        """
+        cdef int i, j, img, nearest
+        cdef const ls_node *node
+        cdef dict images = {}
+        for img in self.imgs:
+            nearest = -1
+            j = self.parent[img]
+            while j >= 0:
+                if self.tags[j] == TAG_A:
+                    if nearest < 0:
+                        nearest = j
+                    if _find_attr(self.nodes[j], &A_HREF) != NULL:
+                        break
+                j = self.parent[j]
+            if j >= 0 and nearest not in images:
+                images[nearest] = _attr(self.nodes[img], &A_ALT)
+        out = []
+        for i in self.anchor_index:
+            node = self.nodes[i]
+            is_area = self.tags[i] == TAG_AREA
+            href = _attr(node, &A_HREF)
+            if href is None:
+                out.append((i, is_area, None, None, None, False, None, None))
+                continue
+            has_image = i in images
+            out.append((
+                i,
+                is_area,
+                href,
+                _attr(node, &A_REL),
+                self._text(node),
+                has_image,
+                images[i] if has_image else None,
+                _attr(node, &A_ALT) if is_area else None,
+            ))
+        return out
+
+    cdef int _paragraph(self, int i, Py_ssize_t *length, Py_ssize_t *commas) except -1:
+        text = self._text(self.nodes[i])
+        length[0] = len(text.strip())
+        commas[0] = text.count(",") if length[0] else 0
+        return 0
+
+    def placements(self, list handles, list link_chars):
+        """Placement of each anchor in ``handles`` (from :meth:`anchors`), as placement.assign_placements."""
+        cdef int n = self.count, k, i, j, best = -1, chosen, share_step
+        cdef Py_ssize_t length, commas, chars, total
+        cdef double score, final, best_score = 0.0, threshold, share
+        cdef long long *linked = NULL
+        cdef double *scores = NULL
+        cdef unsigned char *marks = NULL
+        cdef unsigned char *state = NULL
+        cdef int *order = NULL
+        cdef int *path = NULL
+        cdef int scored = 0, top_count = 0
+        cdef int top[TOP_CANDIDATES]
+        if n == 0 or not handles:
+            return []
+        try:
+            linked = <long long *> calloc(n, sizeof(long long))
+            scores = <double *> calloc(n, sizeof(double))
+            marks = <unsigned char *> calloc(n, 1)
+            state = <unsigned char *> calloc(n, 1)
+            order = <int *> malloc(n * sizeof(int))
+            path = <int *> malloc(n * sizeof(int))
+            if not (linked and scores and marks and state and order and path):
+                raise MemoryError()
+            # link text beneath each element: each anchor's to its parent, then children to parents
+            # (document order puts every parent before its children)
+            for k in range(len(handles)):
+                chars = link_chars[k]
+                if chars:
+                    j = self.parent[<int> handles[k]]
+                    if j >= 0:
+                        linked[j] += chars
+            for i in range(n - 1, 0, -1):
+                if linked[i] and self.parent[i] >= 0:
+                    linked[self.parent[i]] += linked[i]
+
+            # paragraphs score their parent and grandparents (placement._analyse)
+            paragraphs = self.paragraphs[:MAX_PARAGRAPHS]
+            if self.brs:
+                for i in paragraphs:
+                    marks[i] |= M_SEEN
+                for k in self.brs[:MAX_PARAGRAPHS]:
+                    j = self.parent[k]
+                    if j >= 0 and not marks[j] & M_SEEN:
+                        marks[j] |= M_SEEN
+                        if self.tags[j] not in (TAG_P, TAG_PRE, TAG_TD, TAG_BLOCKQUOTE):
+                            paragraphs.append(j)
+            classes = {}
+            for i in paragraphs:
+                self._paragraph(i, &length, &commas)
+                chars = linked[i]
+                if chars and chars >= LINK_ONLY * length and self.tags[i] == TAG_P:
+                    marks[i] |= M_LINK_ONLY
+                    continue
+                if length < MIN_PARAGRAPH or chars >= length:
+                    continue
+                score = (1 + commas + min(length // 100, 3)) * (1.0 - <double> chars / length)
+                j = self.parent[i]
+                for share_step in range(3):
+                    if j < 0:
+                        break
+                    if not marks[j] & M_SCORED:
+                        marks[j] |= M_SCORED
+                        order[scored] = j
+                        scored += 1
+                        scores[j] = self._weight(j, classes)
+                    share = 1.0 if share_step == 0 else (0.5 if share_step == 1 else 1.0 / 3.0)
+                    scores[j] = scores[j] + score * share
+                    j = self.parent[j]
+            if scored == 0:
+                return self._place(handles, state, marks, False, path)
+
+            # the best of the top candidates once their own link density is counted
+            for k in range(TOP_CANDIDATES):
+                chosen = -1
+                for i in range(scored):
+                    j = order[i]
+                    if marks[j] & M_MAIN:  # M_MAIN marks a taken candidate until the main block is known
+                        continue
+                    if chosen < 0 or scores[j] > scores[chosen]:
+                        chosen = j
+                if chosen < 0:
+                    break
+                marks[chosen] |= M_MAIN
+                top[top_count] = chosen
+                top_count += 1
+            for k in range(top_count):
+                j = top[k]
+                marks[j] &= ~M_MAIN
+                total = len(self._text(self.nodes[j]).strip()) or 1
+                final = scores[j] * (1.0 - min(1.0, <double> linked[j] / total))
+                scores[j] = final
+                if final > best_score:
+                    best, best_score = j, final
+            if best < 0 or best_score < MIN_MAIN_SCORE:
+                return self._place(handles, state, marks, False, path)
+            marks[best] |= M_MAIN
+            # similar siblings
+            threshold = max(10.0, best_score * 0.2)
+            j = self.parent[best]
+            i = j + 1 if j >= 0 else 0
+            while i < (self.end[j] if j >= 0 else n):
+                if i != best and marks[i] & M_SCORED and scores[i] >= threshold:
+                    marks[i] |= M_MAIN
+                i = self.end[i]
+            # chunks of the article repeat the best block's tag and class
+            best_class = classes.get(best)
+            if best_class is not None:
+                for i, cls in classes.items():
+                    if cls == best_class and self.tags[<int> i] == self.tags[best]:
+                        marks[<int> i] |= M_MAIN
+            # the main blocks and their ancestors: their markers describe the page
+            for i in range(n):
+                if marks[i] & M_MAIN:
+                    j = i
+                    while j >= 0 and not marks[j] & M_ABOVE_MAIN:
+                        marks[j] |= M_ABOVE_MAIN
+                        j = self.parent[j]
+            return self._place(handles, state, marks, True, path)
+        finally:
+            free(linked)
+            free(scores)
+            free(marks)
+            free(state)
+            free(order)
+            free(path)
+
+    cdef int _weight(self, int j, dict classes) except? -9999:
+        """A candidate block's starting score: tag weight plus class/id weight (placement._analyse)."""
+        cdef uintptr_t tag = self.tags[j]
+        cdef const ls_node *node = self.nodes[j]
+        cls = _attr(node, &A_CLASS)
+        ident = _attr(node, &A_ID)
+        if cls:
+            classes[j] = cls
+        cdef int weight = tag_weight[tag] if tag < STATIC_IDS else 0
+        if cls is None and ident is None:
+            return weight
+        return weight + <int> _class_weight(cls, ident)
+
+    cdef list _place(self, list handles, unsigned char *state, unsigned char *marks, bint has_main, int *path):
+        """Each anchor's placement from its ancestors' markers, top-down (placement.assign_placements)."""
+        cdef int k, i, j, depth, code, marker
+        cdef unsigned char st
+        cdef uintptr_t tag
+        cdef const ls_node *node
+        cdef bint after_main = False
+        cdef list out = []
+        cdef tuple names = _PLACEMENTS
+        for k in range(len(handles)):
+            i = self.parent[<int> handles[k]]
+            # the ancestors whose state is not known yet, bottom-up
+            depth = 0
+            j = i
+            while j >= 0 and not state[j] & S_DONE:
+                path[depth] = j
+                depth += 1
+                j = self.parent[j]
+            st = state[j] if j >= 0 else 0
+            while depth:
+                depth -= 1
+                j = path[depth]
+                tag = self.tags[j]
+                code = st & 7
+                marker = 0
+                if not (tag < STATIC_IDS and tag_flags[tag] & F_INLINE) and (
+                    code == 0 or not (tag < STATIC_IDS and tag_flags[tag] & F_MINOR)
+                ):
+                    node = self.nodes[j]
+                    cls = _attr(node, &A_CLASS)
+                    ident = _attr(node, &A_ID)
+                    role = _attr(node, &A_ROLE)
+                    if cls is None and ident is None and role is None:
+                        marker = tag_marker[tag] if tag < STATIC_IDS else 0
+                    else:
+                        marker = _CODES[_marker_of(_tag_names[tag] if tag < STATIC_IDS else None, role, cls, ident)]
+                    if marker == 0 and marks[j] & M_LINK_ONLY:
+                        marker = CODE_SIDEBAR
+                    if marker:
+                        if marks[j] & M_ABOVE_MAIN:
+                            marker = 0
+                        else:
+                            st = (st & ~7) | marker
+                if marks[j] & M_MAIN:
+                    st |= S_INSIDE
+                st |= S_DONE
+                state[j] = st
+            code = st & 7
+            if code == 0:
+                if not has_main or st & S_INSIDE:
+                    code = CODE_BODY
+                else:
+                    code = CODE_FOOTER if after_main else CODE_HEADER
+            if st & S_INSIDE:
+                after_main = True
+            out.append(names[code])
+        return out
+
+
+cdef uintptr_t _id_at(node_object):
+    return (<const ls_node *> <uintptr_t> node_object.mem_id).local_name
+
+
+def _calibrate():
+    """Learn Lexbor's ids for the tags and attributes read here, from pages parsed by selectolax."""
+    from selectolax.lexbor import LexborHTMLParser
+
+    global TAG_A, TAG_AREA, TAG_IMG, TAG_BR, TAG_P, TAG_PRE, TAG_TD, TAG_BLOCKQUOTE
+    p = _placement
+    names = sorted(set(p._TAGS) | set(p._TAG_WEIGHT) | p._INLINE | p._MINOR | set(p._PARAGRAPHS)
+                   | {"a", "area", "img", "br"})
+    table = {"td", "th", "tr"}
+    ids = []
+    for order in (names, names[::-1]):
+        body = "".join(f"<{t}></{t}>" for t in order if t not in table)
+        tree = LexborHTMLParser(f"<html><body>{body}<table><tr><th></th><td></td></tr></table></body></html>")
+        found = {}
+        for t in names:
+            elements = tree.tags(t)
+            if not elements:
+                raise ImportError(f"calibration: no <{t}> parsed")
+            found[t] = _id_at(elements[0])
+        ids.append(found)
+    if ids[0] != ids[1] or any(v >= STATIC_IDS or v == 0 for v in ids[0].values()):
+        raise ImportError("calibration: tag ids are not Lexbor's static ids")
+    for t, tag in ids[0].items():
+        _tag_names[tag] = t
+        tag_flags[tag] = (F_INLINE if t in p._INLINE else 0) | (F_MINOR if t in p._MINOR else 0)
+        tag_weight[tag] = p._TAG_WEIGHT.get(t, 0)
+        tag_marker[tag] = _CODES[p._TAGS.get(t)]
+    found = ids[0]
+    TAG_A, TAG_AREA, TAG_IMG, TAG_BR = found["a"], found["area"], found["img"], found["br"]
+    TAG_P, TAG_PRE, TAG_TD, TAG_BLOCKQUOTE = found["p"], found["pre"], found["td"], found["blockquote"]
+
+    cdef AttrName *attrs[6]
+    attrs[0], attrs[1], attrs[2], attrs[3], attrs[4], attrs[5] = &A_HREF, &A_REL, &A_CLASS, &A_ID, &A_ROLE, &A_ALT
+    cdef const ls_attr *attr
+    cdef int k
+    seen = []
+    for order in ("href rel class id role alt", "alt role id class rel href"):
+        html = "<div " + " ".join(f'{a}="v-{a}"' for a in order.split()) + "></div>"
+        div = LexborHTMLParser(html).css_first("div")
+        by_value = {}
+        attr = (<const ls_element *> <uintptr_t> div.mem_id).first_attr
+        while attr != NULL:
+            if attr.value == NULL:
+                raise ImportError("calibration: attribute without value")
+            value = (<const char *> attr.value.data)[:attr.value.length].decode()
+            by_value[value[2:]] = attr.node.local_name
+            attr = attr.next
+        seen.append(by_value)
+    for k in range(6):
+        name = attrs[k].name[:attrs[k].length].decode()
+        first, second = seen[0].get(name), seen[1].get(name)
+        if first is None:
+            raise ImportError(f"calibration: attribute {name} not found")
+        attrs[k].static_id = first if first == second and first < STATIC_IDS else 0
+
+
+def _self_check():
+    """Compare this walk with selectolax's own answers on a small page; ImportError on any difference."""
+    from selectolax.lexbor import LexborHTMLParser
+
+    html = (
+        '<html><body><nav role="navigation" class="menu"><ul><li><a href="/a" rel="nofollow">One</a></li>'
+        '<li><a href="/b" class="x y" id="z">T<b>w</b>o\u00e9</a></li></ul></nav><div id="main"><p>Text, '
+        'more text <a href="/c"><img alt="pic" src="i.png"></a> and <a name="x">no href</a></p>'
+        '<map><area href="/d" alt="area alt"></map><svg><a xlink:href="/e">svg</a></svg></div></body></html>'
+    )
+    tree = LexborHTMLParser(html)
+    walk = PageWalk(tree)
+    expected = tree.css("a, area")
+    got = walk.anchors()
+    if len(got) != len(expected):
+        raise ImportError("self-check: anchors differ")
+    for el, (handle, is_area, href, rel, text, has_image, image_alt, area_alt) in zip(expected, got):
+        attrs = el.attributes
+        if (href, is_area) != (attrs.get("href"), el.tag == "area"):
+            raise ImportError("self-check: href differs")
+        if href is not None and (rel, text) != (attrs.get("rel"), el.text_lexbor()):
+            raise ImportError("self-check: rel or text differs")
+    if [a[5:7] for a in got if a[2] == "/c"] != [(True, "pic")]:
+        raise ImportError("self-check: image alt differs")
+    nav = tree.css_first("nav")
+    if _attr(<const ls_node *> <uintptr_t> nav.mem_id, &A_ROLE) != "navigation":
+        raise ImportError("self-check: role differs")
+
+
+_calibrate()
+_self_check()
