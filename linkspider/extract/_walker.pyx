@@ -93,16 +93,20 @@ cdef struct AttrName:
     const char *name
     size_t length
 
-cdef AttrName A_HREF, A_REL, A_CLASS, A_ID, A_ROLE, A_ALT
+cdef AttrName A_HREF, A_REL, A_CLASS, A_ID, A_ROLE, A_ALT, A_HTTP_EQUIV, A_NAME, A_CONTENT
 A_HREF.name, A_HREF.length = b"href", 4
 A_REL.name, A_REL.length = b"rel", 3
 A_CLASS.name, A_CLASS.length = b"class", 5
 A_ID.name, A_ID.length = b"id", 2
 A_ROLE.name, A_ROLE.length = b"role", 4
 A_ALT.name, A_ALT.length = b"alt", 3
+A_HTTP_EQUIV.name, A_HTTP_EQUIV.length = b"http-equiv", 10
+A_NAME.name, A_NAME.length = b"name", 4
+A_CONTENT.name, A_CONTENT.length = b"content", 7
 
 cdef uintptr_t TAG_A = 0, TAG_AREA = 0, TAG_IMG = 0, TAG_BR = 0
 cdef uintptr_t TAG_P = 0, TAG_PRE = 0, TAG_TD = 0, TAG_BLOCKQUOTE = 0
+cdef uintptr_t TAG_LINK = 0, TAG_META = 0, TAG_BASE = 0
 cdef unsigned char tag_flags[STATIC_IDS]
 cdef signed char tag_weight[STATIC_IDS]
 cdef unsigned char tag_marker[STATIC_IDS]
@@ -114,8 +118,127 @@ cdef int CODE_SIDEBAR = _CODES["sidebar"]
 cdef double LINK_ONLY = _placement._LINK_ONLY
 cdef Py_ssize_t MIN_PARAGRAPH = _placement._MIN_PARAGRAPH
 cdef double MIN_MAIN_SCORE = _placement._MIN_MAIN_SCORE
-_marker_of = _placement.marker_of
-_class_weight = _placement._class_weight
+
+# Class and id vocabulary (placement._token_class, _classify_names, marker_of, _class_weight), sharing
+# placement.py's caches and its regexes for single words: every page brings new class names, and
+# classifying them was a fifth of a first visit's extraction time.
+cdef dict _word_cache = _placement._WORD_CACHE
+cdef dict _token_cache = _placement._TOKEN_CACHE
+cdef dict _names_cache = _placement._NAMES_CACHE
+cdef dict _weight_cache = _placement._WEIGHT_CACHE
+cdef object _py_word_class = _placement._word_class
+cdef frozenset _pair_first = _placement._PAIR_FIRST
+cdef dict _order = _placement._ORDER
+cdef dict _roles = _placement._ROLES
+cdef dict _tag_placements = _placement._TAGS
+cdef Py_ssize_t CACHE_MAX = _placement._CACHE_MAX
+_NONE_WORD = (None, False)
+
+
+cdef inline tuple _word(str word):
+    hit = _word_cache.get(word)
+    return <tuple> hit if hit is not None else <tuple> _py_word_class(word)
+
+
+cdef inline bint _more_specific(object found, object best):
+    return found is not None and (best is None or <int> _order[found] < <int> _order[best])
+
+
+cdef tuple _token_class(str token):
+    """placement._token_class: words split at non-letters and camelCase humps, plus joined pairs."""
+    hit = _token_cache.get(token)
+    if hit is not None:
+        return <tuple> hit
+    cdef Py_ssize_t n = len(token), i = 0, start
+    cdef Py_UCS4 c
+    cdef bint lower_only, positive = False
+    cdef str word, previous = ""
+    best = None
+    if token.isalpha() and token.islower():  # one word
+        hit = _word(token)
+    else:
+        lower_only = token.islower()
+        while i < n:
+            c = token[i]
+            if not (u'a' <= c <= u'z' or u'A' <= c <= u'Z'):
+                i += 1
+                continue
+            start = i
+            while i < n and u'A' <= token[i] <= u'Z':
+                i += 1
+            while i < n and u'a' <= token[i] <= u'z':
+                i += 1
+            word = token[start:i] if lower_only else token[start:i].lower()
+            found, pos = _word(word)
+            if found is None and previous in _pair_first:
+                found = _word(previous + word)[0]
+            if pos:
+                positive = True
+            if _more_specific(found, best):
+                best = found
+            previous = word
+        hit = (best, positive)
+    if len(_token_cache) > CACHE_MAX:
+        _token_cache.clear()
+    _token_cache[token] = hit
+    return <tuple> hit
+
+
+cdef tuple _classify_names(str names):
+    best = None
+    cdef bint positive = False
+    for token in names.split():
+        found, pos = _token_class(token)
+        if pos:
+            positive = True
+        if _more_specific(found, best):
+            best = found
+    return best, positive
+
+
+cdef object _marker_of(object tag, object role, object cls, object ident):
+    """placement.marker_of."""
+    key = (role, tag, cls, ident)
+    hit = _names_cache.get(key, _names_cache)
+    if hit is not _names_cache:
+        return hit
+    found = None
+    if role:
+        for token in role.lower().split():
+            if token in _roles:
+                found = _roles[token]
+                break
+    if found is None:
+        found = _tag_placements.get(tag)
+    if found is None and (cls or ident):
+        found = _classify_names(f"{cls or ''} {ident or ''}")[0]
+    if len(_names_cache) > CACHE_MAX:
+        _names_cache.clear()
+    _names_cache[key] = found
+    return found
+
+
+cdef int _class_weight(object cls, object ident) except? -9999:
+    """placement._class_weight."""
+    if cls is None and ident is None:
+        return 0
+    key = (cls, ident)
+    weight = _weight_cache.get(key)
+    if weight is not None:
+        return weight
+    cdef int total = 0
+    for value in key:
+        if not value:
+            continue
+        found, positive = _classify_names(value)
+        if found is not None:
+            total -= 25
+        if positive:
+            total += 25
+    if len(_weight_cache) > CACHE_MAX:
+        _weight_cache.clear()
+    _weight_cache[key] = total
+    return total
 
 
 cdef inline bint _attr_named(const ls_attr *attr, const AttrName *name) noexcept nogil:
@@ -175,7 +298,7 @@ cdef class PageWalk:
     cdef uintptr_t *tags
     cdef int count
     cdef int capacity
-    cdef list anchor_index, paragraphs, brs, imgs
+    cdef list anchor_index, paragraphs, brs, imgs, head_index
     cdef char *buffer
     cdef size_t buffer_size
 
@@ -185,6 +308,7 @@ cdef class PageWalk:
         self.paragraphs = []
         self.brs = []
         self.imgs = []
+        self.head_index = []
         root = tree.root
         if root is None:
             return
@@ -253,6 +377,8 @@ cdef class PageWalk:
                     self.brs.append(i)
                 elif tag == TAG_IMG:
                     self.imgs.append(i)
+                elif tag == TAG_LINK or tag == TAG_META or tag == TAG_BASE:
+                    self.head_index.append(i)
                 if node.first_child != NULL:
                     current = i
                     node = node.first_child
@@ -300,6 +426,22 @@ cdef class PageWalk:
                     at += text.data.length
             node = _next_in(node, root)
         return PyUnicode_DecodeUTF8(out, total, "replace")
+
+    def head(self):
+        """``<link>``, ``<meta>`` and ``<base>`` anywhere in the page, as links._head_rows gives them."""
+        cdef list links = [], metas = [], bases = []
+        cdef const ls_node *node
+        cdef uintptr_t tag
+        for i in self.head_index:
+            node = self.nodes[<int> i]
+            tag = self.tags[<int> i]
+            if tag == TAG_LINK:
+                links.append((_attr(node, &A_REL), _attr(node, &A_HREF)))
+            elif tag == TAG_META:
+                metas.append((_attr(node, &A_HTTP_EQUIV), _attr(node, &A_NAME), _attr(node, &A_CONTENT)))
+            else:
+                bases.append(_attr(node, &A_HREF))
+        return links, metas, bases
 
     def anchors(self):
         """Per ``a``/``area`` element in page order: (handle, is_area, href, rel, text, has_image,
@@ -488,7 +630,7 @@ cdef class PageWalk:
         cdef int weight = tag_weight[tag] if tag < STATIC_IDS else 0
         if cls is None and ident is None:
             return weight
-        return weight + <int> _class_weight(cls, ident)
+        return weight + _class_weight(cls, ident)
 
     cdef list _place(self, list handles, unsigned char *state, unsigned char *marks, bint has_main, int *path):
         """Each anchor's placement from its ancestors' markers, top-down (placement.assign_placements)."""
@@ -557,10 +699,10 @@ def _calibrate():
     """Learn Lexbor's ids for the tags and attributes read here, from pages parsed by selectolax."""
     from selectolax.lexbor import LexborHTMLParser
 
-    global TAG_A, TAG_AREA, TAG_IMG, TAG_BR, TAG_P, TAG_PRE, TAG_TD, TAG_BLOCKQUOTE
+    global TAG_A, TAG_AREA, TAG_IMG, TAG_BR, TAG_P, TAG_PRE, TAG_TD, TAG_BLOCKQUOTE, TAG_LINK, TAG_META, TAG_BASE
     p = _placement
     names = sorted(set(p._TAGS) | set(p._TAG_WEIGHT) | p._INLINE | p._MINOR | set(p._PARAGRAPHS)
-                   | {"a", "area", "img", "br"})
+                   | {"a", "area", "img", "br", "link", "meta", "base"})
     table = {"td", "th", "tr"}
     ids = []
     for order in (names, names[::-1]):
@@ -583,13 +725,16 @@ def _calibrate():
     found = ids[0]
     TAG_A, TAG_AREA, TAG_IMG, TAG_BR = found["a"], found["area"], found["img"], found["br"]
     TAG_P, TAG_PRE, TAG_TD, TAG_BLOCKQUOTE = found["p"], found["pre"], found["td"], found["blockquote"]
+    TAG_LINK, TAG_META, TAG_BASE = found["link"], found["meta"], found["base"]
 
-    cdef AttrName *attrs[6]
+    cdef AttrName *attrs[9]
     attrs[0], attrs[1], attrs[2], attrs[3], attrs[4], attrs[5] = &A_HREF, &A_REL, &A_CLASS, &A_ID, &A_ROLE, &A_ALT
+    attrs[6], attrs[7], attrs[8] = &A_HTTP_EQUIV, &A_NAME, &A_CONTENT
     cdef const ls_attr *attr
     cdef int k
     seen = []
-    for order in ("href rel class id role alt", "alt role id class rel href"):
+    names = "href rel class id role alt http-equiv name content"
+    for order in (names, " ".join(reversed(names.split()))):
         html = "<div " + " ".join(f'{a}="v-{a}"' for a in order.split()) + "></div>"
         div = LexborHTMLParser(html).css_first("div")
         by_value = {}
@@ -601,7 +746,7 @@ def _calibrate():
             by_value[value[2:]] = attr.node.local_name
             attr = attr.next
         seen.append(by_value)
-    for k in range(6):
+    for k in range(9):
         name = attrs[k].name[:attrs[k].length].decode()
         first, second = seen[0].get(name), seen[1].get(name)
         if first is None:

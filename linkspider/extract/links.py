@@ -379,38 +379,54 @@ _LINK_HEADER = re.compile(r"<([^>]*)>((?:\s*;\s*[^;,]*)*)")
 _REL_PARAM = re.compile(r"""(?:^|;)\s*rel\s*=\s*(?:"([^"]*)"|([^\s;"]+))""", re.I)
 
 
-def _scan_head(tree, page_url: str) -> tuple[str, bool, list[tuple[str, str, tuple[str, ...]]]]:
-    """``<base>``, ``<meta>`` and ``<link>`` anywhere in the page: (document base URL, robots
-    nofollow, page-level links as (link_type, href, rel): canonicals, then refreshes).
+_HeadRows = tuple[
+    list[tuple[str | None, str | None]], list[tuple[str | None, str | None, str | None]], list[str | None]
+]
+
+
+def _head_rows(tree) -> _HeadRows:
+    """``<link>`` (rel, href), ``<meta>`` (http-equiv, name, content) and ``<base>`` (href) anywhere in
+    the page, in page order: the reference for the compiled walker's ``PageWalk.head``.
+
+    Elements are found by tag name (Lexbor's tag walk costs a fraction of a CSS attribute match).
+    """
+    links = []
+    for el in tree.tags("link"):
+        attrs = el.attributes
+        links.append((attrs.get("rel"), attrs.get("href")))
+    metas = []
+    for el in tree.tags("meta"):
+        attrs = el.attributes
+        metas.append((attrs.get("http-equiv"), attrs.get("name"), attrs.get("content")))
+    bases = [el.attributes.get("href") for el in tree.tags("base")]
+    return links, metas, bases
+
+
+def _scan_head(rows: _HeadRows, page_url: str) -> tuple[str, bool, list[tuple[str, str, tuple[str, ...]]]]:
+    """The page's head rows (:func:`_head_rows`) read: (document base URL, robots nofollow, page-level
+    links as (link_type, href, rel): canonicals, then refreshes).
 
     The base is the first ``<base href>``, resolved against the page URL, unless it is invalid or not
-    a web URL. Robots: ``<meta name=robots|linkspider content=...nofollow|none>``. Elements are found
-    by tag name (Lexbor's tag walk costs a fraction of a CSS attribute match).
+    a web URL. Robots: ``<meta name=robots|linkspider content=...nofollow|none>``.
     """
     base = None
     nofollow = False
     found: list[tuple[str, str, tuple[str, ...]]] = []
-    for el in tree.tags("link"):
-        attrs = el.attributes
-        rel_value = attrs.get("rel")
+    links, metas, bases = rows
+    for rel_value, href in links:
         if rel_value and "canonical" in rel_value.lower():
-            href = attrs.get("href")
             rel = _rel_tokens(rel_value)
             if href is not None and "canonical" in rel:
                 found.append(("canonical", href, rel))
-    for el in tree.tags("meta"):
-        attrs = el.attributes
-        equiv = attrs.get("http-equiv")
+    for equiv, name, content in metas:
         if equiv is not None and equiv.strip().lower() == "refresh":
-            href = _refresh_target(attrs.get("content") or "")
+            href = _refresh_target(content or "")
             if href is not None:
                 found.append(("refresh", href, ()))
             continue
-        name = attrs.get("name")
         if name is not None and name.strip().lower() in ("robots", "linkspider"):
-            nofollow = nofollow or _robots_nofollow(attrs.get("content") or "")
-    for el in tree.tags("base"):
-        href = el.attributes.get("href")
+            nofollow = nofollow or _robots_nofollow(content or "")
+    for href in bases:
         if href is not None:
             resolved = _join(page_url.encode(), page_url, href)
             if resolved is not None and resolved.startswith(("http:", "https:")):
@@ -529,14 +545,14 @@ def extract_links_with_stats(
     if tree is None:
         result.page_nofollow = nofollow_page
         return result
-    base, meta_nofollow, head_links = _scan_head(tree, base_url)
+    walk = _walker.PageWalk(tree) if _walker is not None else None
+    base, meta_nofollow, head_links = _scan_head(walk.head() if walk is not None else _head_rows(tree), base_url)
     nofollow_page = nofollow_page or meta_nofollow
     result.page_nofollow = nofollow_page
     result.base_url = base
     resolve = _Resolver(base, max_url_length)
     dropped = result.dropped
 
-    walk = _walker.PageWalk(tree) if _walker is not None else None
     count, rows = _compiled_anchors(walk) if walk is not None else _python_anchors(tree)
     anchors: list = []
     found = []

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from linkspider.extract import links
+from linkspider.extract import links, placement
 from linkspider.testing.fixture_web import default_corpus_dir
 from tests.hostile.strategies import html_fragments, mutate
 
@@ -35,8 +35,16 @@ def pure_python():
         links._walker = COMPILED
 
 
+def clear_name_caches() -> None:
+    """Both paths share placement's class-name caches: each must classify the page's names itself."""
+    for cache in (placement._WORD_CACHE, placement._TOKEN_CACHE, placement._NAMES_CACHE, placement._WEIGHT_CACHE):
+        cache.clear()
+
+
 def assert_same(body: bytes | str, base: str = BASE, **options) -> list[links.Link]:
+    clear_name_caches()
     compiled = links.extract_links_with_stats(body, base, **options)
+    clear_name_caches()
     with pure_python():
         python = links.extract_links_with_stats(body, base, **options)
     assert compiled.links == python.links
@@ -101,6 +109,12 @@ EDGE_PAGES = {
                      + '<a href="/b">b</a></div><td>cell<br>' + "words " * 30 + '<a href="/td">td</a></td>',
     "chunks": "".join(f'<div class="chunk"><p>{"Prose, prose and prose. " * 10}<a href="/c{i}">c{i}</a></p></div>'
                       '<div class="ad"><a href="/ad">ad</a></div>' for i in range(4)),
+    "class vocabulary": "".join(
+        f'<div class="{cls}"><a href="/{i}">{cls}</a></div>'
+        for i, cls in enumerate(["side-bar", "mostRead", "topBar x", "XMLHttpMenu", "caf\u00e9-menu", "nav2 main",
+                                 "SiteInfo", "fooBAR", "skip_links", "ÉLAN-footer", "ShareButtons", "shared",
+                                 "post-content", "comment-reply", "bread crumb", "headerWrap", "canvas"])
+    ) + '<div class="article-body" id="Main_Content"><p>' + "Body text, more. " * 20 + '<a href="/b">b</a></p></div>',
     "tables": '<table><tr><td class="nav"><a href="/t1">t1</a></td><td><p>' + "Cell text, more. " * 20
               + '<a href="/t2">t2</a></p></td></tr></table>',
     "invalid utf-8": b'<div class="men\xffu"><a href="/\xfe" rel="no\xc3follow">bad \xff\xfe bytes</a></div>'
