@@ -2,13 +2,19 @@
 
 ``linkspider.extract._walker`` is Cython. It is optional: without Cython or a C compiler the build
 still succeeds and extraction runs its pure-Python path (same results, about half the speed).
-scrapyd-deploy also builds its egg through this file (``python setup.py bdist_egg``).
+scrapyd-deploy builds its egg through this file (``python setup.py bdist_egg``); eggs are imported
+from zip files, which cannot hold a loadable extension, so they carry the pure-Python path only.
 """
+import sys
+
 from setuptools import Extension, setup
 
 try:
     from Cython.Build import cythonize
 except ImportError:  # building without Cython: the pure-Python path only
+    cythonize = None
+
+if cythonize is None or "bdist_egg" in sys.argv:
     ext_modules = []
 else:
     ext_modules = cythonize(

@@ -6,7 +6,9 @@
 CORPUS_DIR holds ``*.html.gz`` or ``*.html`` pages (default: ../shared/corpus/aeb/html, else the
 test fixtures). Each page is, in turn, parsed by ``lxml.etree.HTMLParser()`` (libxml2), parsed by
 selectolax's ``LexborHTMLParser`` (the parser extraction uses) and extracted with
-``linkspider.extract.extract_links``, N times each. Three figures per step, medians over pages:
+``linkspider.extract.extract_links``, N times each, once with the compiled walker
+(``linkspider/extract/_walker.pyx``) and once on the pure-Python path; each extractor keeps its own
+caches (class names, resolved hrefs), as if it ran alone. Three figures per step, medians over pages:
 the first run of each page in page order (what ``../shared/tools/eval_placement.py`` times: caches
 warm from other pages, not from this one), the best of N wall-clock runs (the least disturbed by
 other processes) and the best of N CPU times of the thread (``time.thread_time``), because on a
@@ -33,7 +35,31 @@ sys.path.insert(0, str(ROOT))
 from lxml import etree
 from selectolax.lexbor import LexborHTMLParser
 
-from linkspider.extract import extract_links
+from linkspider.extract import extract_links, links, placement
+
+# module-level caches that warm up over a run: swapped per extractor, so neither warms the other's
+_CACHES = (placement._WORD_CACHE, placement._TOKEN_CACHE, placement._NAMES_CACHE, placement._WEIGHT_CACHE,
+           links._SITE_CACHE, links._REL_CACHE)
+_COMPILED = links._walker
+
+
+def _extractor(compiled: bool):
+    saved: list[dict] = [{} for _ in _CACHES]
+
+    def run(body: bytes, url: str) -> list:
+        links._walker = _COMPILED if compiled else None
+        return extract_links(body, url)
+
+    def enter() -> None:
+        for cache, own in zip(_CACHES, saved):
+            cache.clear()
+            cache.update(own)
+
+    def leave() -> None:
+        for i, cache in enumerate(_CACHES):
+            saved[i] = dict(cache)
+
+    return run, enter, leave
 
 DEFAULT_DIRS = (ROOT.parent / "shared" / "corpus" / "aeb" / "html", ROOT / "tests" / "extract" / "data")
 
@@ -102,33 +128,43 @@ def main() -> int:
         parser.error(f"no *.html.gz or *.html pages in {directory}")
 
     plain = etree.HTMLParser()
+    compiled, compiled_enter, compiled_leave = _extractor(True)
+    python, python_enter, python_leave = _extractor(False)
     runs = {
         "lxml parse": lambda body, url: etree.fromstring(body, plain),
         "lexbor parse": lambda body, url: LexborHTMLParser(body),
-        "extraction": extract_links,
+        "extraction": compiled,
+        "pure-Python extraction": python,
     }
+    switches = {"extraction": (compiled_enter, compiled_leave), "pure-Python extraction": (python_enter, python_leave)}
+    if _COMPILED is None:
+        print("compiled walker not built or disabled: both extraction figures are the pure-Python path")
     first: dict[str, list[float]] = {name: [] for name in runs}
     wall: dict[str, list[float]] = {name: [] for name in runs}
     cpu: dict[str, list[float]] = {name: [] for name in runs}
-    links = 0
+    link_count = 0
     for body, url in pages:
         best = {name: (float("inf"), float("inf")) for name in runs}
         for attempt in range(args.repeat):
             for name, run in runs.items():
+                if name in switches:
+                    switches[name][0]()
                 start, start_cpu = time.perf_counter(), time.thread_time()
                 out = run(body, url)
                 took = (time.perf_counter() - start, time.thread_time() - start_cpu)
+                if name in switches:
+                    switches[name][1]()
                 if attempt == 0:
                     first[name].append(took[0] * 1000)
                     if name == "extraction":
-                        links += len(out)
+                        link_count += len(out)
                 best[name] = (min(best[name][0], took[0]), min(best[name][1], took[1]))
                 del out
         for name in runs:
             wall[name].append(best[name][0] * 1000)
             cpu[name].append(best[name][1] * 1000)
 
-    print(f"pages {len(pages)}  links {links}  corpus {directory}")
+    print(f"pages {len(pages)}  links {link_count}  corpus {directory}")
     for label, figures in (
         ("first run, wall", first),
         (f"best of {args.repeat}, wall", wall),
@@ -140,7 +176,10 @@ def main() -> int:
             f" | extraction (parse included) {med['extraction']:.2f}"
             f" | ratio to lexbor parse {med['extraction'] / med['lexbor parse']:.2f},"
             f" to lxml parse {med['extraction'] / med['lxml parse']:.2f}"
+            f" | pure-Python extraction {med['pure-Python extraction']:.2f}"
+            f" (ratio to lxml parse {med['pure-Python extraction'] / med['lxml parse']:.2f})"
         )
+    links._walker = _COMPILED
     if args.split:
         _split_scores(directory)
     return 0
