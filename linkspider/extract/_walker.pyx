@@ -288,6 +288,13 @@ cdef inline const ls_node *_next_in(const ls_node *node, const ls_node *root) no
     return node.next
 
 
+cdef void *_resized(const void *block, size_t size) except NULL:
+    cdef void *out = realloc(<void *> block, size)
+    if out == NULL:
+        raise MemoryError()
+    return out
+
+
 cdef class PageWalk:
     """One parsed page's elements in document order, with their parents and subtree ends."""
 
@@ -326,23 +333,10 @@ cdef class PageWalk:
 
     cdef int _grow(self) except -1:
         cdef int capacity = self.capacity * 2 if self.capacity else 1024
-        cdef void *p
-        p = realloc(self.nodes, capacity * sizeof(ls_node *))
-        if p == NULL:
-            raise MemoryError()
-        self.nodes = <const ls_node **> p
-        p = realloc(self.parent, capacity * sizeof(int))
-        if p == NULL:
-            raise MemoryError()
-        self.parent = <int *> p
-        p = realloc(self.end, capacity * sizeof(int))
-        if p == NULL:
-            raise MemoryError()
-        self.end = <int *> p
-        p = realloc(self.tags, capacity * sizeof(uintptr_t))
-        if p == NULL:
-            raise MemoryError()
-        self.tags = <uintptr_t *> p
+        self.nodes = <const ls_node **> _resized(self.nodes, capacity * sizeof(ls_node *))
+        self.parent = <int *> _resized(self.parent, capacity * sizeof(int))
+        self.end = <int *> _resized(self.end, capacity * sizeof(int))
+        self.tags = <uintptr_t *> _resized(self.tags, capacity * sizeof(uintptr_t))
         self.capacity = capacity
         return 0
 
@@ -396,12 +390,8 @@ cdef class PageWalk:
         return 0
 
     cdef char *_reserve(self, size_t size) except NULL:
-        cdef void *p
         if size > self.buffer_size:
-            p = realloc(self.buffer, size)
-            if p == NULL:
-                raise MemoryError()
-            self.buffer = <char *> p
+            self.buffer = <char *> _resized(self.buffer, size)
             self.buffer_size = size
         return self.buffer
 
