@@ -132,7 +132,6 @@ cdef dict _order = _placement._ORDER
 cdef dict _roles = _placement._ROLES
 cdef dict _tag_placements = _placement._TAGS
 cdef Py_ssize_t CACHE_MAX = _placement._CACHE_MAX
-_NONE_WORD = (None, False)
 
 
 cdef inline tuple _word(str word):
