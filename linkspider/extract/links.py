@@ -4,6 +4,10 @@ Pages are parsed by Lexbor (through selectolax), an HTML5 parser that builds the
 builds (``<a>`` inside ``<a>``, unclosed ``<p>``, tables, misnested tags), about twice as fast as
 libxml2 on real pages.
 
+The walk over the parsed tree (anchors, their text and attributes, link density, placement) runs in
+the compiled walker (``_walker.pyx``) when it is built, else in Python here and in placement.py, which
+are the reference: both give the same records.
+
 Every field of an edge is decided here except the source page's own keys: the target resolved as
 a browser would (``<base href>`` honoured), anchor text, image alt, rel tokens, nofollow from the
 link, the page's robots meta or the ``X-Robots-Tag`` header, and the link's placement.
