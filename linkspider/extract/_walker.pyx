@@ -85,6 +85,7 @@ cdef enum:
     M_SCORED = 4
     M_MAIN = 8
     M_ABOVE_MAIN = 16
+    M_TOP = 32  # one of the top candidates, while they are chosen
     MAX_PARAGRAPHS = 3000  # placement._MAX_PARAGRAPHS
     TOP_CANDIDATES = 3
 
@@ -389,32 +390,29 @@ cdef class PageWalk:
         return 0
 
     cdef char *_reserve(self, size_t size) except NULL:
+        """The text buffer, at least ``size`` bytes long (contents kept; grows by doubling)."""
         if size > self.buffer_size:
+            size = max(size, 2 * self.buffer_size)
             self.buffer = <char *> _resized(self.buffer, size)
             self.buffer_size = size
         return self.buffer
 
     cdef str _text(self, const ls_node *root):
         """The element's text (every text node beneath it), as selectolax's ``text_lexbor()``."""
-        cdef size_t total = 0, at = 0
+        cdef size_t at = 0, length
         cdef const ls_node *node = _next_in(root, root)
-        cdef const ls_text *text
+        cdef char *out
         while node != NULL:
             if node.type == NODE_TEXT:
-                total += (<const ls_text *> node).data.length
+                length = (<const ls_text *> node).data.length
+                if length:
+                    out = self._reserve(at + length)
+                    memcpy(out + at, (<const ls_text *> node).data.data, length)
+                    at += length
             node = _next_in(node, root)
-        if total == 0:
+        if at == 0:
             return ""
-        cdef char *out = self._reserve(total)
-        node = _next_in(root, root)
-        while node != NULL:
-            if node.type == NODE_TEXT:
-                text = <const ls_text *> node
-                if text.data.length:
-                    memcpy(out + at, text.data.data, text.data.length)
-                    at += text.data.length
-            node = _next_in(node, root)
-        return PyUnicode_DecodeUTF8(out, total, "replace")
+        return PyUnicode_DecodeUTF8(self.buffer, at, "replace")
 
     def head(self):
         """``<link>``, ``<meta>`` and ``<base>`` anywhere in the page, as links._head_rows gives them."""
@@ -558,18 +556,17 @@ cdef class PageWalk:
                 chosen = -1
                 for i in range(scored):
                     j = order[i]
-                    if marks[j] & M_MAIN:  # M_MAIN marks a taken candidate until the main block is known
+                    if marks[j] & M_TOP:
                         continue
                     if chosen < 0 or scores[j] > scores[chosen]:
                         chosen = j
                 if chosen < 0:
                     break
-                marks[chosen] |= M_MAIN
+                marks[chosen] |= M_TOP
                 top[top_count] = chosen
                 top_count += 1
             for k in range(top_count):
                 j = top[k]
-                marks[j] &= ~M_MAIN
                 total = len(self._text(self.nodes[j]).strip()) or 1
                 final = scores[j] * (1.0 - min(1.0, <double> linked[j] / total))
                 scores[j] = final
@@ -617,8 +614,6 @@ cdef class PageWalk:
         if cls:
             classes[j] = cls
         cdef int weight = tag_weight[tag] if tag < STATIC_IDS else 0
-        if cls is None and ident is None:
-            return weight
         return weight + _class_weight(cls, ident)
 
     cdef list _place(self, list handles, unsigned char *state, unsigned char *marks, bint has_main, int *path):
