@@ -144,7 +144,9 @@ def test_caps_match(max_links: int) -> None:
 
 @needs_compiled
 def test_deep_and_wide_pages_match() -> None:
-    assert_same("<div>" * 1600 + '<a href="/deep">deep</a>' + "</div>" * 1600)  # flattened
+    deep = "<div>" * 2100 + '<a href="/deep">deep</a>' + "</div>" * 2100  # more tags than _FEW_TAGS
+    assert links.extract_links_with_stats(deep, BASE).flattened
+    assert_same(deep)
     assert_same("<div>" * 1400 + '<a href="/deep">deep</a>' + "</div>" * 1400)  # under the limit
     assert_same("".join(f'<li class="menu-item"><a href="/{i}">link {i}</a></li>' for i in range(5000)))
 
@@ -162,6 +164,12 @@ def test_page_walk_rows() -> None:
     ]
     kept = [rows[0][0], rows[2][0], rows[3][0]]
     assert COMPILED.PageWalk(tree).placements(kept, [3, 0, 0]) == ["nav", "body", "body"]
+
+
+@needs_compiled
+@pytest.mark.parametrize("data", [b"", b"<", b"x", b"<<a<", b"\x00<\xff<" * 1000, b"a" * 100_000 + b"<"])
+def test_count_byte(data: bytes) -> None:
+    assert COMPILED.count_byte(data, ord("<")) == data.count(b"<")
 
 
 FUZZ = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
