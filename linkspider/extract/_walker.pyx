@@ -9,6 +9,7 @@ layout differs makes the import fail, and links.py then runs the pure-Python pat
 reference (the tests compare both on every corpus page).
 """
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
+from cpython.object cimport PyObject_GenericSetAttr
 from cpython.unicode cimport PyUnicode_DecodeUTF8
 from libc.stdint cimport uintptr_t
 from libc.stdlib cimport calloc, free, malloc, realloc
@@ -296,6 +297,248 @@ cdef void *_resized(const void *block, size_t size) except NULL:
     return out
 
 
+# Characters of links.fast_normalize's URL classes (linkspider/urls.py: _PATH, _QUERY, _LABEL).
+cdef enum:
+    U_PATH = 1
+    U_QUERY = 2
+    U_HOST = 4
+cdef unsigned char url_chars[256]
+for _c in list(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&()*+,;=:@/%"):
+    url_chars[_c] = U_PATH | U_QUERY
+url_chars[ord("'")] = U_PATH
+url_chars[ord("?")] = U_QUERY
+for _c in list(b"abcdefghijklmnopqrstuvwxyz0123456789-."):
+    url_chars[_c] |= U_HOST
+# RFC 3986 unreserved characters: their percent-escapes are decoded (urls._pct_fix)
+cdef unsigned char unreserved[256]
+for _c in list(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"):
+    unreserved[_c] = 1
+
+
+cdef const char *HEX_DIGITS = b"0123456789ABCDEF"
+
+
+cdef inline int _hex(unsigned char c) noexcept nogil:
+    if 48 <= c <= 57:
+        return c - 48
+    if 65 <= c <= 70:
+        return c - 55
+    if 97 <= c <= 102:
+        return c - 87
+    return -1
+
+
+cdef bint _plain_host(const unsigned char *h, Py_ssize_t n) noexcept nogil:
+    """urls._HOST: dot-separated labels of [a-z0-9-], none empty or with a hyphen at either end,
+    the last starting with a letter (so never IPv4); no ``xn--`` (IDNA goes to Ada)."""
+    cdef Py_ssize_t i, start = 0
+    if n == 0:
+        return False
+    for i in range(n + 1):
+        if i == n or h[i] == 46:  # "."
+            if i == start or h[start] == 45 or h[i - 1] == 45:  # empty label, "-" at an end
+                return False
+            if i < n:
+                start = i + 1
+        elif i + 3 < n and h[i] == 120 and h[i + 1] == 110 and h[i + 2] == 45 and h[i + 3] == 45:  # "xn--"
+            return False
+    return 97 <= h[start] <= 122
+
+
+cdef Py_ssize_t _pct_copy(unsigned char *out, const unsigned char *s, Py_ssize_t n) noexcept nogil:
+    """Copy with urls._pct_fix applied to each %XX: unreserved decoded, others uppercased."""
+    cdef Py_ssize_t i = 0, o = 0
+    cdef int hi, lo, code
+    while i < n:
+        if s[i] == 37 and i + 2 < n:
+            hi = _hex(s[i + 1])
+            lo = _hex(s[i + 2])
+            if hi >= 0 and lo >= 0:
+                code = hi * 16 + lo
+                if unreserved[code]:
+                    out[o] = code
+                    o += 1
+                else:
+                    out[o] = 37
+                    out[o + 1] = HEX_DIGITS[hi]
+                    out[o + 2] = HEX_DIGITS[lo]
+                    o += 3
+                i += 3
+                continue
+        out[o] = s[i]
+        o += 1
+        i += 1
+    return o
+
+
+cdef object _fast_target(const unsigned char *s, Py_ssize_t n, const unsigned char *origin, Py_ssize_t origin_len,
+                         unsigned char *out):
+    """urls.fast_normalize on an href's bytes: the stored URL (str) of a plain absolute or
+    root-relative href, else None (the caller resolves it with Ada). ``out`` holds origin_len + n bytes."""
+    cdef Py_ssize_t p, path_start, path_end, query_start, query_end, head_len, o, i
+    cdef const unsigned char *head
+    cdef bint has_pct = False
+    if n and s[0] == 47:  # "/"
+        p = 0
+    elif origin_len and n > origin_len and s[origin_len] == 47 and memcmp(s, origin, origin_len) == 0:
+        p = origin_len  # the page's own origin, as serialized: only the path and query are left
+    else:
+        p = -1
+    if p >= 0:
+        if p + 1 < n and s[p + 1] == 47:  # "//": protocol-relative
+            return None
+        head, head_len = origin, origin_len
+        path_start = p
+        p += 1
+        while p < n and url_chars[s[p]] & U_PATH:
+            p += 1
+        path_end = p
+    else:
+        if n >= 7 and memcmp(s, b"http://", 7) == 0:
+            p = 7
+        elif n >= 8 and memcmp(s, b"https://", 8) == 0:
+            p = 8
+        else:
+            return None
+        i = p
+        while p < n and url_chars[s[p]] & U_HOST:
+            p += 1
+        if not _plain_host(s + i, p - i):
+            return None
+        head, head_len = s, p
+        path_start = path_end = p
+        if p < n and s[p] == 47:
+            p += 1
+            while p < n and url_chars[s[p]] & U_PATH:
+                p += 1
+            path_end = p
+    query_start = query_end = p
+    if p < n and s[p] == 63:  # "?"
+        p += 1
+        while p < n and url_chars[s[p]] & U_QUERY:
+            p += 1
+        query_end = p
+    if p < n and s[p] != 35:  # anything but the end or "#"
+        return None
+    for i in range(path_start, path_end):
+        if s[i] == 37:
+            has_pct = True
+            if i + 2 < path_end and s[i + 1] == 50 and (s[i + 2] == 101 or s[i + 2] == 69):  # "%2e"
+                return None
+        elif s[i] == 46 and i > path_start and s[i - 1] == 47:  # "/."
+            return None
+    memcpy(out, head, head_len)
+    o = head_len
+    if path_end == path_start:
+        out[o] = 47
+        o += 1
+    elif has_pct:
+        o += _pct_copy(out + o, s + path_start, path_end - path_start)
+    else:
+        memcpy(out + o, s + path_start, path_end - path_start)
+        o += path_end - path_start
+    o += _pct_copy(out + o, s + query_start, query_end - query_start)
+    return PyUnicode_DecodeUTF8(<const char *> out, o, NULL)
+
+
+cdef inline Py_ssize_t _utf8_char(const unsigned char *s, Py_ssize_t n, Py_UCS4 *cp) noexcept nogil:
+    """Length of the valid UTF-8 character at ``s`` (its code point in ``cp``), or 0 when Python's
+    strict decoder would reject it there."""
+    cdef unsigned char c = s[0], c1, c2, c3
+    if c < 0xC2:
+        return 0  # a continuation byte, or an overlong lead
+    if c < 0xE0:
+        if n < 2 or s[1] & 0xC0 != 0x80:
+            return 0
+        cp[0] = ((c & 0x1F) << 6) | (s[1] & 0x3F)
+        return 2
+    if c < 0xF0:
+        if n < 3:
+            return 0
+        c1, c2 = s[1], s[2]
+        if c2 & 0xC0 != 0x80 or c1 & 0xC0 != 0x80 or (c == 0xE0 and c1 < 0xA0) or (c == 0xED and c1 > 0x9F):
+            return 0
+        cp[0] = ((c & 0x0F) << 12) | ((c1 & 0x3F) << 6) | (c2 & 0x3F)
+        return 3
+    if c < 0xF5:
+        if n < 4:
+            return 0
+        c1, c2, c3 = s[1], s[2], s[3]
+        if (c1 & 0xC0 != 0x80 or c2 & 0xC0 != 0x80 or c3 & 0xC0 != 0x80
+                or (c == 0xF0 and c1 < 0x90) or (c == 0xF4 and c1 > 0x8F)):
+            return 0
+        cp[0] = ((c & 0x07) << 18) | ((c1 & 0x3F) << 12) | ((c2 & 0x3F) << 6) | (c3 & 0x3F)
+        return 4
+    return 0
+
+
+cdef inline bint _is_space(Py_UCS4 cp) noexcept nogil:
+    """str.isspace() for one character (what str.split() splits at)."""
+    if cp < 0x80:
+        return cp == 32 or 9 <= cp <= 13 or 28 <= cp <= 31
+    return (cp == 0x85 or cp == 0xA0 or cp == 0x1680 or 0x2000 <= cp <= 0x200A or cp == 0x2028
+            or cp == 0x2029 or cp == 0x202F or cp == 0x205F or cp == 0x3000)
+
+
+cdef Py_ssize_t _collapse(unsigned char *s, Py_ssize_t n, Py_ssize_t cap, Py_ssize_t *chars) noexcept nogil:
+    """text.cap_text(" ".join(text.split()), cap) on UTF-8 bytes, in place: the result's length in
+    bytes, and in ``chars`` the collapsed text's length in characters before the cap. -1 when the
+    bytes are not valid UTF-8 (the caller decodes with replacement characters and collapses in Python)."""
+    cdef Py_ssize_t i = 0, o = 0, count = 0, cut = 0, w, k
+    cdef bint pending = False
+    cdef Py_UCS4 cp = 0
+    while i < n:
+        if s[i] < 0x80:
+            cp = s[i]
+            w = 1
+        else:
+            w = _utf8_char(s + i, n - i, &cp)
+            if w == 0:
+                return -1
+        if _is_space(cp):
+            pending = True
+            i += w
+            continue
+        if pending and o:  # never a leading space; trailing ones are never written
+            s[o] = 32
+            o += 1
+            count += 1
+            if count == cap:
+                cut = o
+        pending = False
+        for k in range(w):  # o <= i: copying forward is safe
+            s[o + k] = s[i + k]
+        o += w
+        i += w
+        count += 1
+        if count == cap:
+            cut = o
+    chars[0] = count
+    if 0 < cap < count:
+        return cut - 1 if s[cut - 1] == 32 else cut  # text[:cap].rstrip()
+    return o
+
+
+# links.py's Link and rel parser, bound on first use (links.py imports this module first)
+cdef object _Link = None
+cdef object _rel_tokens = None
+cdef object _cap_text = None
+
+
+def fast_target(bytes href, bytes origin):
+    """:func:`_fast_target` for tests: urls.fast_normalize(href, origin) on UTF-8 bytes."""
+    cdef bytearray out = bytearray(len(href) + len(origin) + 1)
+    return _fast_target(<const unsigned char *> PyBytes_AS_STRING(href), len(href),
+                        <const unsigned char *> PyBytes_AS_STRING(origin), len(origin), out)
+
+
+def collapse_text(bytes text, Py_ssize_t cap):
+    """:func:`_collapse` for tests: (collapsed and capped text, collapsed length), or None for invalid UTF-8."""
+    cdef bytearray out = bytearray(text)
+    cdef Py_ssize_t chars = 0, n = _collapse(out, len(out), cap, &chars)
+    return None if n < 0 else (out[:n].decode(), chars)
+
+
 def count_byte(bytes data, unsigned char byte):
     """How many times ``byte`` occurs in ``data``: links._too_deep's tag count, without the copy
     ``bytes.replace`` makes (a page-sized allocation, as slow as the count itself)."""
@@ -446,15 +689,10 @@ cdef class PageWalk:
                 bases.append(_attr(node, &A_HREF))
         return links, metas, bases
 
-    def anchors(self):
-        """Per ``a``/``area`` element in page order: (handle, is_area, href, rel, text, has_image,
-        image_alt, area_alt); the fields after href are None when there is no href.
-
-        An anchor's image is the first ``img`` whose nearest ``a`` ancestor it is, among images
-        under some ``a[href]`` (the pure-Python path's ``a[href] img``).
-        """
-        cdef int i, j, img, nearest
-        cdef const ls_node *node
+    cdef dict _images(self):
+        """Anchor -> alt of its first image: the first ``img`` whose nearest ``a`` ancestor it is, among
+        images under some ``a[href]`` (the pure-Python path's ``a[href] img``)."""
+        cdef int j, img, nearest
         cdef dict images = {}
         for img in self.imgs:
             nearest = -1
@@ -468,6 +706,136 @@ cdef class PageWalk:
                 j = self.parent[j]
             if j >= 0 and nearest not in images:
                 images[nearest] = _attr(self.nodes[img], &A_ALT)
+        return images
+
+    cdef str _anchor_text(self, const ls_node *root, Py_ssize_t cap, Py_ssize_t *chars, bint *raw):
+        """The element's text collapsed and capped (links.py's anchor text rule), its collapsed length
+        in ``chars``, and whether it had any text at all in ``raw``."""
+        cdef size_t at = 0, length
+        cdef const ls_node *node = _next_in(root, root)
+        cdef char *out
+        cdef Py_ssize_t n
+        while node != NULL:
+            if node.type == NODE_TEXT:
+                length = (<const ls_text *> node).data.length
+                if length:
+                    out = self._reserve(at + length)
+                    memcpy(out + at, (<const ls_text *> node).data.data, length)
+                    at += length
+            node = _next_in(node, root)
+        raw[0] = at > 0
+        chars[0] = 0
+        if at == 0:
+            return ""
+        n = _collapse(<unsigned char *> self.buffer, at, cap, chars)
+        if n >= 0:
+            return PyUnicode_DecodeUTF8(self.buffer, n, NULL)
+        text = " ".join(self._text(root).split())  # invalid UTF-8: replacement characters, as selectolax
+        chars[0] = len(text)
+        return _cap_text(text, cap)
+
+    def links(self, resolve, Py_ssize_t cap, Py_ssize_t room, bint nofollow_page, dropped):
+        """The page's anchor links: links._anchor_links (the reference) in C.
+
+        ``resolve`` is the page's links._Resolver, used for hrefs the plain-URL fast path
+        (urls.fast_normalize, here on the attribute's bytes) does not take. ``room`` is the number of
+        links to keep (-1: all); ``dropped`` counts what is left out, by reason.
+        """
+        global _Link, _rel_tokens, _cap_text
+        if _Link is None:
+            from linkspider.extract import links as module
+            from linkspider.extract.text import cap_text
+
+            _Link, _rel_tokens, _cap_text = module.Link, module._rel_tokens, cap_text
+        cdef bytes origin = resolve.origin.encode()
+        cdef Py_ssize_t origin_len = len(origin), max_length = resolve.max_length, count, index, chars
+        cdef int i
+        cdef bint raw, is_area
+        cdef const ls_node *node
+        cdef const ls_attr *attr
+        cdef dict images = self._images() if self.imgs else {}
+        cdef list handles = [], link_chars = [], found = []
+        count = len(self.anchor_index)
+        for index in range(count):
+            if room == 0:  # the cap is reached: the remaining anchors are counted, not resolved or placed
+                dropped["max_links"] += count - index
+                break
+            i = self.anchor_index[index]
+            node = self.nodes[i]
+            attr = _find_attr(node, &A_HREF)
+            if attr == NULL or attr.value == NULL or attr.value.data == NULL:
+                continue  # a placeholder anchor, not a link
+            target = None
+            if origin_len:
+                target = _fast_target(attr.value.data, attr.value.length, origin, origin_len,
+                                      <unsigned char *> self._reserve(origin_len + attr.value.length + 1))
+            href = PyUnicode_DecodeUTF8(<const char *> attr.value.data, attr.value.length, "replace")
+            if target is None:
+                target, reason = resolve(href)
+                if target is None:
+                    dropped[reason] += 1
+                    continue
+            elif max_length and len(target) > max_length:
+                dropped["too_long"] += 1
+                continue
+            is_area = self.tags[i] == TAG_AREA
+            text = self._anchor_text(node, cap, &chars, &raw)
+            link_type = "a"
+            alt = None
+            if i in images:
+                alt = images[i]
+                if alt is not None:
+                    alt = _cap_text(" ".join(alt.split()), cap)
+                if chars == 0:
+                    link_type = "img"
+            if not raw and is_area:  # a void element: no text, its own alt
+                link_type = "area"
+                alt = _attr(node, &A_ALT)
+                if alt is not None:
+                    alt = _cap_text(" ".join(alt.split()), cap)
+            handles.append(i)
+            link_chars.append(chars)
+            found.append((href, target, text, alt, link_type, _attr(node, &A_REL)))
+            room -= 1
+        placements = self.placements(handles, link_chars) if handles else []
+        cdef list out = []
+        cdef set seen = set()
+        cdef bint nofollow, sponsored, ugc
+        for (href, target, text, alt, link_type, rel_value), placement in zip(found, placements):
+            if rel_value:
+                rel = _rel_tokens(rel_value)
+                nofollow = nofollow_page or "nofollow" in rel
+                sponsored = "sponsored" in rel
+                ugc = "ugc" in rel
+            else:
+                rel = ()
+                nofollow = nofollow_page
+                sponsored = ugc = False
+            key = (target, text, alt, link_type, rel, placement)
+            if key in seen:
+                dropped["duplicate"] += 1
+                continue
+            seen.add(key)
+            link = _Link.__new__(_Link)  # a frozen dataclass: its slots are set as its __init__ would
+            PyObject_GenericSetAttr(link, "href", href)
+            PyObject_GenericSetAttr(link, "target_url", target)
+            PyObject_GenericSetAttr(link, "anchor_text", text)
+            PyObject_GenericSetAttr(link, "alt", alt)
+            PyObject_GenericSetAttr(link, "link_type", link_type)
+            PyObject_GenericSetAttr(link, "rel", rel)
+            PyObject_GenericSetAttr(link, "nofollow", nofollow)
+            PyObject_GenericSetAttr(link, "sponsored", sponsored)
+            PyObject_GenericSetAttr(link, "ugc", ugc)
+            PyObject_GenericSetAttr(link, "placement", placement)
+            out.append(link)
+        return out
+
+    def anchors(self):
+        """Per ``a``/``area`` element in page order: (handle, is_area, href, rel, text, has_image,
+        image_alt, area_alt); the fields after href are None when there is no href (links._python_anchors)."""
+        cdef int i
+        cdef const ls_node *node
+        cdef dict images = self._images()
         out = []
         for i in self.anchor_index:
             node = self.nodes[i]

@@ -519,9 +519,74 @@ def _python_anchors(tree) -> tuple[int, Iterator[_AnchorRow]]:
     return len(nodes), rows()
 
 
-def _compiled_anchors(walk) -> tuple[int, list[_AnchorRow]]:
-    rows = walk.anchors()
-    return len(rows), rows
+def _anchor_links(
+    tree, resolve: _Resolver, cap: int, room: int, nofollow_page: bool, dropped: Counter
+) -> list[Link]:
+    """The page's anchor links in page order (duplicates dropped): the reference for the compiled
+    walker's ``PageWalk.links``.
+
+    ``room`` is the number of links to keep (-1: all); anchors past it are counted as ``max_links``
+    without being resolved or placed. ``dropped`` counts what is left out, by reason.
+    """
+    count, rows = _python_anchors(tree)
+    anchors: list = []
+    found = []
+    link_chars: list[int] = []
+    cache = resolve.cache
+    for index, (handle, is_area, href, rel_value, text, has_image, image_alt, area_alt) in enumerate(rows):
+        if room == 0:  # the cap is reached: the remaining anchors are counted, not resolved or placed
+            dropped["max_links"] += count - index
+            break
+        if href is None:
+            continue  # a placeholder anchor, not a link
+        target, reason = cache.get(href) or resolve(href)
+        if target is None:
+            dropped[reason] += 1
+            continue
+        link_type = "a"
+        alt = None
+        if has_image:
+            alt = image_alt
+            if alt is not None:
+                alt = cap_text(" ".join(alt.split()), cap)
+            if not text or text.isspace():
+                link_type = "img"
+        if text:
+            text = " ".join(text.split())
+            link_chars.append(len(text))
+            if len(text) > cap > 0:
+                text = cap_text(text, cap)
+        else:
+            link_chars.append(0)
+            if is_area:  # a void element: no text, its own alt
+                link_type = "area"
+                alt = area_alt
+                if alt is not None:
+                    alt = cap_text(" ".join(alt.split()), cap)
+        anchors.append(handle)
+        room -= 1
+        found.append((href, target, text, alt, link_type, rel_value))
+
+    placements = assign_placements(tree, anchors, link_chars) if anchors else []
+    links: list[Link] = []
+    seen: set = set()
+    for (href, target, text, alt, link_type, rel_value), placement in zip(found, placements):
+        if rel_value:
+            rel = _rel_tokens(rel_value)
+            nofollow = nofollow_page or "nofollow" in rel
+            sponsored = "sponsored" in rel
+            ugc = "ugc" in rel
+        else:
+            rel = ()
+            nofollow = nofollow_page
+            sponsored = ugc = False
+        key = (target, text, alt, link_type, rel, placement)
+        if key in seen:
+            dropped["duplicate"] += 1
+            continue
+        seen.add(key)
+        links.append(_make_link(href, target, text, alt, link_type, rel, nofollow, sponsored, ugc, placement))
+    return links
 
 
 def extract_links_with_stats(
@@ -559,72 +624,11 @@ def extract_links_with_stats(
     resolve = _Resolver(base, max_url_length)
     dropped = result.dropped
 
-    count, rows = _compiled_anchors(walk) if walk is not None else _python_anchors(tree)
-    anchors: list = []
-    found = []
-    link_chars: list[int] = []
-    cache = resolve.cache
-    cap = max_anchor_chars
     room = max_links if max_links is not None else -1
-    for index, (handle, is_area, href, rel_value, text, has_image, image_alt, area_alt) in enumerate(rows):
-        if room == 0:  # the cap is reached: the remaining anchors are counted, not resolved or placed
-            dropped["max_links"] += count - index
-            break
-        if href is None:
-            continue  # a placeholder anchor, not a link
-        target, reason = cache.get(href) or resolve(href)
-        if target is None:
-            dropped[reason] += 1
-            continue
-        link_type = "a"
-        alt = None
-        if has_image:
-            alt = image_alt
-            if alt is not None:
-                alt = cap_text(" ".join(alt.split()), cap)
-            if not text or text.isspace():
-                link_type = "img"
-        if text:
-            text = " ".join(text.split())
-            link_chars.append(len(text))
-            if len(text) > cap > 0:
-                text = cap_text(text, cap)
-        else:
-            link_chars.append(0)
-            if is_area:  # a void element: no text, its own alt
-                link_type = "area"
-                alt = area_alt
-                if alt is not None:
-                    alt = cap_text(" ".join(alt.split()), cap)
-        anchors.append(handle)
-        room -= 1
-        found.append((href, target, text, alt, link_type, rel_value))
-
-    if not anchors:
-        placements: list[str] = []
-    elif walk is not None:
-        placements = walk.placements(anchors, link_chars)
+    if walk is not None:
+        links = walk.links(resolve, max_anchor_chars, room, nofollow_page, dropped)
     else:
-        placements = assign_placements(tree, anchors, link_chars)
-    links: list[Link] = []
-    seen: set = set()
-    for (href, target, text, alt, link_type, rel_value), placement in zip(found, placements):
-        if rel_value:
-            rel = _rel_tokens(rel_value)
-            nofollow = nofollow_page or "nofollow" in rel
-            sponsored = "sponsored" in rel
-            ugc = "ugc" in rel
-        else:
-            rel = ()
-            nofollow = nofollow_page
-            sponsored = ugc = False
-        key = (target, text, alt, link_type, rel, placement)
-        if key in seen:
-            dropped["duplicate"] += 1
-            continue
-        seen.add(key)
-        links.append(_make_link(href, target, text, alt, link_type, rel, nofollow, sponsored, ugc, placement))
-
+        links = _anchor_links(tree, resolve, max_anchor_chars, room, nofollow_page, dropped)
     links[:0] = _page_links(head_links, headers, base_url, resolve, nofollow_page, dropped)
 
     if max_links is not None and len(links) > max_links:

@@ -17,7 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from linkspider.extract import links, placement
+from linkspider.extract.text import cap_text
 from linkspider.testing.fixture_web import default_corpus_dir
+from linkspider.urls import fast_normalize
 from tests.hostile.strategies import html_fragments, mutate
 
 COMPILED = links._walker
@@ -170,6 +172,82 @@ def test_page_walk_rows() -> None:
 @pytest.mark.parametrize("data", [b"", b"<", b"x", b"<<a<", b"\x00<\xff<" * 1000, b"a" * 100_000 + b"<"])
 def test_count_byte(data: bytes) -> None:
     assert COMPILED.count_byte(data, ord("<")) == data.count(b"<")
+
+
+URL_CHARS = st.sampled_from(list("aZz09-._~!$&'()*+,;=:@/%?#\\ \t2eEx") + ["xn--", "%2e", "%2E", "%41", "%7e", "%7E", "%2f",
+                                                                   "%3A", "%zz", "/.", "\u00e9"])
+URL_HEADS = st.sampled_from(["", "/", "//", "http://", "https://", "HTTP://", "https://a.b", "http://news.example",
+                             "https://news.example", "https://1.2.3.4", "https://a-.b", "https://a..b"])
+ORIGINS = st.sampled_from(["https://news.example", "http://x.example:8080", "http://[::1]", ""])
+
+
+@needs_compiled
+@settings(max_examples=400, deadline=None)
+@given(URL_HEADS, st.lists(URL_CHARS, max_size=20).map("".join), ORIGINS)
+def test_fast_target_matches_fast_normalize(head: str, tail: str, origin: str) -> None:
+    href = head + tail
+    assert COMPILED.fast_target(href.encode(), origin.encode()) == fast_normalize(href, origin)
+
+
+@needs_compiled
+@pytest.mark.parametrize("href", [
+    "https://xn--bcher-kva.example/", "http://a.xn--p1ai/x", "https://a.b/%7e%7E%5f%2d%2E", "/x/%2e%2E/y",
+    "/a%2fb?c=%3a%3A%7e%", "/a/./b", "/a/.", "https://A.b/", "https://a.b:80/", "https://a.b./", "https://1a.b2/",
+    "https://a.2b/", "https://-a.b/", "https://a.b-/", "https://a/", "/ok#frag?x", "/sp ace", "/q?'quote'",
+    "/p'ath", "https://news.example/own?x#y", "https://news.example//double", "https://news.exampleX/",
+])
+def test_fast_target_examples(href: str) -> None:
+    for origin in ("https://news.example", ""):
+        assert COMPILED.fast_target(href.encode(), origin.encode()) == fast_normalize(href, origin)
+
+
+@needs_compiled
+@pytest.mark.parametrize("path", _corpus_files()[:40], ids=lambda p: p.name[:12])
+def test_fast_target_on_corpus_hrefs(path: Path) -> None:
+    tree = links.parse_html(gzip.decompress(path.read_bytes()))
+    hrefs = [a.attributes.get("href") for a in tree.tags("a")]
+    for origin in ("https://news.example", "http://www.example.com"):
+        for href in filter(None, hrefs):
+            assert COMPILED.fast_target(href.encode(), origin.encode()) == fast_normalize(href, origin), href
+
+
+TEXT_CHARS = st.sampled_from(list("ab\u00e9\u4e2d\U0001f600 \t\n\r\x0b\x0c\x1c\x1f\x85\xa0\u1680\u2000\u200a\u200b"
+                                  "\u2028\u2029\u202f\u205f\u3000\ufeff,."))
+
+
+@needs_compiled
+@settings(max_examples=300, deadline=None)
+@given(st.lists(TEXT_CHARS, max_size=40).map("".join), st.integers(0, 12))
+def test_collapse_text_matches_python(text: str, cap: int) -> None:
+    collapsed = " ".join(text.split())
+    assert COMPILED.collapse_text(text.encode(), cap) == (cap_text(collapsed, cap), len(collapsed))
+
+
+@needs_compiled
+@pytest.mark.parametrize("data", [
+    b"\xed\xa0\x80", b"\xed\x9f\xbf", b"\xe0\x80\x80", b"\xe0\xa0\x80", b"\xf0\x8f\xbf\xbf", b"\xf0\x90\x80\x80",
+    b"\xf4\x8f\xbf\xbf", b"\xf4\x90\x80\x80", b"\xf5\x80\x80\x80", b"\xc0\xaf", b"\xc1\xbf", b"\xc2\x80",
+    b"\xc2", b"a\xe2\x80", b"\xe2\x80\x80\xe2\x80", b"\x80", b"\xbf", b"\xff",
+])
+def test_collapse_text_utf8_boundaries(data: bytes) -> None:
+    try:
+        text = data.decode()
+    except UnicodeDecodeError:
+        assert COMPILED.collapse_text(data, 0) is None
+    else:
+        assert COMPILED.collapse_text(data, 0) == (" ".join(text.split()), len(" ".join(text.split())))
+
+
+@needs_compiled
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=12))
+def test_collapse_text_rejects_invalid_utf8(data: bytes) -> None:
+    try:
+        data.decode()
+    except UnicodeDecodeError:
+        assert COMPILED.collapse_text(data, 0) is None
+    else:
+        assert COMPILED.collapse_text(data, 0) is not None
 
 
 FUZZ = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
