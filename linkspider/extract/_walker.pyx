@@ -9,7 +9,8 @@ layout differs makes the import fail, and links.py then runs the pure-Python pat
 reference (the tests compare both on every corpus page).
 """
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
-from cpython.object cimport PyObject_GenericSetAttr
+from cpython.object cimport PyObject_GenericSetAttr, PyTypeObject
+from cpython.ref cimport PyObject
 from cpython.unicode cimport PyUnicode_DecodeUTF8
 from libc.stdint cimport uintptr_t
 from libc.stdlib cimport calloc, free, malloc, realloc
@@ -523,6 +524,7 @@ cdef Py_ssize_t _collapse(unsigned char *s, Py_ssize_t n, Py_ssize_t cap, Py_ssi
 cdef object _Link = None
 cdef object _rel_tokens = None
 cdef object _cap_text = None
+cdef tuple _NO_ARGS = ()
 
 
 def fast_target(bytes href, bytes origin):
@@ -800,6 +802,7 @@ cdef class PageWalk:
         placements = self.placements(handles, link_chars) if handles else []
         cdef list out = []
         cdef set seen = set()
+        cdef PyTypeObject *link_type_object = <PyTypeObject *> _Link
         cdef bint nofollow, sponsored, ugc
         for (href, target, text, alt, link_type, rel_value), placement in zip(found, placements):
             if rel_value:
@@ -816,7 +819,7 @@ cdef class PageWalk:
                 dropped["duplicate"] += 1
                 continue
             seen.add(key)
-            link = _Link.__new__(_Link)  # a frozen dataclass: its slots are set as its __init__ would
+            link = link_type_object.tp_new(_Link, <PyObject *> _NO_ARGS, NULL)  # a frozen dataclass: slots set as its __init__ would
             PyObject_GenericSetAttr(link, "href", href)
             PyObject_GenericSetAttr(link, "target_url", target)
             PyObject_GenericSetAttr(link, "anchor_text", text)
