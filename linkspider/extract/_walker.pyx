@@ -11,7 +11,7 @@ reference (the tests compare both on every corpus page).
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
 from cpython.object cimport PyObject_GenericSetAttr, PyTypeObject
 from cpython.ref cimport PyObject
-from cpython.unicode cimport PyUnicode_DecodeUTF8
+from cpython.unicode cimport PyUnicode_AsUTF8AndSize, PyUnicode_DecodeUTF8
 from libc.stdint cimport uintptr_t
 from libc.stdlib cimport calloc, free, malloc, realloc
 from libc.string cimport memchr, memcmp, memcpy
@@ -67,6 +67,9 @@ cdef extern from *:
     ctypedef struct ls_hash_entry:
         ls_hash_name u
         size_t length
+
+cdef int _placement_ANYWHERE = _placement.ANYWHERE, _placement_START = _placement.START
+cdef int _placement_END = _placement.END
 
 cdef enum:
     NODE_ELEMENT = 1
@@ -130,7 +133,6 @@ cdef dict _word_cache = _placement._WORD_CACHE
 cdef dict _token_cache = _placement._TOKEN_CACHE
 cdef dict _names_cache = _placement._NAMES_CACHE
 cdef dict _weight_cache = _placement._WEIGHT_CACHE
-cdef object _py_word_class = _placement._word_class
 cdef frozenset _pair_first = _placement._PAIR_FIRST
 cdef dict _order = _placement._ORDER
 cdef dict _roles = _placement._ROLES
@@ -138,9 +140,86 @@ cdef dict _tag_placements = _placement._TAGS
 cdef Py_ssize_t CACHE_MAX = _placement._CACHE_MAX
 
 
-cdef inline tuple _word(str word):
+# placement.VOCAB_ENTRIES and POSITIVE_ENTRIES as C arrays: (placement order or -1 for content
+# words, where, literal, character that must not follow a START match)
+cdef struct VocabEntry:
+    int order
+    int where
+    unsigned char stop
+    const char *literal
+    Py_ssize_t length
+
+cdef enum:
+    MAX_VOCAB = 256
+cdef VocabEntry vocab[MAX_VOCAB]
+cdef int vocab_count = 0, positive_start = 0
+cdef list _vocab_literals = []  # keeps the literals' bytes alive
+cdef tuple _vocab_names = tuple(name for name, _ in _placement.VOCAB_ENTRIES)
+
+
+def _load_vocabulary():
+    global vocab_count, positive_start
+    groups = [(order, entries) for order, (_, entries) in enumerate(_placement.VOCAB_ENTRIES)]
+    groups.append((-1, _placement.POSITIVE_ENTRIES))
+    for order, entries in groups:
+        if order < 0:
+            positive_start = vocab_count
+        for where, literal, stop in entries:
+            if vocab_count == MAX_VOCAB or not literal.isascii() or len(stop) > 1 or not stop.isascii():
+                raise ImportError("vocabulary: too many or non-ASCII entries")
+            data = literal.encode()
+            _vocab_literals.append(data)
+            vocab[vocab_count].order = order
+            vocab[vocab_count].where = where
+            vocab[vocab_count].stop = ord(stop) if stop else 0
+            vocab[vocab_count].literal = data
+            vocab[vocab_count].length = len(data)
+            vocab_count += 1
+
+
+_load_vocabulary()
+
+
+cdef bint _entry_matches(const char *w, Py_ssize_t n, const VocabEntry *e) noexcept nogil:
+    """placement._matches for one entry, on the word's UTF-8 bytes (the literals are ASCII)."""
+    cdef Py_ssize_t length = e.length, i
+    if length > n:
+        return False
+    if e.where == _placement_ANYWHERE:
+        for i in range(n - length + 1):
+            if w[i] == e.literal[0] and memcmp(w + i, e.literal, length) == 0:
+                return True
+        return False
+    if e.where == _placement_START:
+        return memcmp(w, e.literal, length) == 0 and not (e.stop and n > length and <unsigned char> w[length] == e.stop)
+    if e.where == _placement_END:
+        return memcmp(w + n - length, e.literal, length) == 0
+    return n == length and memcmp(w, e.literal, length) == 0
+
+
+cdef tuple _word(str word):
+    """placement._word_class: (placement the word names or None, whether it is a content word); cached."""
     hit = _word_cache.get(word)
-    return <tuple> hit if hit is not None else <tuple> _py_word_class(word)
+    if hit is not None:
+        return <tuple> hit
+    cdef Py_ssize_t n
+    cdef const char *w = PyUnicode_AsUTF8AndSize(word, &n)
+    cdef int k
+    best = None
+    positive = False
+    for k in range(positive_start):
+        if _entry_matches(w, n, &vocab[k]):
+            best = _vocab_names[vocab[k].order]
+            break
+    for k in range(positive_start, vocab_count):
+        if _entry_matches(w, n, &vocab[k]):
+            positive = True
+            break
+    hit = (best, positive)
+    if len(_word_cache) > CACHE_MAX:
+        _word_cache.clear()
+    _word_cache[word] = hit
+    return <tuple> hit
 
 
 cdef inline bint _more_specific(object found, object best):
@@ -525,6 +604,11 @@ cdef object _Link = None
 cdef object _rel_tokens = None
 cdef object _cap_text = None
 cdef tuple _NO_ARGS = ()
+
+
+def word_class(str word):
+    """:func:`_word` for tests (placement._word_class in C); shares placement's word cache."""
+    return _word(word)
 
 
 def fast_target(bytes href, bytes origin):

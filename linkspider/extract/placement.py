@@ -41,25 +41,63 @@ _ROLES = {
 # words at hyphens, underscores, digits and camelCase humps ("StoryShareBottom" -> story, share,
 # bottom), and each word, and a word joined to its neighbour ("side"+"bar"), is matched on its own,
 # so "nav" matches "navbar" and "main-nav" but not "canvas". Most specific placement first.
-_VOCAB = [
-    ("comment", r"comment|disqus|^respond|^repl(?:y|ies)$|discussion"),
-    ("footer", r"footer|colophon|copyright|^siteinfo$"),
-    ("header", r"^header|masthead|^topbar$|branding|byline"),
-    (
-        "nav",
-        r"^nav(?:$|s$|bar|igation|link|menu|list|wrap|item)|[a-z]nav$|menu|breadcrumb|pagination|^pager"
-        r"|^skiplinks?$|^(?:next|prev|previous)$",
-    ),
-    (
-        "sidebar",
-        r"sidebar|^aside|widget|^rail$|related|similar|recommend|promo|sponsor|advert|^ads?$"
-        r"|^shar(?:e|ing)(?!d)|social|trending|popular|^mostread$|newsletter|subscri|outbrain|taboola",
-    ),
+# Entries: "x" anywhere in the word, "^x" at its start, "x$" at its end, "^x$" the whole word,
+# "^x!c" at its start and not followed by the character c. A word names the most specific placement
+# any of its entries matches. The compiled walker reads the same table.
+_VOCAB: list[tuple[str, tuple[str, ...]]] = [
+    ("comment", ("comment", "disqus", "^respond", "^reply$", "^replies$", "discussion")),
+    ("footer", ("footer", "colophon", "copyright", "^siteinfo$")),
+    ("header", ("^header", "masthead", "^topbar$", "branding", "byline")),
+    ("nav", (
+        "^nav$", "^navs$", "^navbar", "^navigation", "^navlink", "^navmenu", "^navlist", "^navwrap", "^navitem",
+        "nav$", "menu", "breadcrumb", "pagination", "^pager", "^skiplink$", "^skiplinks$",
+        "^next$", "^prev$", "^previous$",
+    )),
+    ("sidebar", (
+        "sidebar", "^aside", "widget", "^rail$", "related", "similar", "recommend", "promo", "sponsor", "advert",
+        "^ad$", "^ads$", "^share!d", "^sharing!d", "social", "trending", "popular", "^mostread$", "newsletter",
+        "subscri", "outbrain", "taboola",
+    )),
 ]
 _ORDER = {name: i for i, (name, _) in enumerate(_VOCAB)}
-_VOCAB_RE = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in _VOCAB))
-# Content vocabulary: class/id names that say "this is the article".
-_POSITIVE_RE = re.compile(r"article|^body|content|entry|^main|^post|story|^text|blog")
+# Content vocabulary: class/id names that say "this is the article" (same entry forms).
+_POSITIVE = ("article", "^body", "content", "entry", "^main", "^post", "story", "^text", "blog")
+
+ANYWHERE, START, END, WHOLE = 0, 1, 2, 3
+
+
+def _parse_entry(entry: str) -> tuple[int, str, str]:
+    """A vocabulary entry as (where, literal, character that must not follow a START match or "")."""
+    literal, _, stop = entry.partition("!")
+    if literal.startswith("^") and literal.endswith("$"):
+        return WHOLE, literal[1:-1], stop
+    if literal.startswith("^"):
+        return START, literal[1:], stop
+    if literal.endswith("$"):
+        return END, literal[:-1], stop
+    return ANYWHERE, literal, stop
+
+
+#: The vocabulary parsed: ((placement, entries), ...) in _VOCAB order, and the content entries.
+VOCAB_ENTRIES = tuple((name, tuple(map(_parse_entry, entries))) for name, entries in _VOCAB)
+POSITIVE_ENTRIES = tuple(map(_parse_entry, _POSITIVE))
+
+
+def _matches(word: str, entries: tuple[tuple[int, str, str], ...]) -> bool:
+    for where, literal, stop in entries:
+        if where == ANYWHERE:
+            if literal in word:
+                return True
+        elif where == START:
+            if word.startswith(literal) and not (stop and word[len(literal) : len(literal) + 1] == stop):
+                return True
+        elif where == END:
+            if word.endswith(literal):
+                return True
+        elif word == literal:
+            return True
+    return False
+
 
 _WORD = re.compile(r"[A-Z]*[a-z]+|[A-Z]+")
 _LOWER_WORD = re.compile(r"[a-z]+")
@@ -74,12 +112,8 @@ def _word_class(word: str) -> tuple[str | None, bool]:
     """(placement named by one lowercase word or None, whether it is content vocabulary); cached."""
     hit = _WORD_CACHE.get(word)
     if hit is None:
-        best = None
-        for m in _VOCAB_RE.finditer(word):
-            name = m.lastgroup
-            if best is None or _ORDER[name] < _ORDER[best]:  # type: ignore[index]
-                best = name
-        hit = (best, bool(_POSITIVE_RE.search(word)))
+        best = next((name for name, entries in VOCAB_ENTRIES if _matches(word, entries)), None)
+        hit = (best, _matches(word, POSITIVE_ENTRIES))
         if len(_WORD_CACHE) > _CACHE_MAX:
             _WORD_CACHE.clear()
         _WORD_CACHE[word] = hit

@@ -174,6 +174,37 @@ def test_count_byte(data: bytes) -> None:
     assert COMPILED.count_byte(data, ord("<")) == data.count(b"<")
 
 
+VOCAB_PIECES = [literal for _, entries in placement.VOCAB_ENTRIES for _, literal, _ in entries]
+VOCAB_PIECES += [literal for _, literal, _ in placement.POSITIVE_ENTRIES] + ["d", "s", "x", "\u00e9", "\u00df", "ing"]
+
+
+@needs_compiled
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(VOCAB_PIECES), min_size=1, max_size=3).map("".join))
+def test_word_class_matches_python(word: str) -> None:
+    clear_name_caches()
+    compiled = COMPILED.word_class(word)
+    clear_name_caches()
+    assert compiled == placement._word_class(word)
+    for cut in range(1, len(word)):  # prefixes and suffixes land on every entry's boundaries
+        for part in (word[:cut], word[cut:]):
+            clear_name_caches()
+            compiled = COMPILED.word_class(part)
+            clear_name_caches()
+            assert compiled == placement._word_class(part), part
+
+
+@needs_compiled
+@pytest.mark.parametrize("word", ["shared", "sharedx", "share", "shares", "sharing", "sharingd", "nav", "navs",
+                                  "subnav", "\u00e9nav", "navbar", "navigator", "ad", "ads", "adx", "reply",
+                                  "replyx", "mostread", "body", "nobody", "menu", "canvas", "relatednav"])
+def test_word_class_examples(word: str) -> None:
+    clear_name_caches()
+    compiled = COMPILED.word_class(word)
+    clear_name_caches()
+    assert compiled == placement._word_class(word)
+
+
 URL_CHARS = st.sampled_from(list("aZz09-._~!$&'()*+,;=:@/%?#\\ \t2eEx") + ["xn--", "%2e", "%2E", "%41", "%7e", "%7E", "%2f",
                                                                    "%3A", "%zz", "/.", "\u00e9"])
 URL_HEADS = st.sampled_from(["", "/", "//", "http://", "https://", "HTTP://", "https://a.b", "http://news.example",
