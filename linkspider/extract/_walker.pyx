@@ -625,19 +625,45 @@ def collapse_text(bytes text, Py_ssize_t cap):
     return None if n < 0 else (out[:n].decode(), chars)
 
 
+cdef extern from *:
+    """
+    /* Byte scans over a whole page, written so that compilers vectorize them (a plain loop in
+       blocks whose counts fit a byte; an 8-byte word test for non-ASCII). */
+    static Py_ssize_t ls_count_byte(const unsigned char *p, Py_ssize_t n, unsigned char c) {
+        Py_ssize_t count = 0, i = 0, j;
+        while (i < n) {  /* blocks of 255: a byte-wide sum cannot wrap */
+            Py_ssize_t end = n - i > 255 ? i + 255 : n;
+            unsigned char block = 0;
+            for (j = i; j < end; j++) block += p[j] == c;
+            count += block;
+            i = end;
+        }
+        return count;
+    }
+    static Py_ssize_t ls_first_non_ascii(const unsigned char *p, Py_ssize_t n) {
+        Py_ssize_t i = 0;
+        for (; i + 8 <= n; i += 8) {
+            uint64_t word;
+            memcpy(&word, p + i, 8);
+            if (word & 0x8080808080808080ULL) break;
+        }
+        for (; i < n; i++) if (p[i] & 0x80) return i;
+        return -1;
+    }
+    """
+    Py_ssize_t ls_count_byte(const unsigned char *p, Py_ssize_t n, unsigned char c) nogil
+    Py_ssize_t ls_first_non_ascii(const unsigned char *p, Py_ssize_t n) nogil
+
+
 def count_byte(bytes data, unsigned char byte):
     """How many times ``byte`` occurs in ``data``: links._too_deep's tag count, without the copy
     ``bytes.replace`` makes (a page-sized allocation, as slow as the count itself)."""
-    cdef const unsigned char *p = <const unsigned char *> PyBytes_AS_STRING(data)
-    cdef const unsigned char *end = p + PyBytes_GET_SIZE(data)
-    cdef Py_ssize_t count = 0
-    while p < end:
-        p = <const unsigned char *> memchr(p, byte, end - p)
-        if p == NULL:
-            break
-        count += 1
-        p += 1
-    return count
+    return ls_count_byte(<const unsigned char *> PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data), byte)
+
+
+def first_non_ascii(bytes data):
+    """Index of the first byte above 0x7F in ``data``, or -1: where links._encoding starts checking UTF-8."""
+    return ls_first_non_ascii(<const unsigned char *> PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data))
 
 
 cdef class PageWalk:

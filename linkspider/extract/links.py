@@ -185,10 +185,14 @@ def _encoding(body: bytes, headers: Mapping | None) -> str:
             enc = resolve_encoding(declared)
             if enc:
                 return enc
-    first = _NON_ASCII.search(body)
-    if first is None:
+    if _walker is not None:
+        start = _walker.first_non_ascii(body)  # a word at a time, not a regex byte by byte
+    else:
+        first = _NON_ASCII.search(body)
+        start = first.start() if first is not None else -1
+    if start < 0:
         return "utf-8"
-    start = first.start()  # everything before is ASCII, so a character starts here
+    # everything before start is ASCII, so a character starts there
     try:  # 8 KB from the first non-ASCII byte decide; a split character at the cut is not an error
         codecs.getincrementaldecoder("utf-8")().decode(body[start : start + 8192], final=False)
         return "utf-8"

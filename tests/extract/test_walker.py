@@ -174,6 +174,18 @@ def test_count_byte(data: bytes) -> None:
     assert COMPILED.count_byte(data, ord("<")) == data.count(b"<")
 
 
+@needs_compiled
+@pytest.mark.parametrize("size", [0, 1, 7, 8, 9, 15, 16, 17, 300])
+def test_first_non_ascii_and_encoding(size: int) -> None:
+    for tail in (b"", b"\xc3\xa9t\xc3\xa9", b"\xe9t\xe9", b"\x80"):
+        data = b"a" * size + tail + b"<p>x</p>"
+        expected = size if tail else -1
+        assert COMPILED.first_non_ascii(data) == expected
+        compiled = links._encoding(data, None)
+        with pure_python():
+            assert links._encoding(data, None) == compiled
+
+
 VOCAB_PIECES = [literal for _, entries in placement.VOCAB_ENTRIES for _, literal, _ in entries]
 VOCAB_PIECES += [literal for _, literal, _ in placement.POSITIVE_ENTRIES] + ["d", "s", "x", "\u00e9", "\u00df", "ing"]
 
