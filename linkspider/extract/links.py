@@ -333,6 +333,22 @@ def _join(base: bytes, base_str: str, href: str) -> str | None:
         _ada.ada_free(url)
 
 
+def _origin(url: str) -> str:
+    """WHATWG origin (``scheme://host[:port]``) of a valid http(s) URL, through Ada's C API."""
+    if _ada is None:  # pragma: no cover
+        return ada_url.URL(url).origin
+    data = url.encode()
+    parsed = _ada.ada_parse(data, len(data))
+    try:
+        origin = _ada.ada_get_origin(parsed)
+        try:
+            return _ffi.unpack(origin.data, origin.length).decode()
+        finally:
+            _ada.ada_free_owned_string(origin)
+    finally:
+        _ada.ada_free(parsed)
+
+
 # Across pages of one site the same navigation hrefs come back on every page: remember them.
 _SITE_CACHE: dict[tuple[str, str], str] = {}
 _SITE_CACHE_MAX = 50_000
@@ -347,7 +363,7 @@ class _Resolver:
         self.base = base
         self.max_length = max_length  # stored URLs longer than this are dropped as "too_long" (0: no limit)
         self.base_bytes = base.encode()
-        self.origin = ada_url.URL(base).origin if base.startswith(("http:", "https:")) else ""
+        self.origin = _origin(base) if base.startswith(("http:", "https:")) else ""
         self.cache: dict[str, tuple[str | None, str]] = {}
 
     def __call__(self, href: str) -> tuple[str | None, str]:

@@ -7,11 +7,12 @@ import json
 import pickle
 from pathlib import Path
 
+import ada_url
 import pytest
 from scrapy.http import Headers
 
 from linkspider.extract import Link, extract_links, extract_links_with_stats, redirect_links
-from linkspider.extract.links import _make_link
+from linkspider.extract.links import _make_link, _origin
 from linkspider.extract.text import DEFAULT_MAX_ANCHOR_CHARS
 
 DATA = Path(__file__).parent / "data"
@@ -385,3 +386,9 @@ def test_collapse_ws() -> None:
     from linkspider.extract.text import collapse_ws
 
     assert collapse_ws(" a\u00a0\tb\n\nc  ") == "a b c"
+
+
+@pytest.mark.parametrize("url", ["https://A.example.COM:443/x", "http://x.example:8080/p?q#f", "https://[::1]/",
+                                 "http://xn--bcher-kva.example/", "https://b\u00fccher.example/", "http://1.2.3.4/"])
+def test_origin_matches_ada(url: str) -> None:
+    assert _origin(url) == ada_url.URL(url).origin
