@@ -604,11 +604,42 @@ cdef object _Link = None
 cdef object _rel_tokens = None
 cdef object _cap_text = None
 cdef tuple _NO_ARGS = ()
+cdef enum:
+    LINK_FIELDS = 10
+cdef Py_ssize_t _link_offsets[LINK_FIELDS]
+cdef tuple _link_fields = ()
+
+
+cdef int _bind_link_slots(link_class) except -1:
+    """Where each Link field's slot lives in the object, to fill it without an attribute lookup;
+    -1 (a generic setattr) for any field that is not a plain object slot."""
+    global _link_fields
+    _link_fields = tuple(link_class.__dataclass_fields__)
+    if len(_link_fields) != LINK_FIELDS:
+        raise RuntimeError("Link fields changed: update _walker.pyx")
+    for k in range(LINK_FIELDS):
+        _link_offsets[k] = ls_slot_offset(link_class.__dict__.get(_link_fields[k]))
+    return 0
+
+
+cdef inline int _set_field(object link, int k, object value) except -1:
+    """Set field ``k`` (Link's field order) of a new Link."""
+    if _link_offsets[k] >= 0:
+        ls_slot_store(link, _link_offsets[k], value)
+    else:
+        PyObject_GenericSetAttr(link, _link_fields[k], value)
+    return 0
 
 
 def word_class(str word):
     """:func:`_word` for tests (placement._word_class in C); shares placement's word cache."""
     return _word(word)
+
+
+def link_slot_offsets(link_class):
+    """For tests: where :func:`_set_field` stores each field of ``link_class`` (-1: by setattr)."""
+    _bind_link_slots(link_class)
+    return [_link_offsets[k] for k in range(LINK_FIELDS)]
 
 
 def fast_target(bytes href, bytes origin):
@@ -627,6 +658,7 @@ def collapse_text(bytes text, Py_ssize_t cap):
 
 cdef extern from *:
     """
+    #include "structmember.h"
     /* Byte scans over a whole page, written so that compilers vectorize them (a plain loop in
        blocks whose counts fit a byte; an 8-byte word test for non-ASCII). */
     static Py_ssize_t ls_count_byte(const unsigned char *p, Py_ssize_t n, unsigned char c) {
@@ -640,6 +672,21 @@ cdef extern from *:
         }
         return count;
     }
+    /* A __slots__ member's offset in its objects (-1 when not a plain, writable object slot), and a
+       store there that does what the slot's setter does, without finding the setter by name. */
+    static Py_ssize_t ls_slot_offset(PyObject *descr) {
+        PyMemberDef *member;
+        if (descr == NULL || !PyObject_TypeCheck(descr, &PyMemberDescr_Type)) return -1;
+        member = ((PyMemberDescrObject *)descr)->d_member;
+        return member->type == T_OBJECT_EX && !(member->flags & READONLY) ? member->offset : -1;
+    }
+    static void ls_slot_store(PyObject *obj, Py_ssize_t offset, PyObject *value) {
+        PyObject **slot = (PyObject **)((char *)obj + offset);
+        PyObject *old = *slot;
+        Py_INCREF(value);
+        *slot = value;
+        Py_XDECREF(old);
+    }
     static Py_ssize_t ls_first_non_ascii(const unsigned char *p, Py_ssize_t n) {
         Py_ssize_t i = 0;
         for (; i + 8 <= n; i += 8) {
@@ -652,6 +699,8 @@ cdef extern from *:
     }
     """
     Py_ssize_t ls_count_byte(const unsigned char *p, Py_ssize_t n, unsigned char c) nogil
+    Py_ssize_t ls_slot_offset(object descr)
+    void ls_slot_store(object obj, Py_ssize_t offset, object value)
     Py_ssize_t ls_first_non_ascii(const unsigned char *p, Py_ssize_t n) nogil
 
 
@@ -859,6 +908,7 @@ cdef class PageWalk:
             from linkspider.extract.text import cap_text
 
             _Link, _rel_tokens, _cap_text = module.Link, module._rel_tokens, cap_text
+            _bind_link_slots(_Link)
         cdef bytes origin = resolve.origin.encode()
         cdef Py_ssize_t origin_len = len(origin), max_length = resolve.max_length, count, index, chars
         cdef int i
@@ -912,6 +962,7 @@ cdef class PageWalk:
         placements = self.placements(handles, link_chars) if handles else []
         cdef list out = []
         cdef set seen = set()
+        cdef Py_ssize_t size
         cdef PyTypeObject *link_type_object = <PyTypeObject *> _Link
         cdef bint nofollow, sponsored, ugc
         for (href, target, text, alt, link_type, rel_value), placement in zip(found, placements):
@@ -924,22 +975,23 @@ cdef class PageWalk:
                 rel = ()
                 nofollow = nofollow_page
                 sponsored = ugc = False
-            key = (target, text, alt, link_type, rel, placement)
-            if key in seen:
+            size = len(seen)
+            seen.add((target, text, alt, link_type, rel, placement))  # hashed once
+            if len(seen) == size:
                 dropped["duplicate"] += 1
                 continue
-            seen.add(key)
-            link = link_type_object.tp_new(_Link, <PyObject *> _NO_ARGS, NULL)  # a frozen dataclass: slots set as its __init__ would
-            PyObject_GenericSetAttr(link, "href", href)
-            PyObject_GenericSetAttr(link, "target_url", target)
-            PyObject_GenericSetAttr(link, "anchor_text", text)
-            PyObject_GenericSetAttr(link, "alt", alt)
-            PyObject_GenericSetAttr(link, "link_type", link_type)
-            PyObject_GenericSetAttr(link, "rel", rel)
-            PyObject_GenericSetAttr(link, "nofollow", nofollow)
-            PyObject_GenericSetAttr(link, "sponsored", sponsored)
-            PyObject_GenericSetAttr(link, "ugc", ugc)
-            PyObject_GenericSetAttr(link, "placement", placement)
+            # a frozen dataclass: allocated by its type, its slots filled as its __init__ would
+            link = link_type_object.tp_new(_Link, <PyObject *> _NO_ARGS, NULL)
+            _set_field(link, 0, href)
+            _set_field(link, 1, target)
+            _set_field(link, 2, text)
+            _set_field(link, 3, alt)
+            _set_field(link, 4, link_type)
+            _set_field(link, 5, rel)
+            _set_field(link, 6, nofollow)
+            _set_field(link, 7, sponsored)
+            _set_field(link, 8, ugc)
+            _set_field(link, 9, placement)
             out.append(link)
         return out
 

@@ -169,6 +169,15 @@ def test_page_walk_rows() -> None:
 
 
 @needs_compiled
+def test_links_are_filled_through_their_slots() -> None:
+    offsets = COMPILED.link_slot_offsets(links.Link)
+    assert all(offset > 0 for offset in offsets) and len(set(offsets)) == len(offsets)
+    link = links.extract_links(b'<a href="/x" rel="ugc">x</a>', BASE)[0]
+    assert link == links.Link("/x", "http://news.example/x", "x", None, "a", ("ugc",), False, False, True, "body")
+    assert hash(link) == hash(links.Link(*(getattr(link, name) for name in links.Link.__dataclass_fields__)))
+
+
+@needs_compiled
 @pytest.mark.parametrize("data", [b"", b"<", b"x", b"<<a<", b"\x00<\xff<" * 1000, b"a" * 100_000 + b"<"])
 def test_count_byte(data: bytes) -> None:
     assert COMPILED.count_byte(data, ord("<")) == data.count(b"<")
