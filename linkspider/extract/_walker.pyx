@@ -11,7 +11,15 @@ reference (the tests compare both on every corpus page).
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
 from cpython.object cimport PyObject_GenericSetAttr, PyTypeObject
 from cpython.ref cimport PyObject
-from cpython.unicode cimport PyUnicode_AsUTF8AndSize, PyUnicode_DecodeUTF8
+from cpython.unicode cimport (
+    PyUnicode_1BYTE_DATA,
+    PyUnicode_1BYTE_KIND,
+    PyUnicode_AsUTF8AndSize,
+    PyUnicode_DecodeASCII,
+    PyUnicode_DecodeUTF8,
+    PyUnicode_GET_LENGTH,
+    PyUnicode_KIND,
+)
 from libc.stdint cimport uintptr_t
 from libc.stdlib cimport calloc, free, malloc, realloc
 from libc.string cimport memchr, memcmp, memcpy
@@ -151,6 +159,7 @@ cdef struct VocabEntry:
 
 cdef enum:
     MAX_VOCAB = 256
+    MAX_ASCII_TOKEN = 128
 cdef VocabEntry vocab[MAX_VOCAB]
 cdef int vocab_count = 0, positive_start = 0
 cdef list _vocab_literals = []  # keeps the literals' bytes alive
@@ -226,11 +235,8 @@ cdef inline bint _more_specific(object found, object best):
     return found is not None and (best is None or <int> _order[found] < <int> _order[best])
 
 
-cdef tuple _token_class(str token):
-    """placement._token_class: words split at non-letters and camelCase humps, plus joined pairs."""
-    hit = _token_cache.get(token)
-    if hit is not None:
-        return <tuple> hit
+cdef tuple _token_class_unicode(str token):
+    """placement._token_class for any token (see :func:`_token_class`), not cached here."""
     cdef Py_ssize_t n = len(token), i = 0, start
     cdef Py_UCS4 c
     cdef bint lower_only, positive = False
@@ -260,6 +266,64 @@ cdef tuple _token_class(str token):
                 best = found
             previous = word
         hit = (best, positive)
+    return <tuple> hit
+
+
+cdef tuple _token_class(str token):
+    """placement._token_class: words split at non-letters and camelCase humps, plus joined pairs.
+
+    ASCII tokens (nearly all class names) are split on their bytes, without str method calls."""
+    hit = _token_cache.get(token)
+    if hit is not None:
+        return <tuple> hit
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(token), i, start, k
+    cdef const unsigned char *w
+    cdef char lowered[MAX_ASCII_TOKEN]
+    cdef unsigned char c
+    cdef bint has_upper = False, letters_only = True, positive = False
+    cdef str word, previous = ""
+    cdef bint ascii = PyUnicode_KIND(token) == PyUnicode_1BYTE_KIND and n <= MAX_ASCII_TOKEN
+    if ascii:
+        w = <const unsigned char *> PyUnicode_1BYTE_DATA(token)
+        for i in range(n):
+            c = w[i]
+            if 65 <= c <= 90:
+                has_upper = True
+            elif not 97 <= c <= 122:
+                letters_only = False
+                if c >= 128:  # Latin-1: str methods decide what a letter is
+                    ascii = False
+                    break
+    if not ascii:
+        hit = _token_class_unicode(token)
+    else:
+        if letters_only and not has_upper:  # one word (isalpha and islower)
+            hit = _word(token)
+        else:
+            best = None
+            i = 0
+            while i < n:
+                c = w[i]
+                if not (97 <= c <= 122 or 65 <= c <= 90):
+                    i += 1
+                    continue
+                start = i
+                while i < n and 65 <= w[i] <= 90:
+                    i += 1
+                while i < n and 97 <= w[i] <= 122:
+                    i += 1
+                for k in range(start, i):
+                    lowered[k - start] = w[k] | 0x20  # ASCII letters: lowercase
+                word = PyUnicode_DecodeASCII(lowered, i - start, NULL)
+                found, pos = _word(word)
+                if found is None and previous in _pair_first:
+                    found = _word(previous + word)[0]
+                if pos:
+                    positive = True
+                if _more_specific(found, best):
+                    best = found
+                previous = word
+            hit = (best, positive)
     if len(_token_cache) > CACHE_MAX:
         _token_cache.clear()
     _token_cache[token] = hit
@@ -629,6 +693,11 @@ cdef inline int _set_field(object link, int k, object value) except -1:
     else:
         PyObject_GenericSetAttr(link, _link_fields[k], value)
     return 0
+
+
+def token_class(str token):
+    """:func:`_token_class` for tests (placement._token_class in C); shares placement's caches."""
+    return _token_class(token)
 
 
 def word_class(str word):

@@ -215,6 +215,30 @@ def test_word_class_matches_python(word: str) -> None:
             assert compiled == placement._word_class(part), part
 
 
+TOKEN_PIECES = VOCAB_PIECES + ["Nav", "NAV", "Side", "BAR", "XML", "-", "_", "2", "\u00c0", "\u00e9", "\u4e2d", "a" * 130]
+
+
+@needs_compiled
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(TOKEN_PIECES), min_size=1, max_size=4).map("".join))
+def test_token_class_matches_python(token: str) -> None:
+    clear_name_caches()
+    compiled = COMPILED.token_class(token)
+    clear_name_caches()
+    assert compiled == placement._token_class(token)
+
+
+@needs_compiled
+@pytest.mark.parametrize("token", ["side-bar", "mostRead", "topBar", "XMLHttpMenu", "caf\u00e9-menu", "nav2",
+                                   "SiteInfo", "fooBAR", "skip_links", "\u00c9LAN-footer", "ShareButtons", "shared",
+                                   "\u00e0-menu", "menu-\u4e2d", "\u00b5respond", "\u00e9respond", "x" * 127 + "-menu", "x" * 129 + "-menu", "-", "2"])
+def test_token_class_examples(token: str) -> None:
+    clear_name_caches()
+    compiled = COMPILED.token_class(token)
+    clear_name_caches()
+    assert compiled == placement._token_class(token)
+
+
 @needs_compiled
 @pytest.mark.parametrize("word", ["shared", "sharedx", "share", "shares", "sharing", "sharingd", "nav", "navs",
                                   "subnav", "\u00e9nav", "navbar", "navigator", "ad", "ads", "adx", "reply",
