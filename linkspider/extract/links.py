@@ -257,7 +257,7 @@ def _parse(body: bytes | str, headers: Mapping | None = None) -> tuple[LexborHTM
             enc = "utf-8"
         else:
             enc = _encoding(body, headers)
-        if not body or not body.strip():
+        if not body or body.isspace():  # isspace stops at the first other byte; strip() copies the page
             return None, False
         if enc == "utf-8-sig":
             body = body[3:] if body[:3] == codecs.BOM_UTF8 else body
