@@ -11,6 +11,10 @@ reference (the tests compare both on every corpus page).
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
 from cpython.object cimport PyObject_GenericSetAttr, PyTypeObject
 from cpython.ref cimport PyObject
+
+
+cdef extern from "Python.h":
+    void PyObject_GC_UnTrack(object obj)
 from cpython.unicode cimport (
     PyUnicode_1BYTE_DATA,
     PyUnicode_1BYTE_KIND,
@@ -1026,15 +1030,18 @@ cdef class PageWalk:
                     alt = _cap_text(" ".join(alt.split()), cap)
             handles.append(i)
             link_chars.append(chars)
-            found.append((href, target, text, alt, link_type, _attr(node, &A_REL)))
+            found += (href, target, text, alt, link_type, _attr(node, &A_REL))  # flat: no tuple kept per link
             room -= 1
         placements = self.placements(handles, link_chars) if handles else []
         cdef list out = []
         cdef set seen = set()
-        cdef Py_ssize_t size
+        cdef Py_ssize_t size, k
         cdef PyTypeObject *link_type_object = <PyTypeObject *> _Link
         cdef bint nofollow, sponsored, ugc
-        for (href, target, text, alt, link_type, rel_value), placement in zip(found, placements):
+        for k in range(len(placements)):
+            href, target, text = found[6 * k], found[6 * k + 1], found[6 * k + 2]
+            alt, link_type, rel_value = found[6 * k + 3], found[6 * k + 4], found[6 * k + 5]
+            placement = placements[k]
             if rel_value:
                 rel = _rel_tokens(rel_value)
                 nofollow = nofollow_page or "nofollow" in rel
@@ -1045,7 +1052,9 @@ cdef class PageWalk:
                 nofollow = nofollow_page
                 sponsored = ugc = False
             size = len(seen)
-            seen.add((target, text, alt, link_type, rel, placement))  # hashed once
+            key = (target, text, alt, link_type, rel, placement)
+            PyObject_GC_UnTrack(key)  # strings and a tuple of strings: never part of a cycle
+            seen.add(key)  # hashed once
             if len(seen) == size:
                 dropped["duplicate"] += 1
                 continue
@@ -1061,6 +1070,9 @@ cdef class PageWalk:
             _set_field(link, 7, sponsored)
             _set_field(link, 8, ugc)
             _set_field(link, 9, placement)
+            # its fields are strings, bools and a tuple of strings: it cannot be part of a reference
+            # cycle, so the cyclic GC need not scan it (on every page and for as long as it lives)
+            PyObject_GC_UnTrack(link)
             out.append(link)
         return out
 
