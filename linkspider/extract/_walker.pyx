@@ -239,6 +239,16 @@ cdef inline bint _more_specific(object found, object best):
     return found is not None and (best is None or <int> _order[found] < <int> _order[best])
 
 
+cdef object _add_word(str word, str previous, object best, bint *positive):
+    """One word of a token (placement._token_class's loop): the token's most specific placement so far."""
+    found, pos = _word(word)
+    if found is None and previous in _pair_first:  # "side" + "bar"
+        found = _word(previous + word)[0]
+    if pos:
+        positive[0] = True
+    return found if _more_specific(found, best) else best
+
+
 cdef tuple _token_class_unicode(str token):
     """placement._token_class for any token (see :func:`_token_class`), not cached here."""
     cdef Py_ssize_t n = len(token), i = 0, start
@@ -261,13 +271,7 @@ cdef tuple _token_class_unicode(str token):
             while i < n and u'a' <= token[i] <= u'z':
                 i += 1
             word = token[start:i] if lower_only else token[start:i].lower()
-            found, pos = _word(word)
-            if found is None and previous in _pair_first:
-                found = _word(previous + word)[0]
-            if pos:
-                positive = True
-            if _more_specific(found, best):
-                best = found
+            best = _add_word(word, previous, best, &positive)
             previous = word
         hit = (best, positive)
     return <tuple> hit
@@ -319,13 +323,7 @@ cdef tuple _token_class(str token):
                 for k in range(start, i):
                     lowered[k - start] = w[k] | 0x20  # ASCII letters: lowercase
                 word = PyUnicode_DecodeASCII(lowered, i - start, NULL)
-                found, pos = _word(word)
-                if found is None and previous in _pair_first:
-                    found = _word(previous + word)[0]
-                if pos:
-                    positive = True
-                if _more_specific(found, best):
-                    best = found
+                best = _add_word(word, previous, best, &positive)
                 previous = word
             hit = (best, positive)
     if len(_token_cache) > CACHE_MAX:
@@ -890,8 +888,8 @@ cdef class PageWalk:
             self.buffer_size = size
         return self.buffer
 
-    cdef str _text(self, const ls_node *root):
-        """The element's text (every text node beneath it), as selectolax's ``text_lexbor()``."""
+    cdef Py_ssize_t _gather(self, const ls_node *root) except -1:
+        """Copy every text node beneath ``root`` into the buffer, in order; their total length."""
         cdef size_t at = 0, length
         cdef const ls_node *node = _next_in(root, root)
         cdef char *out
@@ -903,6 +901,11 @@ cdef class PageWalk:
                     memcpy(out + at, (<const ls_text *> node).data.data, length)
                     at += length
             node = _next_in(node, root)
+        return at
+
+    cdef str _text(self, const ls_node *root):
+        """The element's text (every text node beneath it), as selectolax's ``text_lexbor()``."""
+        cdef Py_ssize_t at = self._gather(root)
         if at == 0:
             return ""
         return PyUnicode_DecodeUTF8(self.buffer, at, "replace")
@@ -945,18 +948,7 @@ cdef class PageWalk:
     cdef str _anchor_text(self, const ls_node *root, Py_ssize_t cap, Py_ssize_t *chars, bint *raw):
         """The element's text collapsed and capped (links.py's anchor text rule), its collapsed length
         in ``chars``, and whether it had any text at all in ``raw``."""
-        cdef size_t at = 0, length
-        cdef const ls_node *node = _next_in(root, root)
-        cdef char *out
-        cdef Py_ssize_t n
-        while node != NULL:
-            if node.type == NODE_TEXT:
-                length = (<const ls_text *> node).data.length
-                if length:
-                    out = self._reserve(at + length)
-                    memcpy(out + at, (<const ls_text *> node).data.data, length)
-                    at += length
-            node = _next_in(node, root)
+        cdef Py_ssize_t n, at = self._gather(root)
         raw[0] = at > 0
         chars[0] = 0
         if at == 0:

@@ -43,6 +43,14 @@ def clear_name_caches() -> None:
         cache.clear()
 
 
+def assert_same_class(compiled_function, python_function, name: str) -> None:
+    """A class name (word or token) classified in C and in Python, each with empty caches."""
+    clear_name_caches()
+    compiled = compiled_function(name)
+    clear_name_caches()
+    assert compiled == python_function(name), name
+
+
 def assert_same(body: bytes | str, base: str = BASE, **options) -> list[links.Link]:
     clear_name_caches()
     compiled = links.extract_links_with_stats(body, base, **options)
@@ -203,16 +211,10 @@ VOCAB_PIECES += [literal for _, literal, _ in placement.POSITIVE_ENTRIES] + ["d"
 @settings(max_examples=500, deadline=None)
 @given(st.lists(st.sampled_from(VOCAB_PIECES), min_size=1, max_size=3).map("".join))
 def test_word_class_matches_python(word: str) -> None:
-    clear_name_caches()
-    compiled = COMPILED.word_class(word)
-    clear_name_caches()
-    assert compiled == placement._word_class(word)
+    assert_same_class(COMPILED.word_class, placement._word_class, word)
     for cut in range(1, len(word)):  # prefixes and suffixes land on every entry's boundaries
-        for part in (word[:cut], word[cut:]):
-            clear_name_caches()
-            compiled = COMPILED.word_class(part)
-            clear_name_caches()
-            assert compiled == placement._word_class(part), part
+        assert_same_class(COMPILED.word_class, placement._word_class, word[:cut])
+        assert_same_class(COMPILED.word_class, placement._word_class, word[cut:])
 
 
 TOKEN_PIECES = VOCAB_PIECES + ["Nav", "NAV", "Side", "BAR", "XML", "-", "_", "2", "\u00c0", "\u00e9", "\u4e2d", "a" * 130]
@@ -222,10 +224,7 @@ TOKEN_PIECES = VOCAB_PIECES + ["Nav", "NAV", "Side", "BAR", "XML", "-", "_", "2"
 @settings(max_examples=500, deadline=None)
 @given(st.lists(st.sampled_from(TOKEN_PIECES), min_size=1, max_size=4).map("".join))
 def test_token_class_matches_python(token: str) -> None:
-    clear_name_caches()
-    compiled = COMPILED.token_class(token)
-    clear_name_caches()
-    assert compiled == placement._token_class(token)
+    assert_same_class(COMPILED.token_class, placement._token_class, token)
 
 
 @needs_compiled
@@ -233,10 +232,7 @@ def test_token_class_matches_python(token: str) -> None:
                                    "SiteInfo", "fooBAR", "skip_links", "\u00c9LAN-footer", "ShareButtons", "shared",
                                    "\u00e0-menu", "menu-\u4e2d", "\u00b5respond", "\u00e9respond", "x" * 127 + "-menu", "x" * 129 + "-menu", "-", "2"])
 def test_token_class_examples(token: str) -> None:
-    clear_name_caches()
-    compiled = COMPILED.token_class(token)
-    clear_name_caches()
-    assert compiled == placement._token_class(token)
+    assert_same_class(COMPILED.token_class, placement._token_class, token)
 
 
 @needs_compiled
@@ -244,10 +240,7 @@ def test_token_class_examples(token: str) -> None:
                                   "subnav", "\u00e9nav", "navbar", "navigator", "ad", "ads", "adx", "reply",
                                   "replyx", "mostread", "body", "nobody", "menu", "canvas", "relatednav"])
 def test_word_class_examples(word: str) -> None:
-    clear_name_caches()
-    compiled = COMPILED.word_class(word)
-    clear_name_caches()
-    assert compiled == placement._word_class(word)
+    assert_same_class(COMPILED.word_class, placement._word_class, word)
 
 
 URL_CHARS = st.sampled_from(list("aZz09-._~!$&'()*+,;=:@/%?#\\ \t2eEx") + ["xn--", "%2e", "%2E", "%41", "%7e", "%7E", "%2f",
