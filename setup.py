@@ -1,7 +1,7 @@
 """Build of the compiled extraction walker; all metadata lives in pyproject.toml.
 
 ``linkspider.extract._walker`` is Cython. It is optional: without Cython or a C compiler the build
-still succeeds and extraction runs its pure-Python path (same results, about half the speed).
+still succeeds and extraction runs its pure-Python path (same results, half the speed or less).
 scrapyd-deploy builds its egg through this file (``python setup.py bdist_egg``); eggs are imported
 from zip files, which cannot hold a loadable extension, so they carry the pure-Python path only.
 """
