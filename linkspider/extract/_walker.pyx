@@ -1,5 +1,5 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
-"""The anchor walk and placement of links.py and placement.py, compiled: same results, in C.
+"""The anchor walk, link records and placement of links.py and placement.py, compiled: same results, in C.
 
 Most of extraction's time went to Python calls into selectolax, one per node visited (a new node
 object, a tag string, an attribute lookup). This module walks Lexbor's tree through its structs
@@ -26,7 +26,7 @@ from cpython.unicode cimport (
 )
 from libc.stdint cimport uintptr_t
 from libc.stdlib cimport calloc, free, malloc, realloc
-from libc.string cimport memchr, memcmp, memcpy
+from libc.string cimport memcmp, memcpy
 
 from linkspider.extract import placement as _placement
 
@@ -138,9 +138,9 @@ cdef double LINK_ONLY = _placement._LINK_ONLY
 cdef Py_ssize_t MIN_PARAGRAPH = _placement._MIN_PARAGRAPH
 cdef double MIN_MAIN_SCORE = _placement._MIN_MAIN_SCORE
 
-# Class and id vocabulary (placement._token_class, _classify_names, marker_of, _class_weight), sharing
-# placement.py's caches and its regexes for single words: every page brings new class names, and
-# classifying them was a fifth of a first visit's extraction time.
+# Class and id vocabulary (placement._word_class, _token_class, _classify_names, marker_of,
+# _class_weight), sharing placement.py's caches and its vocabulary table: every page brings new class
+# names, and classifying them was a fifth of a first visit's extraction time.
 cdef dict _word_cache = _placement._WORD_CACHE
 cdef dict _token_cache = _placement._TOKEN_CACHE
 cdef dict _names_cache = _placement._NAMES_CACHE

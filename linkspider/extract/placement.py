@@ -49,7 +49,7 @@ _VOCAB: list[tuple[str, tuple[str, ...]]] = [
     ("footer", ("footer", "colophon", "copyright", "^siteinfo$")),
     ("header", ("^header", "masthead", "^topbar$", "branding", "byline")),
     ("nav", (
-        "^nav$", "^navs$", "^navbar", "^navigation", "^navlink", "^navmenu", "^navlist", "^navwrap", "^navitem",
+        "^navs$", "^navbar", "^navigation", "^navlink", "^navmenu", "^navlist", "^navwrap", "^navitem",
         "nav$", "menu", "breadcrumb", "pagination", "^pager", "^skiplink$", "^skiplinks$",
         "^next$", "^prev$", "^previous$",
     )),

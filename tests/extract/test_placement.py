@@ -66,6 +66,11 @@ def placements(body: bytes) -> dict[str, str]:
         pytest.param("<ol class='commentlist'>{}</ol>", "comment", id="class-commentlist"),
         pytest.param("<div class='disqus_thread'>{}</div>", "comment", id="class-disqus"),
         pytest.param("<footer><nav>{}</nav></footer>", "nav", id="nearest-marker-wins"),
+        pytest.param("<div class='nav'>{}</div>", "nav", id="class-whole-word-nav"),
+        pytest.param("<div id='navs'>{}</div>", "nav", id="id-navs"),
+        pytest.param("<div class='main-nav'>{}</div>", "nav", id="class-nav-word"),
+        pytest.param("<div class='subnav'>{}</div>", "nav", id="class-nav-at-end"),
+        pytest.param("<div class='relatednav'>{}</div>", "nav", id="most-specific-of-overlapping-matches"),
     ],
 )
 def test_boilerplate_markers(wrapper: str, expected: str) -> None:
