@@ -125,7 +125,7 @@ A_CONTENT.name, A_CONTENT.length = b"content", 7
 
 cdef uintptr_t TAG_A = 0, TAG_AREA = 0, TAG_IMG = 0, TAG_BR = 0
 cdef uintptr_t TAG_P = 0, TAG_PRE = 0, TAG_TD = 0, TAG_BLOCKQUOTE = 0
-cdef uintptr_t TAG_LINK = 0, TAG_META = 0, TAG_BASE = 0
+cdef uintptr_t TAG_LINK = 0, TAG_META = 0, TAG_BASE = 0, TAG_SCRIPT = 0, TAG_STYLE = 0
 cdef unsigned char tag_flags[STATIC_IDS]
 cdef signed char tag_weight[STATIC_IDS]
 cdef unsigned char tag_marker[STATIC_IDS]
@@ -434,6 +434,11 @@ cdef inline const ls_node *_next_in(const ls_node *node, const ls_node *root) no
     if node == root:
         return NULL
     return node.next
+
+
+cdef inline bint _raw_text(const ls_node *text) noexcept nogil:
+    """True for the content of a ``<script>`` or ``<style>``: code, never shown, so never text."""
+    return text.parent != NULL and (text.parent.local_name == TAG_SCRIPT or text.parent.local_name == TAG_STYLE)
 
 
 cdef void *_resized(const void *block, size_t size) except NULL:
@@ -894,7 +899,7 @@ cdef class PageWalk:
         cdef const ls_node *node = _next_in(root, root)
         cdef char *out
         while node != NULL:
-            if node.type == NODE_TEXT:
+            if node.type == NODE_TEXT and not _raw_text(node):
                 length = (<const ls_text *> node).data.length
                 if length:
                     out = self._reserve(at + length)
@@ -1306,9 +1311,10 @@ def _calibrate():
     from selectolax.lexbor import LexborHTMLParser
 
     global TAG_A, TAG_AREA, TAG_IMG, TAG_BR, TAG_P, TAG_PRE, TAG_TD, TAG_BLOCKQUOTE, TAG_LINK, TAG_META, TAG_BASE
+    global TAG_SCRIPT, TAG_STYLE
     p = _placement
     names = sorted(set(p._TAGS) | set(p._TAG_WEIGHT) | p._INLINE | p._MINOR | set(p._PARAGRAPHS)
-                   | {"a", "area", "img", "br", "link", "meta", "base"})
+                   | {"a", "area", "img", "br", "link", "meta", "base", "script", "style"})
     table = {"td", "th", "tr"}
     ids = []
     for order in (names, names[::-1]):
@@ -1332,6 +1338,7 @@ def _calibrate():
     TAG_A, TAG_AREA, TAG_IMG, TAG_BR = found["a"], found["area"], found["img"], found["br"]
     TAG_P, TAG_PRE, TAG_TD, TAG_BLOCKQUOTE = found["p"], found["pre"], found["td"], found["blockquote"]
     TAG_LINK, TAG_META, TAG_BASE = found["link"], found["meta"], found["base"]
+    TAG_SCRIPT, TAG_STYLE = found["script"], found["style"]
 
     cdef AttrName *attrs[9]
     attrs[0], attrs[1], attrs[2], attrs[3], attrs[4], attrs[5] = &A_HREF, &A_REL, &A_CLASS, &A_ID, &A_ROLE, &A_ALT

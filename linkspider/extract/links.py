@@ -276,6 +276,14 @@ def _parse(body: bytes | str, headers: Mapping | None = None) -> tuple[LexborHTM
         return None, False
 
 
+def _drop_raw_text(tree) -> None:
+    """Remove the content of ``<script>`` and ``<style>``: code, never shown, so never anchor or
+    paragraph text (``text_lexbor()`` would include it). The walker skips it as it reads text."""
+    for el in tree.tags("script") + tree.tags("style"):
+        for node in [child for child in el.iter(include_text=True) if child.tag == "-text"]:
+            node.decompose()
+
+
 _REL_CACHE: dict[str, tuple[str, ...]] = {}
 
 
@@ -637,6 +645,8 @@ def extract_links_with_stats(
         result.page_nofollow = nofollow_page
         return result
     walk = _walker.PageWalk(tree) if _walker is not None else None
+    if walk is None:
+        _drop_raw_text(tree)
     base, meta_nofollow, head_links = _scan_head(walk.head() if walk is not None else _head_rows(tree), base_url)
     nofollow_page = nofollow_page or meta_nofollow
     result.page_nofollow = nofollow_page

@@ -95,6 +95,11 @@ def test_page_follow(html: str, headers) -> None:
         pytest.param("<span>line</span><br>break", "linebreak", id="textcontent-br-adds-no-space"),
         pytest.param("<!-- hidden -->visible", "visible", id="comments-ignored"),
         pytest.param("", "", id="empty"),
+        pytest.param("&copy; 2024 <script>document.write(new Date().getFullYear());</script> Example Corp",
+                     "© 2024 Example Corp", id="script-code-is-not-text"),
+        pytest.param("<style>.x { color: red }</style>Styled", "Styled", id="style-rules-are-not-text"),
+        pytest.param('<script type="text/template"><source srcset="a.jpg 250w"></script>Headline', "Headline",
+                     id="script-template-is-not-text"),
     ],
 )
 def test_anchor_text(inner: str, text: str) -> None:

@@ -134,6 +134,10 @@ EDGE_PAGES = {
     "text only": "just text, no elements",
     "nested anchors": '<a href="/outer">outer <b><a href="/inner">inner</a></b></a><svg><a href="/s1"><a href="/s2">'
                       "s</a></a></svg>",
+    "script and style text": '<p><a href="/s">&copy; <script>document.write(2024)</script> Corp</a></p><td><style>'
+                             + ".prose { margin: 0 }" * 40 + '</style><a href="/t">t</a></td><svg><script><a href="/v">'
+                             'in svg <b>script</b></a></script></svg><p>' + "Prose, prose and prose. " * 10
+                             + '<script>var x = "' + "code, " * 60 + '";</script><a href="/p">p</a></p>',
     "head links": '<head><base href="/base/"><link rel="Canonical" href="c"><meta http-equiv="refresh" '
                   'content="5; url=r"><meta name="robots" content="nofollow"></head><a href="x">x</a>',
 }
