@@ -1,6 +1,6 @@
 """Build of the compiled extraction walker; all metadata lives in pyproject.toml.
 
-``linkspider.extract._walker`` is Cython. It is optional: without Cython or a C compiler the build
+``linkspider.extract._walker`` and ``_rawtext`` are Cython. They are optional: without Cython or a C compiler the build
 still succeeds and extraction runs its pure-Python path (same results, half the speed or less).
 scrapyd-deploy builds its egg through this file (``python setup.py bdist_egg``); eggs are imported
 from zip files, which cannot hold a loadable extension, so they carry the pure-Python path only.
@@ -18,7 +18,10 @@ if cythonize is None or "bdist_egg" in sys.argv:
     ext_modules = []
 else:
     ext_modules = cythonize(
-        [Extension("linkspider.extract._walker", ["linkspider/extract/_walker.pyx"], optional=True)],
+        [
+            Extension(f"linkspider.extract.{name}", [f"linkspider/extract/{name}.pyx"], optional=True)
+            for name in ("_walker", "_rawtext")
+        ],
         compiler_directives={"language_level": "3"},
         quiet=True,
     )

@@ -59,6 +59,7 @@ cdef extern from *:
     ctypedef struct ls_node:
         uintptr_t local_name
         uintptr_t prefix
+        uintptr_t ns
         ls_node *next
         ls_node *parent
         ls_node *first_child
@@ -126,6 +127,7 @@ A_CONTENT.name, A_CONTENT.length = b"content", 7
 cdef uintptr_t TAG_A = 0, TAG_AREA = 0, TAG_IMG = 0, TAG_BR = 0
 cdef uintptr_t TAG_P = 0, TAG_PRE = 0, TAG_TD = 0, TAG_BLOCKQUOTE = 0
 cdef uintptr_t TAG_LINK = 0, TAG_META = 0, TAG_BASE = 0, TAG_SCRIPT = 0, TAG_STYLE = 0
+cdef uintptr_t NS_HTML = 0
 cdef unsigned char tag_flags[STATIC_IDS]
 cdef signed char tag_weight[STATIC_IDS]
 cdef unsigned char tag_marker[STATIC_IDS]
@@ -439,6 +441,13 @@ cdef inline const ls_node *_next_in(const ls_node *node, const ls_node *root) no
 cdef inline bint _raw_text(const ls_node *text) noexcept nogil:
     """True for the content of a ``<script>`` or ``<style>``: code, never shown, so never text."""
     return text.parent != NULL and (text.parent.local_name == TAG_SCRIPT or text.parent.local_name == TAG_STYLE)
+
+
+cdef inline bint _cut(const ls_node *element) noexcept nogil:
+    """True for an HTML script or style whose whole text is _rawtext.MARKER: content cut before the parse."""
+    cdef const ls_node *child = element.first_child
+    return (element.ns == NS_HTML and child != NULL and child.type == NODE_TEXT and child.next == NULL
+            and (<const ls_text *> child).data.length == 1 and (<const ls_text *> child).data.data[0] == 1)
 
 
 cdef void *_resized(const void *block, size_t size) except NULL:
@@ -801,6 +810,7 @@ cdef class PageWalk:
     cdef uintptr_t *tags
     cdef int count
     cdef int capacity
+    cdef readonly int cut  # script and style elements whose content _rawtext.strip replaced
     cdef list anchor_index, paragraphs, brs, imgs, head_index
     cdef char *buffer
     cdef size_t buffer_size
@@ -869,6 +879,8 @@ cdef class PageWalk:
                     self.imgs.append(i)
                 elif tag == TAG_LINK or tag == TAG_META or tag == TAG_BASE:
                     self.head_index.append(i)
+                elif (tag == TAG_SCRIPT or tag == TAG_STYLE) and _cut(node):
+                    self.cut += 1
                 if node.first_child != NULL:
                     current = i
                     node = node.first_child
@@ -1311,7 +1323,7 @@ def _calibrate():
     from selectolax.lexbor import LexborHTMLParser
 
     global TAG_A, TAG_AREA, TAG_IMG, TAG_BR, TAG_P, TAG_PRE, TAG_TD, TAG_BLOCKQUOTE, TAG_LINK, TAG_META, TAG_BASE
-    global TAG_SCRIPT, TAG_STYLE
+    global TAG_SCRIPT, TAG_STYLE, NS_HTML
     p = _placement
     names = sorted(set(p._TAGS) | set(p._TAG_WEIGHT) | p._INLINE | p._MINOR | set(p._PARAGRAPHS)
                    | {"a", "area", "img", "br", "link", "meta", "base", "script", "style"})
@@ -1339,6 +1351,10 @@ def _calibrate():
     TAG_P, TAG_PRE, TAG_TD, TAG_BLOCKQUOTE = found["p"], found["pre"], found["td"], found["blockquote"]
     TAG_LINK, TAG_META, TAG_BASE = found["link"], found["meta"], found["base"]
     TAG_SCRIPT, TAG_STYLE = found["script"], found["style"]
+    svg = LexborHTMLParser("<p></p><svg><script></script></svg>")
+    NS_HTML = (<const ls_node *> <uintptr_t> svg.css_first("p").mem_id).ns
+    if NS_HTML == 0 or (<const ls_node *> <uintptr_t> svg.css_first("script").mem_id).ns == NS_HTML:
+        raise ImportError("calibration: namespaces not told apart")
 
     cdef AttrName *attrs[9]
     attrs[0], attrs[1], attrs[2], attrs[3], attrs[4], attrs[5] = &A_HREF, &A_REL, &A_CLASS, &A_ID, &A_ROLE, &A_ALT
