@@ -6,8 +6,9 @@
 CORPUS_DIR holds ``*.html.gz`` or ``*.html`` pages (default: ../shared/corpus/aeb/html, else the
 test fixtures). Each page is, in turn, parsed by ``lxml.etree.HTMLParser()`` (libxml2), parsed by
 selectolax's ``LexborHTMLParser`` (the parser extraction uses) and extracted with
-``linkspider.extract.extract_links``, N times each, once with the compiled walker
-(``linkspider/extract/_walker.pyx``) and once on the pure-Python path; each extractor keeps its own
+``linkspider.extract.extract_links``, N times each: with the compiled walker
+(``linkspider/extract/_walker.pyx``), with it but without cutting script and style content before the
+parse (``_rawtext.pyx``), and on the pure-Python path; each extractor keeps its own
 caches (class names, resolved hrefs), as if it ran alone. Three figures per step, medians over pages:
 the first run of each page in page order (what ``../shared/tools/eval_placement.py`` times: caches
 warm from other pages, not from this one), the best of N wall-clock runs (the least disturbed by
@@ -43,11 +44,15 @@ _CACHES = (placement._WORD_CACHE, placement._TOKEN_CACHE, placement._NAMES_CACHE
 _COMPILED = links._walker
 
 
-def _extractor(compiled: bool):
+_CUT_MIN = links.RAW_TEXT_CUT_MIN
+
+
+def _extractor(compiled: bool, cut: bool = True):
     saved: list[dict] = [{} for _ in _CACHES]
 
     def run(body: bytes, url: str) -> list:
         links._walker = _COMPILED if compiled else None
+        links.RAW_TEXT_CUT_MIN = _CUT_MIN if cut else 0
         return extract_links(body, url)
 
     def enter() -> None:
@@ -129,24 +134,33 @@ def main() -> int:
 
     plain = etree.HTMLParser()
     compiled, compiled_enter, compiled_leave = _extractor(True)
+    whole, whole_enter, whole_leave = _extractor(True, cut=False)
     python, python_enter, python_leave = _extractor(False)
     runs = {
         "lxml parse": lambda body, url: etree.fromstring(body, plain),
         "lexbor parse": lambda body, url: LexborHTMLParser(body),
         "extraction": compiled,
+        "uncut extraction": whole,
         "pure-Python extraction": python,
     }
-    switches = {"extraction": (compiled_enter, compiled_leave), "pure-Python extraction": (python_enter, python_leave)}
+    switches = {"extraction": (compiled_enter, compiled_leave), "uncut extraction": (whole_enter, whole_leave),
+                "pure-Python extraction": (python_enter, python_leave)}
     if _COMPILED is None:
         print("compiled walker not built or disabled: both extraction figures are the pure-Python path")
     first: dict[str, list[float]] = {name: [] for name in runs}
     wall: dict[str, list[float]] = {name: [] for name in runs}
     cpu: dict[str, list[float]] = {name: [] for name in runs}
     link_count = 0
-    for body, url in pages:
+    names = list(runs)
+    swapped = names.copy()
+    cut_at = swapped.index("extraction")
+    swapped[cut_at], swapped[cut_at + 1] = swapped[cut_at + 1], swapped[cut_at]
+    for index, (body, url) in enumerate(pages):
         best = {name: (float("inf"), float("inf")) for name in runs}
         for attempt in range(args.repeat):
-            for name, run in runs.items():
+            # the cut and uncut extractions take turns going first: the second finds the page in cache
+            for name in swapped if (index + attempt) % 2 else names:
+                run = runs[name]
                 if name in switches:
                     switches[name][0]()
                 start, start_cpu = time.perf_counter(), time.thread_time()
@@ -176,10 +190,13 @@ def main() -> int:
             f" | extraction (parse included) {med['extraction']:.2f}"
             f" | ratio to lexbor parse {med['extraction'] / med['lexbor parse']:.2f},"
             f" to lxml parse {med['extraction'] / med['lxml parse']:.2f}"
+            f" | without the script cut {med['uncut extraction']:.2f}"
+            f" (ratio to lexbor parse {med['uncut extraction'] / med['lexbor parse']:.2f})"
             f" | pure-Python extraction {med['pure-Python extraction']:.2f}"
             f" (ratio to lxml parse {med['pure-Python extraction'] / med['lxml parse']:.2f})"
         )
     links._walker = _COMPILED
+    links.RAW_TEXT_CUT_MIN = _CUT_MIN
     if args.split:
         _split_scores(directory)
     return 0
