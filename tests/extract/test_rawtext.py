@@ -9,7 +9,6 @@ from __future__ import annotations
 import gzip
 import logging
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -17,13 +16,12 @@ from hypothesis import strategies as st
 from selectolax.lexbor import LexborHTMLParser
 
 from linkspider.extract import links
-from linkspider.testing.fixture_web import default_corpus_dir
+from tests.extract.corpus import corpus_files
 
 rawtext = links._rawtext
 pytestmark = pytest.mark.skipif(rawtext is None, reason="compiled extensions not built or disabled")
 
 BASE = "http://news.example/2024/story.html"
-DATA = Path(__file__).parent / "data"
 LONG = "var s = '<a href=\"/in-script\">not a link</a>'; if (a < b && c > d) { f('</div>'); } " * 2
 
 
@@ -146,17 +144,10 @@ def test_strip_replaces_long_contents_with_the_marker() -> None:
     assert rawtext.strip(rawtext.MARKER + body, 64) == (rawtext.MARKER + body, 0)  # the page already has the byte
 
 
-def _corpus_files() -> list[Path]:
-    files = sorted(DATA.glob("*.html.gz"))
-    shared = default_corpus_dir() / "html"
-    if shared.is_dir():
-        files += sorted(shared.glob("*.html.gz"))
-    return files
-
 
 def test_corpus_pages_are_cut_and_records_unchanged(caplog: pytest.LogCaptureFixture) -> None:
     """Every corpus page is cut (they all carry long scripts), every cut is confirmed, no record changes."""
-    files = _corpus_files()
+    files = corpus_files()
     assert len(files) >= 6
     with caplog.at_level(logging.DEBUG, logger=links.logger.name):
         for path in files:

@@ -18,13 +18,12 @@ from hypothesis import strategies as st
 
 from linkspider.extract import links, placement
 from linkspider.extract.text import cap_text
-from linkspider.testing.fixture_web import default_corpus_dir
 from linkspider.urls import fast_normalize
+from tests.extract.corpus import DATA, corpus_files
 from tests.hostile.strategies import html_fragments, mutate
 
 COMPILED = links._walker
 needs_compiled = pytest.mark.skipif(COMPILED is None, reason="compiled walker not built or disabled")
-DATA = Path(__file__).parent / "data"
 BASE = "http://news.example/2024/story.html"
 
 
@@ -81,16 +80,9 @@ def test_no_extensions_switch_runs_pure_python() -> None:
     assert out.stdout.strip() == "2"
 
 
-def _corpus_files() -> list[Path]:
-    files = sorted(DATA.glob("*.html.gz"))
-    shared = default_corpus_dir() / "html"
-    if shared.is_dir():
-        files += sorted(shared.glob("*.html.gz"))
-    return files
-
 
 @needs_compiled
-@pytest.mark.parametrize("path", _corpus_files(), ids=lambda p: f"{p.parent.parent.name}-{p.name[:12]}")
+@pytest.mark.parametrize("path", corpus_files(), ids=lambda p: f"{p.parent.parent.name}-{p.name[:12]}")
 def test_corpus_page_records_match(path: Path) -> None:
     assert assert_same(gzip.decompress(path.read_bytes()))
 
@@ -275,7 +267,7 @@ def test_fast_target_examples(href: str) -> None:
 
 
 @needs_compiled
-@pytest.mark.parametrize("path", _corpus_files()[:40], ids=lambda p: p.name[:12])
+@pytest.mark.parametrize("path", corpus_files()[:40], ids=lambda p: p.name[:12])
 def test_fast_target_on_corpus_hrefs(path: Path) -> None:
     tree = links.parse_html(gzip.decompress(path.read_bytes()))
     hrefs = [a.attributes.get("href") for a in tree.tags("a")]
