@@ -118,14 +118,19 @@ cdef extern from *:
                 }
                 continue;
             }
-            case S_ESC: case S_ESC_DASH: case S_ESC_DASH_DASH:
+            default: {
+                /* the escaped and the double-escaped states: each a base state, "-" and "--" after it */
+                int base = st >= S_DBL ? S_DBL : S_ESC;
                 if (c == '-') {
-                    st = st == S_ESC ? S_ESC_DASH : S_ESC_DASH_DASH;
+                    st = st == base ? base + 1 : base + 2;
                     i++;
-                } else if (c == '>' && st == S_ESC_DASH_DASH) {
+                } else if (c == '>' && st == base + 2) {
                     st = S_DATA;
                     i++;
-                } else if (c == '<') {
+                } else if (c != '<') {
+                    st = base;
+                    i++;
+                } else if (base == S_ESC) {
                     st = S_ESC;
                     if (i + 1 < len && p[i + 1] == '/') {
                         if (ls_end_tag_at(p, i + 2, len, "script", 6)) return i;
@@ -137,18 +142,6 @@ cdef extern from *:
                         i += 1 + letters;
                     }
                 } else {
-                    st = S_ESC;
-                    i++;
-                }
-                continue;
-            default:  /* the double-escaped states */
-                if (c == '-') {
-                    st = st == S_DBL ? S_DBL_DASH : S_DBL_DASH_DASH;
-                    i++;
-                } else if (c == '>' && st == S_DBL_DASH_DASH) {
-                    st = S_DATA;
-                    i++;
-                } else if (c == '<') {
                     st = S_DBL;
                     if (i + 1 < len && p[i + 1] == '/') {
                         if (ls_script_word(p, i + 2, len, &letters)) {
@@ -160,11 +153,9 @@ cdef extern from *:
                     } else {
                         i++;
                     }
-                } else {
-                    st = S_DBL;
-                    i++;
                 }
                 continue;
+            }
             }
         }
         return -1;
