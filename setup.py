@@ -1,7 +1,8 @@
-"""Build of the compiled extraction walker; all metadata lives in pyproject.toml.
+"""Build of the compiled extraction extensions; all metadata lives in pyproject.toml.
 
-``linkspider.extract._walker`` and ``_rawtext`` are Cython. They are optional: without Cython or a C compiler the build
-still succeeds and extraction runs its pure-Python path (same results, half the speed or less).
+``linkspider.extract._walker`` (the tree walk and link records) and ``_rawtext`` (the script and style
+cut before the parse) are Cython. They are optional: without Cython or a C compiler the build still
+succeeds and extraction runs its pure-Python path (same results, half the speed or less).
 scrapyd-deploy builds its egg through this file (``python setup.py bdist_egg``); eggs are imported
 from zip files, which cannot hold a loadable extension, so they carry the pure-Python path only.
 """
