@@ -263,7 +263,7 @@ def _parse(
     structure left, they are all placed in the body).
 
     With ``cut_raw_text`` (for the walker, which checks the cuts), script and style content is
-    replaced by one byte before the parse: a third of the parse's work, for text never read.
+    replaced by one byte before the parse: over a quarter of the parse's instructions, for text never read.
     """
     cuts = 0
     try:
