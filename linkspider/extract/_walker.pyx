@@ -681,7 +681,7 @@ cdef Py_ssize_t _collapse(unsigned char *s, Py_ssize_t n, Py_ssize_t cap, Py_ssi
 
 # links.py's Link and rel parser, bound on first use (links.py imports this module first)
 cdef object _Link = None
-cdef object _rel_tokens = None
+cdef object _rel_flags = None
 cdef object _cap_text = None
 cdef tuple _NO_ARGS = ()
 cdef enum:
@@ -984,12 +984,12 @@ cdef class PageWalk:
         (urls.fast_normalize, here on the attribute's bytes) does not take. ``room`` is the number of
         links to keep (-1: all); ``dropped`` counts what is left out, by reason.
         """
-        global _Link, _rel_tokens, _cap_text
+        global _Link, _rel_flags, _cap_text
         if _Link is None:
             from linkspider.extract import links as module
             from linkspider.extract.text import cap_text
 
-            _Link, _rel_tokens, _cap_text = module.Link, module._rel_tokens, cap_text
+            _Link, _rel_flags, _cap_text = module.Link, module._rel_flags, cap_text
             _bind_link_slots(_Link)
         cdef bytes origin = resolve.origin.encode()
         cdef Py_ssize_t origin_len = len(origin), max_length = resolve.max_length, count, index, chars
@@ -1052,14 +1052,10 @@ cdef class PageWalk:
             alt, link_type, rel_value = found[6 * k + 3], found[6 * k + 4], found[6 * k + 5]
             placement = placements[k]
             if rel_value:
-                rel = _rel_tokens(rel_value)
-                nofollow = nofollow_page or "nofollow" in rel
-                sponsored = "sponsored" in rel
-                ugc = "ugc" in rel
+                rel, nofollow, sponsored, ugc = _rel_flags(rel_value)
+                nofollow = nofollow or nofollow_page
             else:
-                rel = ()
-                nofollow = nofollow_page
-                sponsored = ugc = False
+                rel, nofollow, sponsored, ugc = (), nofollow_page, False, False
             size = len(seen)
             key = (target, text, alt, link_type, rel, placement)
             PyObject_GC_UnTrack(key)  # strings and a tuple of strings: never part of a cycle

@@ -317,6 +317,12 @@ def _rel_tokens(value: str | None) -> tuple[str, ...]:
     return hit
 
 
+def _rel_flags(value: str) -> tuple[tuple[str, ...], bool, bool, bool]:
+    """(rel tokens, nofollow, sponsored, ugc) of a non-empty rel attribute (the page's own nofollow aside)."""
+    rel = _rel_tokens(value)
+    return rel, "nofollow" in rel, "sponsored" in rel, "ugc" in rel
+
+
 def _refresh_target(content: str) -> str | None:
     """The URL of a meta refresh ``content`` ("5; url=/next"), or None when it only reloads."""
     m = _REFRESH_URL.match(content)
@@ -617,14 +623,10 @@ def _anchor_links(
     seen: set = set()
     for (href, target, text, alt, link_type, rel_value), placement in zip(found, placements):
         if rel_value:
-            rel = _rel_tokens(rel_value)
-            nofollow = nofollow_page or "nofollow" in rel
-            sponsored = "sponsored" in rel
-            ugc = "ugc" in rel
+            rel, nofollow, sponsored, ugc = _rel_flags(rel_value)
+            nofollow = nofollow or nofollow_page
         else:
-            rel = ()
-            nofollow = nofollow_page
-            sponsored = ugc = False
+            rel, nofollow, sponsored, ugc = (), nofollow_page, False, False
         key = (target, text, alt, link_type, rel, placement)
         if key in seen:
             dropped["duplicate"] += 1
