@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from linkspider.errors import ServerMissingError
-from linkspider.testing import servers
+from linkspider.demo import servers
 
 
 def test_redis_and_mongo_answer(redis_client, mongo_db):

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from linkspider.extract import extract_links
 from linkspider.extract.links import extract_links_with_stats
-from linkspider.testing.fixture_web import default_corpus_dir
+from linkspider.demo.fixture_web import default_corpus_dir
 
 from .strategies import html_fragments, mutate, urls
 from .test_fuzz_urls import assert_stored_form

@@ -17,7 +17,7 @@ from linkspider.items import LinkItem
 from linkspider.store.client import get_client
 from linkspider.store.documents import OP_EDGE, OP_LOST, OP_PAGE, edge_document
 from linkspider.store.spill import SpillStore, encode_op
-from linkspider.testing.servers import MongoServer
+from linkspider.demo.servers import MongoServer
 
 from .conftest import run, stat
 from .helpers import at, synthetic_site

@@ -1,6 +1,6 @@
 """How fast the fixture web serves: it must never be the bottleneck of a crawl benchmark.
 
-``python -m linkspider.testing.fixture_bench [--sites 20 --pages-per-site 100 --clients 8 --seconds 5]``
+``python -m linkspider.demo.fixture_bench [--sites 20 --pages-per-site 100 --clients 8 --seconds 5]``
 starts the server as its own process (as benchmarks do), fetches every page round-robin from keep-alive
 client threads in this process, and prints requests/s and MB/s.
 """
@@ -79,7 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         ready = Path(tmp, "ready.json")
         urls_file = Path(tmp, "urls.txt")
-        cmd = [sys.executable, "-m", "linkspider.testing.fixture_web", "--sites", str(args.sites),
+        cmd = [sys.executable, "-m", "linkspider.demo.fixture_web", "--sites", str(args.sites),
                "--pages-per-site", str(args.pages_per_site), "--ready-file", str(ready),
                "--urls-file", str(urls_file)] + (["--prerender"] if args.prerender else [])
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, env=dict(os.environ))

@@ -37,7 +37,7 @@ Faults (``faults={site: kind}`` or ``server.set_fault(site, kind)``): ``"500"`` 
 another process takes run-time faults from ``--faults-file`` (JSON ``{"2": "timeout", "3": null}``).
 Tests can mount their own responses with ``web.add_route(site, path, body, ...)`` (hostile pages).
 
-Run as a process: ``python -m linkspider.testing.fixture_web --sites 20 --pages-per-site 100 --port 0
+Run as a process: ``python -m linkspider.demo.fixture_web --sites 20 --pages-per-site 100 --port 0
 --ready-file F`` (or ``linkspider fixture-web ...``); F receives JSON with the port and base URLs once
 every socket listens.
 """
@@ -94,6 +94,8 @@ __all__ = [
 ]
 
 CORPUS_ENV = "LINKSPIDER_FIXTURE_CORPUS"
+#: The article-extraction-benchmark pages shipped as package data (MIT; see corpus/PROVENANCE.md).
+BUNDLED_CORPUS_DIR = Path(__file__).resolve().parent / "corpus"
 FIRST_HOST_OCTET = 2  # site i is 127.0.0.{i + 2}
 MAX_SITES = 250
 FAULT_KINDS = ("timeout", "close", "slow:<seconds>", "<3-digit status>")
@@ -120,12 +122,11 @@ class FixtureWebError(LinkspiderError):
 
 
 def default_corpus_dir() -> Path:
-    """``$LINKSPIDER_FIXTURE_CORPUS`` if set, else ``<project root>/../shared/corpus/aeb``."""
+    """``$LINKSPIDER_FIXTURE_CORPUS`` if set, else the pages shipped with the package (``demo/corpus``)."""
     env = os.environ.get(CORPUS_ENV)
     if env:
         return Path(env)
-    project_root = Path(__file__).resolve().parent.parent.parent
-    return project_root.parent / "shared" / "corpus" / "aeb"
+    return BUNDLED_CORPUS_DIR
 
 
 def _corpus_files(corpus_dir: Path) -> list[Path]:
@@ -1293,13 +1294,13 @@ def read_log_file(path: str | os.PathLike[str]) -> list[RequestRecord]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Arguments shared by ``linkspider fixture-web`` and ``python -m linkspider.testing.fixture_web``."""
+    """Arguments shared by ``linkspider fixture-web`` and ``python -m linkspider.demo.fixture_web``."""
     parser.add_argument("--sites", type=int, default=3, help="number of sites (default 3)")
     parser.add_argument("--pages-per-site", type=int, default=10, help="pages per site (default 10)")
     parser.add_argument("--bench", action="store_true", help="benchmark size: 20 sites x 100 pages, prerendered")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--port", type=int, default=0, help="shared port (default 0: pick a free one)")
-    parser.add_argument("--corpus", default=None, help=f"corpus dir (default ${CORPUS_ENV} or ../shared/corpus/aeb)")
+    parser.add_argument("--corpus", default=None, help=f"corpus dir (default ${CORPUS_ENV}, else the bundled pages)")
     parser.add_argument("--ready-file", default=None, help="write JSON {port, sites, ...} here once listening")
     parser.add_argument("--seeds-file", default=None, help="write the site home URLs here, one per line")
     parser.add_argument("--urls-file", default=None, help="write every page URL here, one per line")
@@ -1353,7 +1354,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m linkspider.testing.fixture_web",
+    parser = argparse.ArgumentParser(prog="python -m linkspider.demo.fixture_web",
                                      description="Serve the linkspider fixture web on loopback.")
     add_arguments(parser)
     parser.add_argument("-v", "--verbose", action="store_true")

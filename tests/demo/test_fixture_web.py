@@ -21,7 +21,7 @@ import lxml.html
 import pytest
 
 from linkspider.errors import LinkspiderError
-from linkspider.testing.fixture_web import (
+from linkspider.demo.fixture_web import (
     CORPUS_ENV,
     FixtureWeb,
     FixtureWebError,
@@ -193,9 +193,15 @@ def test_missing_corpus_says_where_it_looked(tmp_path: Path, monkeypatch: pytest
         build_web()
 
 
-def test_default_corpus_is_next_to_the_project(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_default_corpus_ships_inside_the_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo and the tests need nothing outside the package: the pages are package data."""
+    import linkspider
+
     monkeypatch.delenv(CORPUS_ENV, raising=False)
-    assert default_corpus_dir() == PROJECT_ROOT.parent / "shared" / "corpus" / "aeb"
+    corpus = default_corpus_dir()
+    assert corpus.is_relative_to(Path(linkspider.__file__).parent)
+    assert len(list((corpus / "html").glob("*.html.gz"))) >= 100
+    assert (corpus / "ground-truth.json").is_file() and (corpus / "LICENSE").is_file()
 
 
 def _write_corpus(root: Path, pages: dict[str, tuple[bytes, str]]) -> Path:
@@ -542,7 +548,7 @@ def test_runs_as_a_process(tmp_path: Path) -> None:
     seeds = tmp_path / "seeds.txt"
     log = tmp_path / "log.jsonl"
     faults = tmp_path / "faults.json"
-    cmd = [sys.executable, "-m", "linkspider.testing.fixture_web", "--sites", "2", "--pages-per-site", "3",
+    cmd = [sys.executable, "-m", "linkspider.demo.fixture_web", "--sites", "2", "--pages-per-site", "3",
            "--port", "0", "--ready-file", str(ready), "--seeds-file", str(seeds), "--log-file", str(log),
            "--fault", "1=500", "--faults-file", str(faults)]
     env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT))
@@ -577,7 +583,7 @@ def test_runs_as_a_process(tmp_path: Path) -> None:
 def test_linkspider_fixture_web_command_is_wired() -> None:
     from linkspider import cli
     from linkspider.commands import fixture_web as command
-    from linkspider.testing import fixture_web
+    from linkspider.demo import fixture_web
 
     args = cli.build_parser().parse_args(["fixture-web", "--bench", "--port", "8811", "--fault", "3=timeout"])
     assert args._run is command.run and command.NAME == "fixture-web"
