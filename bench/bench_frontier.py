@@ -30,11 +30,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import redis
 
+from linkspider.demo.servers import RedisServer
 from linkspider.frontier import Frontier, PushItem, RequestCodec, SeenConfig, SeenSet
 from linkspider.frontier.codec import Entry
 from linkspider.frontier.keys import FrontierKeys
 from linkspider.frontier.seen import LocalSeenCache
-from linkspider.demo.servers import RedisServer
 
 
 def _item(codec: RequestCodec, crawl_id: str, domain: str, path: str) -> PushItem:

@@ -36,11 +36,11 @@ import pymongo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 
+from linkspider.demo.servers import MongoServer
 from linkspider.reports.backlinks import backlinks_pipeline
 from linkspider.reports.runner import ReportSettings, run_backlinks
 from linkspider.reports.targets import Target, target_filter
 from linkspider.store.indexes import ensure_indexes
-from linkspider.demo.servers import MongoServer
 
 PLACEMENTS = ("body", "body", "body", "nav", "header", "sidebar", "footer", "comment")
 LINK_TYPES = ("a",) * 12 + ("img", "img", "area", "canonical", "redirect")

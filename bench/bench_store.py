@@ -37,12 +37,12 @@ install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
 from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.test import get_crawler
 
+from linkspider.demo.servers import MongoServer
 from linkspider.items import LinkItem, PageItem
 from linkspider.store.client import get_client
 from linkspider.store.documents import edge_document
 from linkspider.store.indexes import ensure_indexes
 from linkspider.store.pipeline import MongoPipeline
-from linkspider.demo.servers import MongoServer
 
 BASE = datetime(2026, 8, 1, tzinfo=timezone.utc)
 PLACEMENTS = ("body", "body", "body", "nav", "header", "sidebar", "footer", "comment")

@@ -20,7 +20,6 @@ from urllib.parse import urljoin, urlsplit
 import lxml.html
 import pytest
 
-from linkspider.errors import LinkspiderError
 from linkspider.demo.fixture_web import (
     CORPUS_ENV,
     FixtureWeb,
@@ -31,6 +30,7 @@ from linkspider.demo.fixture_web import (
     default_corpus_dir,
     read_log_file,
 )
+from linkspider.errors import LinkspiderError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SOURCE = "https://www.example-news.com/section/story.html"
