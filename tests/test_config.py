@@ -81,3 +81,12 @@ def test_soft404_refuses_to_start_on_a_bad_value(name: str, value: str) -> None:
     crawler = get_crawler(settings_dict={name: value})
     with pytest.raises(ConfigurationError, match=name):
         SoftNotFoundMiddleware.from_crawler(crawler)
+
+
+def test_every_setting_is_documented_in_the_readme() -> None:
+    """The README's settings reference lists each setting of the defaults table, with its default."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = dict(re.findall(r"^\| `(LINKSPIDER_[A-Z0-9_]+)` \| `([^`]*)` \|", readme, flags=re.M))
+    assert sorted(rows) == NAMES
+    for name in NAMES:
+        assert rows[name].replace("_", "") == repr(getattr(defaults, name)).strip("'").replace("_", ""), name
