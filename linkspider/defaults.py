@@ -53,7 +53,6 @@ LINKSPIDER_STORE_RETRY_BACKOFF = 0.2  # first retry delay after a failed write, 
 LINKSPIDER_STORE_RETRY_BACKOFF_MAX = 5.0  # retry delay cap; also how often MongoDB is probed while spilling
 LINKSPIDER_STORE_RETRY_MAX_SECONDS = 10.0  # retry a failing batch this long, then spill to disk
 LINKSPIDER_STORE_SPILL_DIR = "linkspider-spill"  # relative: under the project's .scrapy/ data dir
-LINKSPIDER_STORE_INSERT_FIRST = True  # insert_many new edges, upsert only existing ones (adaptive)
 LINKSPIDER_STORE_ENSURE_INDEXES = True  # at start, run ensure-indexes if the source_key index is missing
 LINKSPIDER_STORE_SERVER_TIMEOUT = 3.0  # seconds pymongo waits to select/connect before a write fails
 

@@ -18,8 +18,13 @@ from typing import Any
 
 from pymongo import InsertOne, UpdateMany, UpdateOne
 
-SCHEMA_VERSION = 1
-"""Bumped whenever the meaning or shape of a stored field changes; stored on every document."""
+SCHEMA_VERSION = 2
+"""Bumped whenever the meaning or shape of a stored field changes; stored on every document.
+
+2: binary ``_id``; no ``source_host``/``target_host`` (derived from the URLs) and no ``last_seen``
+(a live edge was last seen when its source page was: ``pages.fetched_at``); ``alt`` and ``rel``
+only when set; pages carry ``links_digest``. ``linkspider mongo migrate`` rewrites version 1.
+"""
 
 EDGES = "edges"
 PAGES = "pages"
@@ -33,6 +38,7 @@ GONE_STATUSES = frozenset({404, 410})
 OP_EDGE = "edge"  # payload: a full edge document (see edge_document)
 OP_PAGE = "page"  # payload: a full page document (see page_document)
 OP_LOST = "lost"  # payload: {"source_key", "cutoff", "reason"} (see lost_mark)
+OP_LINKS = "links"  # payload: one page's complete fetch (see link_set): the only kind written since schema 2
 
 LOST_LINK_REMOVED = "link_removed"
 LOST_PAGE_GONE = "page_gone"
@@ -54,15 +60,15 @@ def utcnow() -> datetime:
     return to_millis(datetime.now(timezone.utc))
 
 
-def edge_id(source_key: str, target_key: str, link_type: str, anchor_text: str, placement: str) -> str:
-    """The edge's identity: 32 hex chars of blake2b over its identity fields.
+def edge_id(source_key: str, target_key: str, link_type: str, anchor_text: str, placement: str) -> bytes:
+    """The edge's identity: 16 bytes of blake2b over its identity fields (stored as BinData).
 
     The hashed text is the five lengths, then the five fields back to back, so the encoding is
     unambiguous (``("a:b", "c")`` and ``("a", "b:c")`` differ) and costs one f-string.
     """
     raw = (f"{len(source_key)}:{len(target_key)}:{len(link_type)}:{len(anchor_text)}:{len(placement)}|"
            f"{source_key}{target_key}{link_type}{anchor_text}{placement}")
-    return _blake2b(raw.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+    return _blake2b(raw.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 def _str(value: Any) -> str:
@@ -145,48 +151,46 @@ def edge_document(item: Mapping[str, Any], now: datetime | None = None) -> dict[
         seen = millis
     else:
         seen = utcnow() if now is None else to_millis(now)
-    return {
+    doc = {
         "_id": edge_id(source_key, target_key, link_type, anchor_text, placement),
         "source_url": source_url,
         "source_key": source_key,
         "target_url": target_url,
         "target_key": target_key,
-        "source_host": source_host,
-        "target_host": target_host,
         "source_domain": source_domain,
         "target_domain": target_domain,
         "anchor_text": anchor_text,
-        "alt": alt,
         "link_type": link_type,
-        "rel": rel,
         "nofollow": bool(get("nofollow")),
         "sponsored": bool(get("sponsored")),
         "ugc": bool(get("ugc")),
         "placement": placement,
         "internal": bool(get("internal")),
         "first_seen": seen,
-        "last_seen": seen,
         "crawl_id": crawl_id,
         "schema_version": SCHEMA_VERSION,
     }
+    if alt is not None:
+        doc["alt"] = alt
+    if rel:
+        doc["rel"] = rel
+    return doc
 
 
-_EDGE_INSERT_ONLY = ("_id", "first_seen", "last_seen")
+_EDGE_INSERT_ONLY = ("_id", "first_seen")
 
 
 def edge_upsert_from_document(doc: Mapping[str, Any]) -> UpdateOne:
-    """The idempotent upsert for an edge document.
+    """The idempotent upsert for an edge document (a lost edge seen again, or an insert that raced).
 
-    ``first_seen`` only on insert; ``last_seen`` only moves forward (``$max``, so a late replay of
-    spilled writes cannot move it back); every other field is refreshed; a lost edge seen again is
-    restored (``lost_at``/``lost_reason`` removed).
+    ``first_seen`` only on insert; every other field is refreshed; a lost edge is restored
+    (``lost_at``/``lost_reason`` removed).
     """
     fields = {k: v for k, v in doc.items() if k not in _EDGE_INSERT_ONLY}
     return UpdateOne(
         {"_id": doc["_id"]},
         {
             "$setOnInsert": {"first_seen": doc["first_seen"]},
-            "$max": {"last_seen": doc["last_seen"]},
             "$set": fields,
             "$unset": {"lost_at": "", "lost_reason": ""},
         },
@@ -212,7 +216,10 @@ def _int(value: Any, default: int = 0) -> int:
 
 
 def page_document(item: Mapping[str, Any], now: datetime | None = None) -> dict[str, Any]:
-    """The page document for a ``PageItem`` (``_id`` is the page's url_key)."""
+    """The page document for a ``PageItem`` (``_id`` is the page's url_key).
+
+    ``links_digest`` is added by :func:`link_set` when the fetch lists the page's links completely.
+    """
     get = _fields(item).get
     url = _str(get("url"))
     return {
@@ -248,6 +255,55 @@ def page_update(item: Mapping[str, Any], now: datetime | None = None) -> UpdateO
     return page_upsert_from_document(page_document(item, now))
 
 
+def edge_content(doc: Mapping[str, Any]) -> str:
+    """What a re-fetch can change in an edge that keeps its ``_id``: flags, rel, alt, URLs and domains.
+
+    ``first_seen`` and ``crawl_id`` are not content: they say when and by which crawl the edge was
+    found as it is now.
+    """
+    get = doc.get
+    return (f"{int(bool(get('nofollow')))}{int(bool(get('sponsored')))}{int(bool(get('ugc')))}"
+            f"{int(bool(get('internal')))}|{get('alt')}|{' '.join(get('rel') or ())}|{get('source_url')}|"
+            f"{get('target_url')}|{get('source_domain')}|{get('target_domain')}")
+
+
+def link_digest(edges: Iterable[Mapping[str, Any]]) -> bytes:
+    """16 bytes that change when a page's edges change (which edges, or the content of one).
+
+    Order and repeats do not matter.
+    """
+    rows = sorted({e["_id"].hex() + edge_content(e) for e in edges})
+    return _blake2b("\n".join(rows).encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+def link_set(page: dict[str, Any] | None, edges: list[dict[str, Any]], source_key: str | None = None
+             ) -> dict[str, Any]:
+    """Payload of an ``OP_LINKS`` operation: one fetch of one page and the edges it found.
+
+    With a page whose status lists its links (:func:`lost_reason` is not None) the set is complete:
+    the writer marks the page's other live edges lost at ``fetched_at``, and the page gets the
+    set's ``links_digest``, so the next fetch that finds the same set writes only the page. Without
+    a page (LinkItems whose PageItem never came) or with a transient status, edges are only added.
+    Edges repeated on the page are one edge (the first one found).
+    """
+    unique = list({e["_id"]: e for e in reversed(edges)}.values())[::-1]
+    reason = None
+    if page is not None:
+        source_key = page["_id"]
+        reason = lost_reason(page["status"], page.get("redirect_to"), page.get("soft_404") is True)
+        if reason is not None:
+            page = {**page, "links_digest": link_digest(unique)}
+    elif source_key is None:
+        source_key = unique[0]["source_key"] if unique else ""
+    return {"source_key": source_key, "page": page, "edges": unique, "reason": reason}
+
+
+def lost_by_ids(ids: list[bytes], at: datetime, reason: str) -> UpdateMany:
+    """Mark these live edges lost (a fetch of their page no longer lists them); lost ones keep their mark."""
+    return UpdateMany({"_id": {"$in": ids}, "lost_at": {"$exists": False}},
+                      {"$set": {"lost_at": at, "lost_reason": reason}})
+
+
 def lost_reason(status: int, redirect_to: str | None, soft_404: bool = False) -> str | None:
     """Why the edges a fetch did not see are lost, or None when the fetch says nothing about them.
 
@@ -265,26 +321,8 @@ def lost_reason(status: int, redirect_to: str | None, soft_404: bool = False) ->
 
 
 def lost_mark(source_key: str, cutoff: datetime, reason: str) -> dict[str, Any]:
-    """Payload of an ``OP_LOST`` operation: edges of ``source_key`` not seen since ``cutoff``."""
+    """Payload of a schema-1 ``OP_LOST`` operation (only read back from old spill files)."""
     return {"source_key": _str(source_key), "cutoff": to_millis(cutoff), "reason": _str(reason)}
-
-
-def lost_update(source_key: str, cutoff: datetime, reason: str) -> UpdateMany:
-    """Mark the live edges of a page that this fetch did not see as lost.
-
-    Selects by ``last_seen < cutoff`` (the fetch time): every edge written by this fetch has
-    ``last_seen >= cutoff``, so it must run after the page's edge writes. Already-lost edges keep
-    their original ``lost_at``.
-    """
-    mark = lost_mark(source_key, cutoff, reason)
-    return lost_update_from_mark(mark)
-
-
-def lost_update_from_mark(mark: Mapping[str, Any]) -> UpdateMany:
-    return UpdateMany(
-        {"source_key": mark["source_key"], "last_seen": {"$lt": mark["cutoff"]}, "lost_at": {"$exists": False}},
-        {"$set": {"lost_at": mark["cutoff"], "lost_reason": mark["reason"]}},
-    )
 
 
 def estimate_size(doc: Mapping[str, Any]) -> int:
@@ -295,19 +333,4 @@ def estimate_size(doc: Mapping[str, Any]) -> int:
     url = doc.get("source_url")
     if url is None:
         return 300 + 2 * len(doc.get("url") or "")
-    return 400 + 2 * (len(url) + len(doc["target_url"])) + len(doc["anchor_text"])
-
-
-def operations_for(ops: Iterable[Op]) -> list[Any]:
-    """The pymongo operations of a list of queued ops in the upsert form (for inspection and tests)."""
-    out: list[Any] = []
-    for kind, payload in ops:
-        if kind == OP_EDGE:
-            out.append(edge_upsert_from_document(payload))
-        elif kind == OP_PAGE:
-            out.append(page_upsert_from_document(payload))
-        elif kind == OP_LOST:
-            out.append(lost_update_from_mark(payload))
-        else:
-            raise ValueError(f"unknown store operation kind {kind!r}")
-    return out
+    return 300 + 2 * (len(url) + len(doc["target_url"])) + len(doc["anchor_text"])

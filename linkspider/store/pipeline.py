@@ -8,14 +8,14 @@ operations are queued (MongoDB slower than the crawl, or a long spill replay), i
 coroutine that resumes when the writer has taken some, which slows the crawl instead of growing
 memory without bound. Memory is therefore bounded by ``max_buffer + flush_count`` operations.
 
-A page's edges come inside its ``PageItem`` (``links``), or as ``LinkItem``s before it; the page
-also queues the lost-link mark for the page (see :func:`linkspider.store.documents.lost_reason`), written after the
-page's edges by the same thread.
+A page's edges come inside its ``PageItem`` (``links``), or as ``LinkItem``s before it (held until
+their page comes); the page and its edges go to the writer as one operation, so the writer can tell
+a re-fetch that found the same links (only the page is written) from one that changed them (only
+the difference is written; see :mod:`linkspider.store.changes`).
 """
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,13 +26,10 @@ from linkspider.config import get_setting
 from linkspider.items import LinkItem, PageItem
 from linkspider.store.client import get_client, mongo_settings
 from linkspider.store.documents import (
-    OP_EDGE,
-    OP_LOST,
-    OP_PAGE,
+    OP_LINKS,
     edge_document,
     estimate_size,
-    lost_mark,
-    lost_reason,
+    link_set,
     page_document,
 )
 from linkspider.store.writer import StoreConfig, StoreWriter
@@ -69,8 +66,8 @@ class MongoPipeline:
         self.spill_dir = spill_dir or self.config.spill_dir
         self.stats = stats
         self.writer: StoreWriter | None = None
-        # earliest seen_at of the LinkItems of each page whose PageItem has not arrived yet
-        self._fetch_start: dict[str, datetime] = {}
+        # edges of bare LinkItems whose PageItem has not arrived yet, by source key
+        self._waiting: dict[str, list[dict[str, Any]]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> MongoPipeline:
@@ -98,6 +95,8 @@ class MongoPipeline:
 
     def close(self) -> None:
         if self.writer is not None:
+            for key in list(self._waiting):
+                self._release(self.writer, key)
             self.writer.close()
 
     # -- items ---------------------------------------------------------------------------------
@@ -106,46 +105,61 @@ class MongoPipeline:
         if writer is None:
             return item
         if isinstance(item, LinkItem):
-            has_space = self._put_edge(writer, item)
+            has_space = self._hold_edge(writer, item)
         elif isinstance(item, PageItem):
-            has_space = True
-            for link in item.get("links") or ():
-                has_space = self._put_edge(writer, link) and has_space
-            has_space = self._put_page(writer, item) and has_space
+            has_space = self._put_page(writer, item)
         else:
             return item
         if has_space:
             return item
         return self._wait_for_space(item)
 
-    def _put_edge(self, writer: StoreWriter, item: Any) -> bool:
+    def _edge(self, item: Any) -> tuple[dict[str, Any] | None, int]:
         doc = edge_document(item)
-        key = doc["source_key"]
-        seen = doc["last_seen"]
-        start = self._fetch_start.get(key)
-        if start is None or seen < start:
-            if len(self._fetch_start) >= _MAX_TRACKED_SOURCES:
-                self._fetch_start.clear()  # PageItems that never came; worst case cutoff = fetched_at
-            self._fetch_start[key] = seen
         size = estimate_size(doc)
         if size > MAX_DOCUMENT_BYTES:
             self._too_large(item, size)
+            return None, 0
+        return doc, size
+
+    def _hold_edge(self, writer: StoreWriter, item: Any) -> bool:
+        """A bare LinkItem waits for its PageItem; past ``_MAX_TRACKED_SOURCES`` pages the oldest go on
+        without theirs (their edges are then only added, never marked lost)."""
+        doc, _ = self._edge(item)
+        if doc is None:
             return True
-        return writer.put(OP_EDGE, doc, size)
+        key = doc["source_key"]
+        waiting = self._waiting.get(key)
+        if waiting is None:
+            has_space = True
+            if len(self._waiting) >= _MAX_TRACKED_SOURCES:
+                has_space = self._release(writer, next(iter(self._waiting)))
+            self._waiting[key] = [doc]
+            return has_space
+        waiting.append(doc)
+        return True
+
+    def _release(self, writer: StoreWriter, key: str) -> bool:
+        edges = self._waiting.pop(key)
+        return writer.put(OP_LINKS, link_set(None, edges, key), sum(estimate_size(e) for e in edges))
 
     def _put_page(self, writer: StoreWriter, item: Any) -> bool:
-        doc = page_document(item)
-        size = estimate_size(doc)
+        page = page_document(item)
+        size = estimate_size(page)
         if size > MAX_DOCUMENT_BYTES:
             self._too_large(item, size)
-            return True
-        has_space = writer.put(OP_PAGE, doc, size)
-        start = self._fetch_start.pop(doc["_id"], None)
-        reason = lost_reason(doc["status"], doc["redirect_to"], doc["soft_404"])
-        if reason is not None:
-            cutoff = doc["fetched_at"] if start is None else min(start, doc["fetched_at"])
-            has_space = writer.put(OP_LOST, lost_mark(doc["_id"], cutoff, reason), 128)
-        return has_space
+            page = None
+        edges = self._waiting.pop(page["_id"], []) if page is not None else []
+        for link in item.get("links") or ():
+            doc, edge_size = self._edge(link)
+            if doc is not None:
+                edges.append(doc)
+                size += edge_size
+        if page is None:
+            if not edges:
+                return True
+            return writer.put(OP_LINKS, link_set(None, edges), size)
+        return writer.put(OP_LINKS, link_set(page, edges), size)
 
     def _too_large(self, item: Any, size: int) -> Any:
         """Counted and logged, not stored; the item goes on to later pipelines."""

@@ -27,14 +27,14 @@ from typing import IO
 from bson import json_util
 from bson.json_util import JSONMode, JSONOptions
 
-from linkspider.store.documents import OP_EDGE, OP_LOST, OP_PAGE, Op
+from linkspider.store.documents import OP_EDGE, OP_LINKS, OP_LOST, OP_PAGE, Op
 
 logger = logging.getLogger(__name__)
 
 _DUMP_OPTIONS = JSONOptions(json_mode=JSONMode.RELAXED, tz_aware=True, tzinfo=timezone.utc)
 _LOAD_OPTIONS = JSONOptions(tz_aware=True, tzinfo=timezone.utc)
 _NAME = re.compile(r"^spill-(\d{20})-(\d+)\.jsonl$")
-_KINDS = frozenset({OP_EDGE, OP_PAGE, OP_LOST})
+_KINDS = frozenset({OP_LINKS, OP_EDGE, OP_PAGE, OP_LOST})  # the last three: schema-1 files
 
 
 def encode_op(op: Op) -> str:

@@ -4,15 +4,12 @@ The reactor thread only appends ``(kind, payload)`` operations to a buffer (:met
 a lock and a list append); this thread takes them in order and writes them with unordered bulk
 writes, flushing by count, by estimated bytes, by age of the oldest buffered op and on close.
 
-Write path per batch (order matters for lost links):
-
-1. edges: ``insert_many(ordered=False)`` of full documents while most edges are new (the
-   first crawl), falling back to the idempotent upsert for the ones that exist (E11000); when
-   most edges already exist (a re-crawl) it switches to upserts directly, and back when upserts
-   mostly insert. Both paths leave the same documents.
-2. pages: upserts.
-3. lost-link marks: after the edges of the same batch, so a page's edges are written before the
-   update that marks the edges this fetch did not see.
+Write path per batch: each op is one fetch of one page with the edges it found (``OP_LINKS``).
+The writer reads the stored digest of the batch's pages (one query); a page whose link set did not
+change costs only its page upsert. For the others it reads their stored edges (one query) and
+writes only the difference (:mod:`linkspider.store.changes`): ``insert_many(ordered=False)`` of new
+edges, upserts of lost edges found again, lost marks by ``_id``; then the page upserts, last, so a
+page's digest never runs ahead of its edges.
 
 Failures: per-document E11000 races (two workers upserting the same new edge) are retried for
 those ops; any other MongoDB error is retried with exponential backoff. When the outage lasts
@@ -33,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import bson
 from bson.errors import InvalidDocument
 from pymongo.collection import Collection
 from pymongo.database import Database
@@ -40,17 +38,16 @@ from pymongo.errors import BulkWriteError, OperationFailure, PyMongoError
 
 from linkspider.config import read_config, require, setting
 from linkspider.errors import StoreError
+from linkspider.store.changes import needs_edges, plan_changes, unique_chunks
 from linkspider.store.documents import (
     EDGES,
-    OP_EDGE,
-    OP_LOST,
-    OP_PAGE,
     PAGES,
     Op,
     edge_upsert_from_document,
-    lost_update_from_mark,
+    lost_by_ids,
     page_upsert_from_document,
 )
+from linkspider.store.migrate import link_sets_of
 from linkspider.store.spill import SpillStore
 
 logger = logging.getLogger(__name__)
@@ -65,7 +62,8 @@ DUPLICATE_RETRIES = 3
 # A document pymongo cannot encode (over 16 MB, a lone surrogate in a string): that op fails for good.
 BAD_DOCUMENT_ERRORS = (InvalidDocument, UnicodeEncodeError)
 BAD_DOCUMENT_CODES = frozenset({10334, 17419, 17420})  # BSONObjectTooLarge and friends: the command itself is too big
-MODE_SWITCH_RATIO = 0.5
+MAX_BSON_BYTES = 16 * 1024 * 1024 - 16 * 1024  # MongoDB's document limit, less room for the command around it
+PAGE_STATE = {"links_digest": 1, "fetched_at": 1}  # what a fetch is compared with
 YIELD_EVERY_MASK = 31  # the producer yields the GIL every 32 puts while a batch is being written
 
 
@@ -85,7 +83,6 @@ class StoreConfig:
     retry_backoff_max: float = setting("LINKSPIDER_STORE_RETRY_BACKOFF_MAX")
     retry_max_seconds: float = setting("LINKSPIDER_STORE_RETRY_MAX_SECONDS")
     spill_dir: str = setting("LINKSPIDER_STORE_SPILL_DIR")
-    insert_first: bool = setting("LINKSPIDER_STORE_INSERT_FIRST")
     ensure_indexes: bool = setting("LINKSPIDER_STORE_ENSURE_INDEXES")
     server_timeout: float = setting("LINKSPIDER_STORE_SERVER_TIMEOUT")
 
@@ -114,7 +111,8 @@ class StoreConfig:
 class _Stats:
     """Scrapy stats keys of the store; only the writer thread increments them."""
 
-    KEYS = ("edges_written", "pages_written", "lost_marked", "retried", "spilled", "replayed", "write_errors")
+    KEYS = ("edges_written", "pages_written", "pages_unchanged", "stale_skipped", "lost_marked", "retried",
+            "spilled", "replayed", "write_errors")
 
     def __init__(self, stats: Any | None) -> None:
         self._stats = stats
@@ -132,6 +130,24 @@ class _Stats:
         self.local[key] = self.local.get(key, 0) + count
         if self._stats is not None:
             self._stats.inc_value(STATS_PREFIX + key, count)
+
+
+def _storable(link_set: dict[str, Any], limit: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The link set without the edges BSON cannot encode or MongoDB would refuse as too large, and an
+    error row for each one dropped."""
+    kept: list[dict[str, Any]] = []
+    bad: list[dict[str, Any]] = []
+    for edge in link_set["edges"]:
+        try:
+            size = len(bson.encode(edge))
+        except BAD_DOCUMENT_ERRORS as exc:
+            bad.append({"code": type(exc).__name__, "errmsg": str(exc)})
+            continue
+        if size > limit:
+            bad.append({"code": "DocumentTooLarge", "errmsg": f"edge of {size} bytes"})
+            continue
+        kept.append(edge)
+    return {**link_set, "edges": kept}, bad
 
 
 def _bulk_error_codes(exc: BulkWriteError) -> list[dict[str, Any]]:
@@ -163,7 +179,6 @@ class StoreWriter:
         self._spilling = False
         self._next_probe = 0.0
         self._replay_offsets: dict[Path, int] = {}
-        self._insert_mode = config.insert_first
         self._inflight: list[Op] = []
         self._puts = 0
         self.fatal: BaseException | None = None
@@ -483,67 +498,66 @@ class StoreWriter:
 
     # -- applying a batch ----------------------------------------------------------------------
     def _apply_safely(self, batch: list[Op]) -> None:
-        """``_apply``, isolating ops that cannot be encoded: those are logged and counted, the rest written."""
+        """``_apply``, isolating documents that cannot be stored: those are logged and counted, the rest written."""
         try:
             self._apply(batch)
         except (*BAD_DOCUMENT_ERRORS, OperationFailure) as exc:
             if isinstance(exc, OperationFailure) and exc.code not in BAD_DOCUMENT_CODES:
                 raise
-            logger.warning("a batch holds a document that cannot be stored (%s); writing its ops one by one",
+            logger.warning("a batch holds a document that cannot be stored (%s); writing its pages one by one",
                            str(exc)[:300])
-            for op in batch:
+            link_sets, _ = link_sets_of(batch)
+            for one in link_sets:
+                one, bad = _storable(one, MAX_BSON_BYTES)
+                self._record_errors(bad)
                 try:
-                    self._apply([op])
-                except (*BAD_DOCUMENT_ERRORS, OperationFailure) as one:
-                    if isinstance(one, OperationFailure) and one.code not in BAD_DOCUMENT_CODES:
+                    self._apply_links([one])
+                except (*BAD_DOCUMENT_ERRORS, OperationFailure) as failed:
+                    if isinstance(failed, OperationFailure) and failed.code not in BAD_DOCUMENT_CODES:
                         raise
-                    self._record_errors([{"code": getattr(one, "code", None) or type(one).__name__,
-                                          "errmsg": str(one)}])
+                    self._record_errors([{"code": getattr(failed, "code", None) or type(failed).__name__,
+                                          "errmsg": str(failed)}])
 
     def _apply(self, batch: list[Op]) -> None:
-        """Write one batch: edges, then pages, then lost marks. Raises on a retryable failure.
-
-        A lost mark whose page op in the same batch *inserted* the page document is skipped: a page
-        never stored before has no older edges to lose (this saves an index scan per new page).
-        """
-        edges: list[dict[str, Any]] = []
-        pages: list[dict[str, Any]] = []
-        losts: list[tuple[dict[str, Any], int | None]] = []
-        page_at: dict[str, int] = {}
-        unknown = 0
-        for kind, payload in batch:
-            if kind == OP_EDGE:
-                edges.append(payload)
-            elif kind == OP_PAGE:
-                page_at[payload["_id"]] = len(pages)
-                pages.append(payload)
-            elif kind == OP_LOST:
-                losts.append((payload, page_at.get(payload["source_key"])))
-            else:
-                unknown += 1
+        """Write one batch, page by page in order (see :mod:`linkspider.store.changes`). Raises on a
+        retryable failure; a retried batch is planned again from what the store then holds, so the
+        writes that did go through are not repeated."""
+        link_sets, unknown = link_sets_of(batch)
         if unknown:
             logger.error("%d store operations of unknown kind dropped", unknown)
             self.stats.inc("write_errors", unknown)
-        if edges:
-            self._write_edges(edges)
-        new_pages: set[int] = set()
-        if pages:
-            _, new_pages = self._bulk(self.pages, [page_upsert_from_document(p) for p in pages])
-        marks = [m for m, page in losts if page is None or page not in new_pages]
-        if marks:
-            modified, _ = self._bulk(self.edges, [lost_update_from_mark(m) for m in marks])
-            self.stats.inc("lost_marked", modified)
-        # counted once the whole batch is in, so a retried batch is not counted twice
-        self.stats.inc("edges_written", len(edges))
-        self.stats.inc("pages_written", len(pages))
+        for chunk in unique_chunks(link_sets):
+            self._apply_links(chunk)
 
-    def _write_edges(self, docs: list[dict[str, Any]]) -> None:
-        if not self._insert_mode:
-            _, upserted = self._bulk(self.edges, [edge_upsert_from_document(d) for d in docs])
-            if self.config.insert_first and len(upserted) > MODE_SWITCH_RATIO * len(docs):
-                logger.debug("most edges are new: switching to inserts")
-                self._insert_mode = True
-            return
+    def _apply_links(self, chunk: list[dict[str, Any]]) -> None:
+        """Edges first (inserts, restores, lost marks), then the pages: a page's digest is written only
+        once its edges agree with it, so a batch cut short is diffed again on retry or replay."""
+        keys = [s["source_key"] for s in chunk if s["page"] is not None]
+        stored = {d["_id"]: d for d in self.pages.find({"_id": {"$in": keys}}, PAGE_STATE)} if keys else {}
+        diff_keys = [s["source_key"] for s in chunk if needs_edges(s, stored.get(s["source_key"]))]
+        existing: dict[str, list[dict[str, Any]]] = {}
+        if diff_keys:
+            for doc in self.edges.find({"source_key": {"$in": diff_keys}}):
+                existing.setdefault(doc["source_key"], []).append(doc)
+        changes = plan_changes(chunk, stored, existing)
+        if changes.inserts:
+            self._insert_edges(changes.inserts)
+        refresh = changes.restores + changes.updates
+        if refresh:
+            self._bulk(self.edges, [edge_upsert_from_document(d) for d in refresh])
+        if changes.lost:
+            modified, _ = self._bulk(self.edges, [lost_by_ids(ids, at, reason) for ids, at, reason in changes.lost])
+            self.stats.inc("lost_marked", modified)
+        if changes.pages:
+            self._bulk(self.pages, [page_upsert_from_document(p) for p in changes.pages])
+        # counted once the chunk is in, so a retried batch is not counted twice
+        self.stats.inc("edges_written", len(changes.inserts) + len(refresh))
+        self.stats.inc("pages_written", len(changes.pages))
+        self.stats.inc("pages_unchanged", changes.unchanged)
+        self.stats.inc("stale_skipped", changes.stale)
+
+    def _insert_edges(self, docs: list[dict[str, Any]]) -> None:
+        """``insert_many`` of edges the plan found new; one another worker stored meanwhile is upserted."""
         existing: list[dict[str, Any]] = []
         try:
             self.edges.insert_many(docs, ordered=False)
@@ -553,10 +567,8 @@ class StoreWriter:
             existing = [docs[e["index"]] for e in errors if e.get("code") == DUPLICATE_KEY]
             self._record_errors([e for e in errors if e.get("code") != DUPLICATE_KEY])
         if existing:
+            self.stats.inc("retried", len(existing))
             self._bulk(self.edges, [edge_upsert_from_document(d) for d in existing])
-        if len(existing) > MODE_SWITCH_RATIO * len(docs):
-            logger.debug("most edges already exist: switching to upserts")
-            self._insert_mode = False
 
     def _bulk(self, collection: Collection, ops: list[Any]) -> tuple[int, set[int]]:
         """Unordered bulk write; E11000 upsert races are retried for those ops.

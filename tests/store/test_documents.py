@@ -14,8 +14,10 @@ from linkspider.store.documents import (
     edge_document,
     edge_id,
     edge_update,
+    link_digest,
+    link_set,
+    lost_by_ids,
     lost_reason,
-    lost_update,
     page_document,
     page_update,
     to_millis,
@@ -38,9 +40,9 @@ def link(**overrides) -> LinkItem:
     return LinkItem(**fields)
 
 
-def expected_id(*parts: str) -> str:
+def expected_id(*parts: str) -> bytes:
     raw = (":".join(str(len(p)) for p in parts) + "|" + "".join(parts)).encode()
-    return hashlib.blake2b(raw, digest_size=16).hexdigest()
+    return hashlib.blake2b(raw, digest_size=16).digest()
 
 
 @pytest.mark.parametrize(
@@ -65,7 +67,7 @@ def test_edge_id_identity(a, b, same):
 def test_edge_id_is_blake2b_of_lengths_then_fields():
     parts = ("https://a.example/", "https://b.example/", "a", "héllo wörld", "footer")
     assert edge_id(*parts) == expected_id(*parts)
-    assert len(edge_id(*parts)) == 32
+    assert len(edge_id(*parts)) == 16  # BinData, not 32 hex characters
 
 
 @pytest.mark.parametrize(
@@ -90,13 +92,18 @@ def test_edge_document_fields():
         "_id": expected_id("https://a.example/page", "https://b.example/x?q=1", "a", "Read more", "body"),
         "source_url": "https://a.example/page", "source_key": "https://a.example/page",
         "target_url": "https://b.example/x?q=1", "target_key": "https://b.example/x?q=1",
-        "source_host": "a.example", "target_host": "b.example",
         "source_domain": "a.example", "target_domain": "b.example",
-        "anchor_text": "Read more", "alt": None, "link_type": "a", "rel": ["nofollow", "ugc"],
+        "anchor_text": "Read more", "link_type": "a", "rel": ["nofollow", "ugc"],
         "nofollow": True, "sponsored": False, "ugc": True, "placement": "body", "internal": False,
-        "first_seen": T0_MS, "last_seen": T0_MS, "crawl_id": "c1", "schema_version": SCHEMA_VERSION,
+        "first_seen": T0_MS, "crawl_id": "c1", "schema_version": SCHEMA_VERSION,
     }
     assert "href" not in doc
+
+
+def test_edge_document_omits_unset_alt_and_rel():
+    doc = edge_document(link(rel=[], alt=None))
+    assert "alt" not in doc and "rel" not in doc
+    assert edge_document(link(alt="logo"))["alt"] == "logo"
 
 
 @pytest.mark.parametrize(
@@ -104,7 +111,6 @@ def test_edge_document_fields():
     [
         ({"rel": ["NoFollow", "UGC"]}, "rel", ["nofollow", "ugc"]),
         ({"rel": "noopener  NOREFERRER"}, "rel", ["noopener", "noreferrer"]),
-        ({"rel": None}, "rel", []),
         ({"rel": ("sponsored",)}, "rel", ["sponsored"]),
         ({"anchor_text": "x" * (MAX_ANCHOR_CHARS + 50)}, "anchor_text", "x" * MAX_ANCHOR_CHARS),
         ({"anchor_text": None}, "anchor_text", ""),
@@ -115,7 +121,7 @@ def test_edge_document_fields():
         ({"internal": 1}, "internal", True),
         ({"target_key": None}, "target_key", "https://b.example/x?q=1"),
     ],
-    ids=["rel-lowercased", "rel-string", "rel-none", "rel-tuple", "anchor-capped", "anchor-none", "alt-coerced",
+    ids=["rel-lowercased", "rel-string", "rel-tuple", "anchor-capped", "anchor-none", "alt-coerced",
          "link-type-default", "placement-default", "bool-coerced-false", "bool-coerced-true", "key-falls-back-to-url"],
 )
 def test_edge_document_coercion(overrides, field, expected):
@@ -130,10 +136,9 @@ def test_edge_document_coercion(overrides, field, expected):
 def test_hostile_values_never_become_operators(hostile):
     """A value that is a dict would be an operator in a filter; every filter value is a plain string."""
     doc = edge_document(link(source_key=hostile, target_key=hostile, anchor_text=hostile, crawl_id=hostile))
-    for field in ("source_key", "target_key", "anchor_text", "crawl_id", "_id"):
+    for field in ("source_key", "target_key", "anchor_text", "crawl_id"):
         assert isinstance(doc[field], str), field
-    op = lost_update(hostile, T0, "link_removed")  # type: ignore[arg-type]
-    assert isinstance(op._filter["source_key"], str)
+    assert isinstance(doc["_id"], bytes)
     page = page_document(PageItem(url=hostile, url_key=hostile, status="200", fetched_at=T0))
     assert isinstance(page["_id"], str) and page["status"] == 200
 
@@ -143,7 +148,7 @@ def test_edge_document_without_seen_at_uses_now():
     del item["seen_at"]
     now = datetime(2026, 5, 5, 1, 2, 3, 456789, tzinfo=timezone.utc)
     doc = edge_document(item, now)
-    assert doc["first_seen"] == doc["last_seen"] == to_millis(now)
+    assert doc["first_seen"] == to_millis(now)
 
 
 def test_edge_update_is_idempotent_upsert():
@@ -153,11 +158,10 @@ def test_edge_update_is_idempotent_upsert():
     assert op._filter == {"_id": doc["_id"]}
     assert op._upsert is True
     update = op._doc
-    assert set(update) == {"$setOnInsert", "$max", "$set", "$unset"}
+    assert set(update) == {"$setOnInsert", "$set", "$unset"}
     assert update["$setOnInsert"] == {"first_seen": T0_MS}
-    assert update["$max"] == {"last_seen": T0_MS}
     assert update["$unset"] == {"lost_at": "", "lost_reason": ""}
-    assert "_id" not in update["$set"] and "first_seen" not in update["$set"] and "last_seen" not in update["$set"]
+    assert "_id" not in update["$set"] and "first_seen" not in update["$set"]
     assert update["$set"]["anchor_text"] == "Read more" and update["$set"]["schema_version"] == SCHEMA_VERSION
     # no field is touched by two operators (MongoDB rejects that)
     touched = [key for part in update.values() for key in part]
@@ -200,10 +204,52 @@ def test_lost_reason(status, redirect_to, expected):
     assert lost_reason(status, redirect_to) == expected
 
 
-def test_lost_update_selects_unseen_live_edges_of_the_page():
-    op = lost_update("https://a.example/page", T0, "page_gone")
+def test_lost_by_ids_marks_only_live_edges():
+    ids = [b"\x01" * 16, b"\x02" * 16]
+    op = lost_by_ids(ids, T0_MS, "page_gone")
     assert isinstance(op, UpdateMany)
-    assert op._filter == {
-        "source_key": "https://a.example/page", "last_seen": {"$lt": T0_MS}, "lost_at": {"$exists": False},
-    }
+    assert op._filter == {"_id": {"$in": ids}, "lost_at": {"$exists": False}}
     assert op._doc == {"$set": {"lost_at": T0_MS, "lost_reason": "page_gone"}}
+
+
+@pytest.mark.parametrize(
+    ("change", "same"),
+    [
+        ({}, True),
+        ({"anchor_text": "Other"}, False),
+        ({"rel": ["sponsored"], "nofollow": False, "sponsored": True, "ugc": False}, False),
+        ({"alt": "logo"}, False),
+        ({"crawl_id": "c2", "seen_at": T0 + timedelta(days=1)}, True),
+    ],
+    ids=["same", "other-edge", "flags-changed", "alt-changed", "later-crawl"],
+)
+def test_link_digest_changes_with_the_link_set(change, same):
+    base = [edge_document(link()), edge_document(link(target_url="https://c.example/", target_key="https://c.example/"))]
+    other = [edge_document(link(**change)), base[1]]
+    assert (link_digest(base) == link_digest(list(reversed(other)))) is same
+    assert link_digest(base + base) == link_digest(base)  # repeats do not count
+
+
+def page_item(status: int = 200, **extra) -> PageItem:
+    return PageItem(url="https://a.example/page", url_key="https://a.example/page", status=status, fetched_at=T0,
+                    crawl_id="c1", depth=0, host="a.example", domain="a.example", outlinks=1, **extra)
+
+
+@pytest.mark.parametrize(
+    ("status", "redirect_to", "reason", "has_digest"),
+    [(200, None, "link_removed", True), (404, None, "page_gone", True), (301, "https://a.example/new",
+      "page_redirects", True), (503, None, None, False)],
+    ids=["ok", "gone", "moved", "transient"],
+)
+def test_link_set_of_a_fetch(status, redirect_to, reason, has_digest):
+    edges = [edge_document(link()), edge_document(link())]
+    one = link_set(page_document(page_item(status, redirect_to=redirect_to)), edges)
+    assert one["source_key"] == "https://a.example/page" and one["reason"] == reason
+    assert len(one["edges"]) == 1  # the same link twice is one edge
+    assert ("links_digest" in one["page"]) is has_digest
+
+
+def test_link_set_without_page_only_adds():
+    one = link_set(None, [edge_document(link())])
+    assert one == {"source_key": "https://a.example/page", "page": None, "edges": [edge_document(link())],
+                   "reason": None}
