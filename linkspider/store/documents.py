@@ -178,22 +178,20 @@ def edge_document(item: Mapping[str, Any], now: datetime | None = None) -> dict[
 
 
 _EDGE_INSERT_ONLY = ("_id", "first_seen")
+_EDGE_OPTIONAL = ("alt", "rel")  # stored only when set
 
 
 def edge_upsert_from_document(doc: Mapping[str, Any]) -> UpdateOne:
     """The idempotent upsert for an edge document (a lost edge seen again, or an insert that raced).
 
-    ``first_seen`` only on insert; every other field is refreshed; a lost edge is restored
-    (``lost_at``/``lost_reason`` removed).
+    ``first_seen`` only on insert; every other field is refreshed (an optional one the fetch no
+    longer has is removed); a lost edge is restored (``lost_at``/``lost_reason`` removed).
     """
     fields = {k: v for k, v in doc.items() if k not in _EDGE_INSERT_ONLY}
+    unset = {"lost_at": "", "lost_reason": "", **{k: "" for k in _EDGE_OPTIONAL if k not in doc}}
     return UpdateOne(
         {"_id": doc["_id"]},
-        {
-            "$setOnInsert": {"first_seen": doc["first_seen"]},
-            "$set": fields,
-            "$unset": {"lost_at": "", "lost_reason": ""},
-        },
+        {"$setOnInsert": {"first_seen": doc["first_seen"]}, "$set": fields, "$unset": unset},
         upsert=True,
     )
 

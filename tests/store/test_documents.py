@@ -160,7 +160,7 @@ def test_edge_update_is_idempotent_upsert():
     update = op._doc
     assert set(update) == {"$setOnInsert", "$set", "$unset"}
     assert update["$setOnInsert"] == {"first_seen": T0_MS}
-    assert update["$unset"] == {"lost_at": "", "lost_reason": ""}
+    assert update["$unset"] == {"lost_at": "", "lost_reason": "", "alt": ""}  # alt unset: removed if stored
     assert "_id" not in update["$set"] and "first_seen" not in update["$set"]
     assert update["$set"]["anchor_text"] == "Read more" and update["$set"]["schema_version"] == SCHEMA_VERSION
     # no field is touched by two operators (MongoDB rejects that)
