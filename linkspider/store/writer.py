@@ -47,6 +47,7 @@ from linkspider.store.documents import (
     lost_by_ids,
     page_upsert_from_document,
 )
+from linkspider.store.indexes import ensure_collections, ensure_indexes
 from linkspider.store.migrate import link_sets_of
 from linkspider.store.spill import SpillStore
 
@@ -311,6 +312,10 @@ class StoreWriter:
                 logger.exception("could not spill %d ops after the writer crashed", len(rest))
 
     def _startup(self) -> None:
+        try:
+            ensure_collections(self.db)  # before the first insert, which would create edges without zstd
+        except StoreError as exc:
+            logger.warning("%s; the first write creates it with the server's default options", exc)
         if self.config.ensure_indexes:
             self._ensure_indexes()
         if self.spill.pending():
@@ -319,7 +324,7 @@ class StoreWriter:
             self._maybe_recover(force=True)
 
     def _ensure_indexes(self) -> None:
-        """The lost-link update selects by ``source_key``; without an index it would scan the collection.
+        """A changed page's edges are read by ``source_key``; without an index that scans the collection.
 
         Indexes belong to ``linkspider mongo ensure-indexes``; this only runs it when the one index
         the write path depends on is missing (an existing deployment pays one listIndexes).
@@ -328,12 +333,7 @@ class StoreWriter:
             for info in self.edges.list_indexes():
                 if next(iter(info["key"]), None) == "source_key":
                     return
-            try:
-                from linkspider.store.indexes import ensure_indexes
-            except ImportError:
-                self.edges.create_index([("source_key", 1)], name="edges_source_key")
-            else:
-                ensure_indexes(self.db)
+            ensure_indexes(self.db)
         except (PyMongoError, StoreError) as exc:
             logger.warning("could not ensure MongoDB indexes (%s); run `linkspider mongo ensure-indexes`", exc)
 
