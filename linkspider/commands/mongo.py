@@ -1,4 +1,4 @@
-"""``linkspider mongo``: one-off MongoDB administration (indexes), run once, not per item."""
+"""``linkspider mongo``: one-off MongoDB administration (indexes, schema migration), run once, not per item."""
 
 from __future__ import annotations
 
@@ -7,12 +7,21 @@ import logging
 import sys
 
 from linkspider.reports.runner import ReportSettings, connect, mask_uri
+from linkspider.store.documents import SCHEMA_VERSION
 from linkspider.store.indexes import INDEXES, ensure_indexes
+from linkspider.store.migrate import migrate_database
 
 NAME = "mongo"
-HELP = "MongoDB administration: create the indexes the store and the reports need"
+HELP = "MongoDB administration: create the indexes the store and the reports need; migrate a store"
 
 logger = logging.getLogger(__name__)
+
+
+def _connection_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--mongo-uri", help="MongoDB URI (default: $MONGO_URI, else the project setting MONGO_URI)"
+    )
+    p.add_argument("--database", help="database (default: $MONGO_DATABASE, else the project setting)")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -23,16 +32,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="create the indexes of every collection (idempotent): "
         + "; ".join(f"{c}: {', '.join(str(m.document['name']) for m in ms)}" for c, ms in INDEXES.items()),
     )
-    p.add_argument(
-        "--mongo-uri", help="MongoDB URI (default: $MONGO_URI, else the project setting MONGO_URI)"
+    _connection_arguments(p)
+    m = sub.add_parser(
+        "migrate",
+        help=f"rewrite a store of an older schema as schema {SCHEMA_VERSION} (idempotent; stop the crawls first)",
     )
-    p.add_argument("--database", help="database (default: $MONGO_DATABASE, else the project setting)")
+    _connection_arguments(m)
+    m.add_argument("--batch", type=int, default=5000, help="edges per insert while copying (default 5000)")
 
 
 def run(args: argparse.Namespace) -> int:
     settings = ReportSettings.resolve(mongo_uri=args.mongo_uri, database=args.database)
     client, db = connect(settings.mongo_uri, settings.database)
     try:
+        if args.action == "migrate":
+            if args.batch < 1:
+                sys.stderr.write(f"--batch must be at least 1, got {args.batch}\n")
+                return 2
+            done = migrate_database(db, batch=args.batch)
+            sys.stdout.write(f"{db.name}: schema {SCHEMA_VERSION}; "
+                             + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in done.items()) + "\n")
+            return 0
         created = ensure_indexes(db)
     finally:
         client.close()

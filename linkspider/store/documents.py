@@ -21,7 +21,7 @@ from pymongo import InsertOne, UpdateMany, UpdateOne
 SCHEMA_VERSION = 2
 """Bumped whenever the meaning or shape of a stored field changes; stored on every document.
 
-2: binary ``_id``; no ``source_host``/``target_host`` (derived from the URLs) and no ``last_seen``
+2: binary ``_id`` (see :func:`edge_id`); no ``source_host``/``target_host`` (derived from the URLs) and no ``last_seen``
 (a live edge was last seen when its source page was: ``pages.fetched_at``); ``alt`` and ``rel``
 only when set; pages carry ``links_digest``. ``linkspider mongo migrate`` rewrites version 1.
 """
@@ -60,15 +60,29 @@ def utcnow() -> datetime:
     return to_millis(datetime.now(timezone.utc))
 
 
-def edge_id(source_key: str, target_key: str, link_type: str, anchor_text: str, placement: str) -> bytes:
-    """The edge's identity: 16 bytes of blake2b over its identity fields (stored as BinData).
+def page_prefix(source_key: str) -> bytes:
+    """The first 8 bytes of every edge ``_id`` of a page: blake2b of its key."""
+    return _blake2b(source_key.encode("utf-8", "surrogatepass"), digest_size=8).digest()
 
-    The hashed text is the five lengths, then the five fields back to back, so the encoding is
-    unambiguous (``("a:b", "c")`` and ``("a", "b:c")`` differ) and costs one f-string.
+
+def page_id_range(source_key: str) -> dict[str, bytes]:
+    """The ``_id`` range that holds the page's edges (and, rarely, those of a page with the same prefix)."""
+    prefix = page_prefix(source_key)
+    return {"$gte": prefix + b"\x00" * 8, "$lte": prefix + b"\xff" * 8}
+
+
+def edge_id(source_key: str, target_key: str, link_type: str, anchor_text: str, placement: str) -> bytes:
+    """The edge's identity, 16 bytes (BinData): the page's prefix, then 8 bytes of blake2b over the
+    identity fields.
+
+    The page's edges sit side by side in the ``_id`` index (shared prefixes compress, a page's
+    inserts fill a leaf together), and the writer reads a page's stored edges by :func:`page_id_range`
+    without an index of its own. The hashed text is the five lengths, then the five fields back to
+    back, so the encoding is unambiguous (``("a:b", "c")`` and ``("a", "b:c")`` differ).
     """
     raw = (f"{len(source_key)}:{len(target_key)}:{len(link_type)}:{len(anchor_text)}:{len(placement)}|"
            f"{source_key}{target_key}{link_type}{anchor_text}{placement}")
-    return _blake2b(raw.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    return page_prefix(source_key) + _blake2b(raw.encode("utf-8", "surrogatepass"), digest_size=8).digest()
 
 
 def _str(value: Any) -> str:

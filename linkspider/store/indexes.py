@@ -14,7 +14,8 @@ in the README):
   ``report new-lost`` reads links lost in a window (a range on ``lost_at``) and first seen in a
   window (``first_seen``, the third key, filtered inside the index).
 - ``edges_target_key``: the same questions for a URL target (``target_key``).
-- ``edges_source_key``: the writer reads a changed page's stored edges (all of them, internal too).
+- none for the writer: it reads a changed page's stored edges by ``_id`` range (an edge's ``_id``
+  starts with 8 bytes of its page's key, see :func:`linkspider.store.documents.edge_id`).
 - ``edges_first_seen`` / ``edges_lost_at``: ``report new-lost`` over all targets; ``lost_at`` only
   indexes lost edges, so it costs nothing for live links.
 - ``pages_domain``: crawled pages per domain, for sitewide links.
@@ -48,7 +49,6 @@ INDEXES: dict[str, list[IndexModel]] = {
                    name="edges_target_domain", **_EXTERNAL),
         IndexModel([("target_key", ASCENDING), ("lost_at", ASCENDING), ("first_seen", ASCENDING)],
                    name="edges_target_key", **_EXTERNAL),
-        IndexModel([("source_key", ASCENDING)], name="edges_source_key"),
         IndexModel([("first_seen", ASCENDING)], name="edges_first_seen", **_EXTERNAL),
         IndexModel([("lost_at", ASCENDING)], name="edges_lost_at",
                    partialFilterExpression={"internal": False, "lost_at": {"$exists": True}}),

@@ -8,20 +8,30 @@ and re-creates the indexes. The writer converts operations of older spill files 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from pymongo.database import Database
+
+from linkspider.errors import StoreError
 from linkspider.store.documents import (
+    EDGES,
     OP_EDGE,
     OP_LINKS,
     OP_LOST,
     OP_PAGE,
+    PAGES,
     SCHEMA_VERSION,
     Op,
+    edge_id,
     link_set,
 )
+from linkspider.store.indexes import COLLECTION_OPTIONS, ensure_collections, ensure_indexes
 
-__all__ = ["link_sets_of", "upgrade_edge", "upgrade_page"]
+__all__ = ["link_sets_of", "migrate_database", "upgrade_edge", "upgrade_page"]
+
+MIGRATING = "edges_migrating"
 
 logger = logging.getLogger(__name__)
 
@@ -31,13 +41,13 @@ _V1_DROPPED = ("source_host", "target_host", "last_seen")
 def upgrade_edge(doc: Mapping[str, Any]) -> dict[str, Any]:
     """A schema-1 edge (hex ``_id``, host fields, ``last_seen``) as schema 2; a schema-2 edge unchanged.
 
-    The hex ``_id`` was the same blake2b digest, so the binary one is the id the writer computes.
+    The ``_id`` is computed again from the identity fields, as the writer computes it.
     """
     if doc.get("schema_version") == SCHEMA_VERSION:
         return dict(doc)
     out = {k: v for k, v in doc.items() if k not in _V1_DROPPED}
-    if isinstance(out["_id"], str):
-        out["_id"] = bytes.fromhex(out["_id"])
+    out["_id"] = edge_id(out["source_key"], out["target_key"], out["link_type"], out["anchor_text"],
+                         out["placement"])
     if out.get("alt") is None:
         out.pop("alt", None)
     if not out.get("rel"):
@@ -78,3 +88,55 @@ def link_sets_of(ops: Iterable[Op]) -> tuple[list[dict[str, Any]], int]:
     for key, edges in waiting.items():
         out.append(link_set(None, edges, key))
     return out, unknown
+
+
+def _creation_string(db: Database, name: str) -> str:
+    stats = next(db[name].aggregate([{"$collStats": {"storageStats": {}}}]), {})
+    return str(stats.get("storageStats", {}).get("wiredTiger", {}).get("creationString", ""))
+
+
+def _needs_rewrite(db: Database) -> bool:
+    if EDGES not in db.list_collection_names():
+        return False
+    if db[EDGES].find_one({"schema_version": {"$ne": SCHEMA_VERSION}}, {"_id": 1}) is not None:
+        return True
+    wanted = COLLECTION_OPTIONS[EDGES]["storageEngine"]["wiredTiger"]["configString"]
+    return wanted not in _creation_string(db, EDGES)
+
+
+def migrate_database(db: Database, *, batch: int = 5000) -> dict[str, int]:
+    """Bring a store to the current schema; idempotent. Run it with no crawl writing to ``db``.
+
+    ``edges`` is copied, upgraded, into ``edges_migrating`` (created with today's options, so the
+    copy is also how an existing collection gets zstd), counted, then renamed over ``edges``: until
+    that rename the old collection is untouched, so an interrupted run is simply run again. Pages
+    only get the new ``schema_version``; then the indexes are (re)created.
+    """
+    out = {"edges_rewritten": 0, "pages_updated": 0}
+    if _needs_rewrite(db):
+        db.drop_collection(MIGRATING)  # left by an interrupted run
+        ensure_collections(db, {EDGES: MIGRATING})
+        started = time.monotonic()
+        target = db[MIGRATING]
+        chunk: list[dict[str, Any]] = []
+        for doc in db[EDGES].find(batch_size=batch):
+            chunk.append(upgrade_edge(doc))
+            if len(chunk) >= batch:
+                target.insert_many(chunk, ordered=False)
+                out["edges_rewritten"] += len(chunk)
+                chunk = []
+                logger.info("migrate: %d edges rewritten (%.0fs)", out["edges_rewritten"], time.monotonic() - started)
+        if chunk:
+            target.insert_many(chunk, ordered=False)
+            out["edges_rewritten"] += len(chunk)
+        source_count = db[EDGES].count_documents({})
+        if target.count_documents({}) != source_count:
+            raise StoreError(f"migrate: {source_count} edges in {db.name}.{EDGES} but {target.count_documents({})} "
+                             f"copied; {EDGES} left as it was (is a crawl writing?)")
+        db.client.admin.command("renameCollection", f"{db.name}.{MIGRATING}", to=f"{db.name}.{EDGES}",
+                                dropTarget=True)
+    result = db[PAGES].update_many({"schema_version": {"$ne": SCHEMA_VERSION}},
+                                   {"$set": {"schema_version": SCHEMA_VERSION}})
+    out["pages_updated"] = result.modified_count
+    ensure_indexes(db)
+    return out

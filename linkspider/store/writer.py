@@ -45,6 +45,7 @@ from linkspider.store.documents import (
     Op,
     edge_upsert_from_document,
     lost_by_ids,
+    page_id_range,
     page_upsert_from_document,
 )
 from linkspider.store.indexes import ensure_collections, ensure_indexes
@@ -314,8 +315,9 @@ class StoreWriter:
     def _startup(self) -> None:
         try:
             ensure_collections(self.db)  # before the first insert, which would create edges without zstd
-        except StoreError as exc:
-            logger.warning("%s; the first write creates it with the server's default options", exc)
+        except (StoreError, PyMongoError) as exc:  # MongoDB down at start: the first write creates it
+            logger.warning("could not create the collections (%s); a first write creates them with the "
+                           "server's default options", exc)
         if self.config.ensure_indexes:
             self._ensure_indexes()
         if self.spill.pending():
@@ -324,14 +326,15 @@ class StoreWriter:
             self._maybe_recover(force=True)
 
     def _ensure_indexes(self) -> None:
-        """A changed page's edges are read by ``source_key``; without an index that scans the collection.
+        """Create the report indexes of a new store before its first write (cheaper than afterwards).
 
-        Indexes belong to ``linkspider mongo ensure-indexes``; this only runs it when the one index
-        the write path depends on is missing (an existing deployment pays one listIndexes).
+        Indexes belong to ``linkspider mongo ensure-indexes``; this only runs it when the main report
+        index is missing (an existing deployment pays one listIndexes). The write path itself needs
+        none: it reads a page's edges by ``_id`` range.
         """
         try:
             for info in self.edges.list_indexes():
-                if next(iter(info["key"]), None) == "source_key":
+                if info.get("name") == "edges_target_domain":
                     return
             ensure_indexes(self.db)
         except (PyMongoError, StoreError) as exc:
@@ -537,8 +540,11 @@ class StoreWriter:
         diff_keys = [s["source_key"] for s in chunk if needs_edges(s, stored.get(s["source_key"]))]
         existing: dict[str, list[dict[str, Any]]] = {}
         if diff_keys:
-            for doc in self.edges.find({"source_key": {"$in": diff_keys}}):
-                existing.setdefault(doc["source_key"], []).append(doc)
+            wanted = set(diff_keys)
+            ranges = [{"_id": page_id_range(k)} for k in diff_keys]
+            for doc in self.edges.find(ranges[0] if len(ranges) == 1 else {"$or": ranges}):
+                if doc.get("source_key") in wanted:  # a page with the same 8-byte prefix is skipped
+                    existing.setdefault(doc["source_key"], []).append(doc)
         changes = plan_changes(chunk, stored, existing)
         if changes.inserts:
             self._insert_edges(changes.inserts)

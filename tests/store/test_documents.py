@@ -19,6 +19,7 @@ from linkspider.store.documents import (
     lost_by_ids,
     lost_reason,
     page_document,
+    page_id_range,
     page_update,
     to_millis,
 )
@@ -42,7 +43,8 @@ def link(**overrides) -> LinkItem:
 
 def expected_id(*parts: str) -> bytes:
     raw = (":".join(str(len(p)) for p in parts) + "|" + "".join(parts)).encode()
-    return hashlib.blake2b(raw, digest_size=16).digest()
+    page = hashlib.blake2b(parts[0].encode(), digest_size=8).digest()
+    return page + hashlib.blake2b(raw, digest_size=8).digest()
 
 
 @pytest.mark.parametrize(
@@ -62,6 +64,14 @@ def expected_id(*parts: str) -> bytes:
 )
 def test_edge_id_identity(a, b, same):
     assert (edge_id(*a) == edge_id(*b)) is same
+
+
+def test_a_page_edges_share_an_id_range():
+    ids = [edge_id("https://a.example/", f"https://b.example/{i}", "a", "", "body") for i in range(50)]
+    other = edge_id("https://a.example/2", "https://b.example/1", "a", "", "body")
+    bounds = page_id_range("https://a.example/")
+    assert all(bounds["$gte"] <= i <= bounds["$lte"] for i in ids)
+    assert not bounds["$gte"] <= other <= bounds["$lte"]
 
 
 def test_edge_id_is_blake2b_of_lengths_then_fields():
