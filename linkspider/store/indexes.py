@@ -60,7 +60,8 @@ INDEXES: dict[str, list[IndexModel]] = {
 
 #: Options of collections created by :func:`ensure_collections` (zstd: about a third smaller than snappy).
 COLLECTION_OPTIONS: dict[str, dict[str, Any]] = {
-    "edges": {"storageEngine": {"wiredTiger": {"configString": "block_compressor=zstd"}}},
+    "edges": {"storageEngine": {"wiredTiger": {"configString": "block_compressor=zstd"}},
+              "indexOptionDefaults": {"storageEngine": {"wiredTiger": {"configString": "block_compressor=zstd"}}}},
 }
 
 

@@ -23,8 +23,11 @@ from __future__ import annotations
 
 import atexit
 import logging
+import os
+import socket
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +53,7 @@ from linkspider.store.documents import (
 )
 from linkspider.store.indexes import ensure_collections, ensure_indexes
 from linkspider.store.migrate import link_sets_of
+from linkspider.store.rollup import ROLLUP, ROLLUP_STATE, rollup_deltas, rollup_ops, start_rollup
 from linkspider.store.spill import SpillStore
 
 logger = logging.getLogger(__name__)
@@ -165,6 +169,9 @@ class StoreWriter:
         self.config = config
         self.edges: Collection = db[EDGES]
         self.pages: Collection = db[PAGES]
+        self.rollup: Collection = db[ROLLUP]
+        self.rollup_state: Collection = db[ROLLUP_STATE]
+        self.writer_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.spill = SpillStore(spill_dir or config.spill_dir, db.name)
         self.stats = _Stats(stats)
         self._lock = threading.Lock()
@@ -320,6 +327,10 @@ class StoreWriter:
                            "server's default options", exc)
         if self.config.ensure_indexes:
             self._ensure_indexes()
+        try:
+            start_rollup(self.db)
+        except PyMongoError as exc:
+            logger.warning("could not check the rollup (%s)", exc)
         if self.spill.pending():
             logger.info("replaying spilled store operations from %s", self.spill.directory)
             self._spilling = True
@@ -546,14 +557,22 @@ class StoreWriter:
                 if doc.get("source_key") in wanted:  # a page with the same 8-byte prefix is skipped
                     existing.setdefault(doc["source_key"], []).append(doc)
         changes = plan_changes(chunk, stored, existing)
+        deltas = rollup_deltas(changes.added + changes.updates, changes.removed + changes.replaced)
+        if deltas:  # cleared once the deltas are in: a mark left behind says the rollup may be off
+            self.rollup_state.replace_one({"_id": self.writer_id}, {"_id": self.writer_id}, upsert=True)
+        raced = 0
         if changes.inserts:
-            self._insert_edges(changes.inserts)
+            raced = self._insert_edges(changes.inserts)
         refresh = changes.restores + changes.updates
         if refresh:
             self._bulk(self.edges, [edge_upsert_from_document(d) for d in refresh])
         if changes.lost:
             modified, _ = self._bulk(self.edges, [lost_by_ids(ids, at, reason) for ids, at, reason in changes.lost])
             self.stats.inc("lost_marked", modified)
+        if deltas:
+            self._bulk(self.rollup, rollup_ops(deltas))
+            if not raced:  # another worker wrote some of these edges too: its count and ours overlap
+                self.rollup_state.delete_one({"_id": self.writer_id})
         if changes.pages:
             self._bulk(self.pages, [page_upsert_from_document(p) for p in changes.pages])
         # counted once the chunk is in, so a retried batch is not counted twice
@@ -562,8 +581,11 @@ class StoreWriter:
         self.stats.inc("pages_unchanged", changes.unchanged)
         self.stats.inc("stale_skipped", changes.stale)
 
-    def _insert_edges(self, docs: list[dict[str, Any]]) -> None:
-        """``insert_many`` of edges the plan found new; one another worker stored meanwhile is upserted."""
+    def _insert_edges(self, docs: list[dict[str, Any]]) -> int:
+        """``insert_many`` of edges the plan found new; one another worker stored meanwhile is upserted.
+
+        Returns how many were found stored.
+        """
         existing: list[dict[str, Any]] = []
         try:
             self.edges.insert_many(docs, ordered=False)
@@ -575,6 +597,7 @@ class StoreWriter:
         if existing:
             self.stats.inc("retried", len(existing))
             self._bulk(self.edges, [edge_upsert_from_document(d) for d in existing])
+        return len(existing)
 
     def _bulk(self, collection: Collection, ops: list[Any]) -> tuple[int, set[int]]:
         """Unordered bulk write; E11000 upsert races are retried for those ops.
