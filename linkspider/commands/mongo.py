@@ -10,6 +10,7 @@ from linkspider.reports.runner import ReportSettings, connect, mask_uri
 from linkspider.store.documents import SCHEMA_VERSION
 from linkspider.store.indexes import INDEXES, ensure_indexes
 from linkspider.store.migrate import migrate_database
+from linkspider.store.rollup import rebuild_rollup
 
 NAME = "mongo"
 HELP = "MongoDB administration: create the indexes the store and the reports need; migrate a store"
@@ -39,6 +40,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     _connection_arguments(m)
     m.add_argument("--batch", type=int, default=5000, help="edges per insert while copying (default 5000)")
+    r = sub.add_parser("rollup", help="recount the backlink rollup from the edges (stop the crawls first); "
+                                      "needed after a writer stopped mid-batch, which reports then say")
+    _connection_arguments(r)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -52,6 +56,9 @@ def run(args: argparse.Namespace) -> int:
             done = migrate_database(db, batch=args.batch)
             sys.stdout.write(f"{db.name}: schema {SCHEMA_VERSION}; "
                              + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in done.items()) + "\n")
+            return 0
+        if args.action == "rollup":
+            sys.stdout.write(f"{db.name}.rollup: {rebuild_rollup(db)} keys\n")
             return 0
         created = ensure_indexes(db)
     finally:

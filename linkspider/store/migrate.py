@@ -28,6 +28,7 @@ from linkspider.store.documents import (
     link_set,
 )
 from linkspider.store.indexes import COLLECTION_OPTIONS, ensure_collections, ensure_indexes
+from linkspider.store.rollup import rebuild_rollup
 
 __all__ = ["link_sets_of", "migrate_database", "upgrade_edge", "upgrade_page"]
 
@@ -110,9 +111,9 @@ def migrate_database(db: Database, *, batch: int = 5000) -> dict[str, int]:
     ``edges`` is copied, upgraded, into ``edges_migrating`` (created with today's options, so the
     copy is also how an existing collection gets zstd), counted, then renamed over ``edges``: until
     that rename the old collection is untouched, so an interrupted run is simply run again. Pages
-    only get the new ``schema_version``; then the indexes are (re)created.
+    only get the new ``schema_version``; then the indexes are (re)created and the rollup recounted.
     """
-    out = {"edges_rewritten": 0, "pages_updated": 0}
+    out = {"edges_rewritten": 0, "pages_updated": 0, "rollup_keys": 0}
     if _needs_rewrite(db):
         db.drop_collection(MIGRATING)  # left by an interrupted run
         ensure_collections(db, {EDGES: MIGRATING})
@@ -139,4 +140,5 @@ def migrate_database(db: Database, *, batch: int = 5000) -> dict[str, int]:
                                    {"$set": {"schema_version": SCHEMA_VERSION}})
     out["pages_updated"] = result.modified_count
     ensure_indexes(db)
+    out["rollup_keys"] = rebuild_rollup(db)
     return out

@@ -16,6 +16,7 @@ from linkspider.store.documents import (
 )
 from linkspider.store.indexes import INDEXES
 from linkspider.store.migrate import link_sets_of, upgrade_edge
+from linkspider.store.rollup import rollup_pipeline, rollup_ready
 from linkspider.store.writer import StoreConfig, StoreWriter
 
 from .conftest import run
@@ -73,6 +74,9 @@ def test_migrate_rewrites_a_schema_1_store(mongo_uri, mongo_db, make_pipeline, c
     stats = next(mongo_db.edges.aggregate([{"$collStats": {"storageStats": {}}}]))["storageStats"]
     assert "block_compressor=zstd" in stats["wiredTiger"]["creationString"]
     assert answers(mongo_db) == before  # the reports do not see the difference
+    assert rollup_ready(mongo_db)
+    assert {tuple(d["_id"].values()): d["n"] for d in mongo_db.rollup.find()} == {
+        tuple(d["_id"].values()): d["n"] for d in mongo_db.edges.aggregate(rollup_pipeline())}
 
     assert main(["mongo", "migrate", "--mongo-uri", mongo_uri, "--database", mongo_db.name]) == 0
     assert "edges rewritten 0" in capsys.readouterr().out  # idempotent

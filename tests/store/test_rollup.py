@@ -6,11 +6,11 @@ import time
 
 import pytest
 
+from linkspider.cli import main
 from linkspider.store.documents import OP_LINKS, edge_document, link_set, page_document
 from linkspider.store.rollup import (
     ROLLUP,
     ROLLUP_STATE,
-    rebuild_rollup,
     rollup_deltas,
     rollup_key,
     rollup_pipeline,
@@ -65,7 +65,7 @@ def test_rollup_after_a_replayed_spill(mongo_uri, mongo_db, make_pipeline):
     assert rollup_ready(mongo_db) and rollup_of(mongo_db) == raw_of(mongo_db)
 
 
-def test_a_writer_cut_short_leaves_a_mark_and_a_rebuild_recounts(mongo_uri, mongo_db, tmp_path, monkeypatch):
+def test_a_writer_cut_short_leaves_a_mark_and_a_rebuild_recounts(mongo_uri, mongo_db, tmp_path, monkeypatch, capsys):
     items = as_page_items(crawls()[0])
     writer = StoreWriter(mongo_db, StoreConfig(), spill_dir=tmp_path)
     writer.start()
@@ -87,5 +87,6 @@ def test_a_writer_cut_short_leaves_a_mark_and_a_rebuild_recounts(mongo_uri, mong
     assert mongo_db[ROLLUP_STATE].count_documents({"_id": writer.writer_id}) == 1
     assert not rollup_ready(mongo_db)
     assert rollup_of(mongo_db) != raw_of(mongo_db)
-    rebuild_rollup(mongo_db)
+    assert main(["mongo", "rollup", "--mongo-uri", mongo_uri, "--database", mongo_db.name]) == 0
+    assert f"{mongo_db.name}.rollup: {len(raw_of(mongo_db))} keys" in capsys.readouterr().out
     assert rollup_ready(mongo_db) and rollup_of(mongo_db) == raw_of(mongo_db)
