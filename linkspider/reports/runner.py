@@ -31,8 +31,10 @@ from linkspider.reports.backlinks import (
 )
 from linkspider.reports.domains import DomainGraph, domain_edges_pipeline, domain_ranking
 from linkspider.reports.new_lost import new_lost_pipeline, new_lost_result
+from linkspider.reports.rollup import SAMPLE, domain_graph_rows_pipeline, headline_pipeline, lists_pipeline
 from linkspider.reports.targets import Target
 from linkspider.safety.redact import redact_url
+from linkspider.store.rollup import ROLLUP, rollup_ready
 
 __all__ = [
     "DEFAULT_DATABASE",
@@ -240,8 +242,17 @@ def iterate(
 
 
 def run_backlinks(
-    db: Database, target: Target, settings: ReportSettings, *, include_lost: bool = False
+    db: Database, target: Target, settings: ReportSettings, *, include_lost: bool = False, source: str = "auto"
 ) -> dict[str, Any]:
+    """``source``: ``edges`` (every figure aggregated from the edges), ``rollup`` (headline figures
+    from the rollup; see :mod:`.rollup`) or ``auto`` (the rollup for a domain's live links when it is
+    exact, else the edges). The report's ``computed`` says which."""
+    if source not in ("auto", "rollup", "edges"):
+        raise ValueError(f"unknown source {source!r}")
+    use_rollup = target.kind == "domain" and not include_lost and (
+        source == "rollup" or (source == "auto" and rollup_ready(db)))
+    if use_rollup:
+        return _backlinks_from_rollup(db, target, settings)
     pipeline = backlinks_pipeline(
         target,
         include_lost=include_lost,
@@ -265,7 +276,7 @@ def run_backlinks(
         sitewide_share=settings.sitewide_share,
         sitewide_min_pages=settings.sitewide_min_pages,
     )
-    return backlinks_result(
+    report = backlinks_result(
         doc,
         target=target,
         include_lost=include_lost,
@@ -274,6 +285,25 @@ def run_backlinks(
         sitewide_min_pages=settings.sitewide_min_pages,
         sitewide=sitewide,
     )
+    report["computed"] = {"figures": "edges", "lists": "edges"}
+    return report
+
+
+def _backlinks_from_rollup(db: Database, target: Target, settings: ReportSettings) -> dict[str, Any]:
+    head = aggregate_one(db[ROLLUP], headline_pipeline(target.value, top=settings.top),
+                         label=f"headline of {target.value} (rollup)")
+    lists = aggregate_one(db[EDGES], lists_pipeline(target, top=settings.top, sample=SAMPLE),
+                          label=f"top lists of {target.value} (latest {SAMPLE:,} backlinks)")
+    doc = {**(head or {}), "top_anchors": (lists or {}).get("top_anchors", []),
+           "top_pages": (lists or {}).get("top_pages", [])}
+    report = backlinks_result(doc, target=target, include_lost=False, top=settings.top,
+                              sitewide_share=settings.sitewide_share,
+                              sitewide_min_pages=settings.sitewide_min_pages)
+    report.update(referring_pages=None, sitewide=None, sitewide_domains=None)
+    report["computed"] = {"figures": "rollup",
+                          "lists": f"top anchors and pages over the {SAMPLE:,} most recently first-seen backlinks",
+                          "left_out": "referring_pages and sitewide need every backlink: use source edges"}
+    return report
 
 
 def run_new_lost(
@@ -285,8 +315,12 @@ def run_new_lost(
     return new_lost_result(doc, target=target, since=since, until=until)
 
 
-def run_domain_graph(db: Database, *, include_lost: bool = False) -> DomainGraph:
-    """The domain graph, streamed from one ``$group`` aggregation with progress messages."""
+def run_domain_graph(db: Database, *, include_lost: bool = False, source: str = "auto") -> DomainGraph:
+    """The domain graph, streamed from one ``$group`` aggregation with progress messages (over the
+    rollup for live links when it is exact, unless ``source`` is ``edges``)."""
+    if not include_lost and source != "edges" and (source == "rollup" or rollup_ready(db)):
+        rows = iterate(db[ROLLUP], domain_graph_rows_pipeline(), label="domain graph (rollup)")
+        return DomainGraph.from_rows(rows)
     rows = iterate(db[EDGES], domain_edges_pipeline(include_lost=include_lost), label="domain graph")
     return DomainGraph.from_rows(rows)
 

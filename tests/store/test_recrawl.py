@@ -19,13 +19,14 @@ def answers(db) -> dict:
     out = {}
     for target in TARGETS:
         for include_lost in (False, True):
-            out[("backlinks", target, include_lost)] = run_backlinks(db, target, SETTINGS, include_lost=include_lost)
+            out[("backlinks", target, include_lost)] = run_backlinks(db, target, SETTINGS, include_lost=include_lost,
+                                                                     source="edges")
         for since, until in WINDOWS:
             out[("new-lost", target, since, until)] = run_new_lost(db, target, since=since, until=until, limit=0)
     for since, until in WINDOWS:
         out[("new-lost", None, since, until)] = run_new_lost(db, None, since=since, until=until, limit=0)
     for include_lost in (False, True):
-        out[("domains", include_lost)] = run_domain_graph(db, include_lost=include_lost).links
+        out[("domains", include_lost)] = run_domain_graph(db, include_lost=include_lost, source="edges").links
     return out
 
 

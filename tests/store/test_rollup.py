@@ -7,6 +7,8 @@ import time
 import pytest
 
 from linkspider.cli import main
+from linkspider.reports.runner import ReportSettings, run_backlinks, run_domain_graph
+from linkspider.reports.targets import Target
 from linkspider.store.documents import OP_LINKS, edge_document, link_set, page_document
 from linkspider.store.rollup import (
     ROLLUP,
@@ -20,7 +22,7 @@ from linkspider.store.writer import StoreConfig, StoreWriter
 
 from .conftest import run, stat
 from .helpers import as_page_items
-from .recrawl import crawls
+from .recrawl import SITES, crawls
 from .test_outage import FAST_FAILURE
 
 
@@ -42,6 +44,24 @@ def test_rollup_key_and_deltas():
     assert rollup_deltas([edge], [edge]) == {}  # nothing to write
 
 
+HEADLINE = ("backlinks", "dofollow", "nofollow", "sponsored", "ugc", "placements", "link_types",
+            "referring_domains", "top_referring_domains", "top_anchors", "top_pages")
+
+
+def assert_reports_agree(db) -> None:
+    """The rollup's headline (and, on a store smaller than the sample, its lists) equal the edges'."""
+    settings = ReportSettings(top=50)
+    for domain in SITES:
+        target = Target("domain", domain)
+        fast = run_backlinks(db, target, settings, source="auto")
+        full = run_backlinks(db, target, settings, source="edges")
+        assert fast["computed"]["figures"] == "rollup" and full["computed"]["figures"] == "edges"
+        assert full["backlinks"] > 0
+        for field in HEADLINE:
+            assert fast[field] == full[field], (domain, field)
+    assert run_domain_graph(db).links == run_domain_graph(db, source="edges").links
+
+
 def test_rollup_equals_the_raw_aggregation_after_each_crawl(mongo_uri, mongo_db, make_pipeline):
     for n, items in enumerate(crawls()):
         pipeline = run(make_pipeline(mongo_uri, mongo_db.name), as_page_items(items))
@@ -49,6 +69,7 @@ def test_rollup_equals_the_raw_aggregation_after_each_crawl(mongo_uri, mongo_db,
         assert rollup_ready(mongo_db), n
         raw = raw_of(mongo_db)
         assert raw and rollup_of(mongo_db) == raw, n
+        assert_reports_agree(mongo_db)
     assert mongo_db.edges.count_documents({"lost_at": {"$exists": True}, "internal": False}) > 0
 
 
@@ -63,6 +84,7 @@ def test_rollup_after_a_replayed_spill(mongo_uri, mongo_db, make_pipeline):
     up.close()
     assert stat(up, "replayed") == stat(dead, "spilled")
     assert rollup_ready(mongo_db) and rollup_of(mongo_db) == raw_of(mongo_db)
+    assert_reports_agree(mongo_db)
 
 
 def test_a_writer_cut_short_leaves_a_mark_and_a_rebuild_recounts(mongo_uri, mongo_db, tmp_path, monkeypatch, capsys):
@@ -87,6 +109,8 @@ def test_a_writer_cut_short_leaves_a_mark_and_a_rebuild_recounts(mongo_uri, mong
     assert mongo_db[ROLLUP_STATE].count_documents({"_id": writer.writer_id}) == 1
     assert not rollup_ready(mongo_db)
     assert rollup_of(mongo_db) != raw_of(mongo_db)
+    target = Target("domain", items[0]["links"][0]["target_domain"])
+    assert run_backlinks(mongo_db, target, ReportSettings())["computed"]["figures"] == "edges"  # not the rollup
     assert main(["mongo", "rollup", "--mongo-uri", mongo_uri, "--database", mongo_db.name]) == 0
     assert f"{mongo_db.name}.rollup: {len(raw_of(mongo_db))} keys" in capsys.readouterr().out
     assert rollup_ready(mongo_db) and rollup_of(mongo_db) == raw_of(mongo_db)
