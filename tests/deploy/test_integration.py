@@ -19,6 +19,7 @@ import pytest
 
 from linkspider.demo.fixture_web import FixtureWebServer, build_web
 from linkspider.scheduling import ScrapydClient, wait_for_crawl
+from linkspider.urls import host_of
 from tests.deploy.conftest import scrapyd_deploy
 from tests.deploy.scrapyd_harness import REPO
 
@@ -96,8 +97,7 @@ def test_deploy_schedule_and_report_through_scrapyd(
     assert edges.count_documents({}) > 0, log[-4000:]
     assert set(edges.distinct("crawl_id")) == {crawl_id}
     # Every fetched page of the fixture web is a source of edges (links the model knows it has).
-    sources = {(d["source_host"], d["source_url"].split("/", 3)[3]) for d in edges.find({}, {"source_url": 1,
-                                                                                           "source_host": 1})}
+    sources = {(host_of(d["source_url"]), d["source_url"].split("/", 3)[3]) for d in edges.find({}, {"source_url": 1})}
     home_hosts = {url.split("/")[2].split(":")[0] for url in fixture_web.web.home_urls()}
     assert {host for host, _ in sources} == home_hosts
 
