@@ -7,7 +7,9 @@ import time
 import pytest
 
 from linkspider.cli import main
-from linkspider.reports.runner import ReportSettings, run_backlinks, run_domain_graph
+from linkspider.reports.formatters import FORMATS, render
+from linkspider.reports.html import render_html
+from linkspider.reports.runner import ReportSettings, run_backlinks, run_domain_graph, run_new_lost
 from linkspider.reports.targets import Target
 from linkspider.store.documents import OP_LINKS, edge_document, link_set, page_document
 from linkspider.store.rollup import (
@@ -59,6 +61,10 @@ def assert_reports_agree(db) -> None:
         assert full["backlinks"] > 0
         for field in HEADLINE:
             assert fast[field] == full[field], (domain, field)
+        assert fast["referring_pages"] is None and fast["sitewide"] is None  # need every backlink: left out
+        for fmt in FORMATS:
+            assert str(fast["backlinks"]) in render("backlinks", fast, fmt)
+        assert "Backlinks of domain" in render_html(fast, run_new_lost(db, target, since=None, until=None, limit=10))
     assert run_domain_graph(db).links == run_domain_graph(db, source="edges").links
 
 
