@@ -111,6 +111,7 @@ def bench_upsert_recrawl(db: Any, items: list[Any], batch: int) -> float:
                                      "lost_at": {"$exists": False}},
                                     {"$set": {"lost_at": page["fetched_at"], "lost_reason": "link_removed"}})))
     per_batch = max(1, len(page_ops) * batch // max(1, len(edge_ops)))
+    db.edges.create_index([("source_key", 1), ("last_seen", 1)], name="v1_source_key")  # schema 1's lost-mark index
     started = time.perf_counter()
     for start, p in zip(range(0, len(edge_ops), batch), range(0, len(page_ops), per_batch), strict=False):
         db.edges.bulk_write(edge_ops[start:start + batch], ordered=False)
