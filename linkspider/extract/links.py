@@ -4,9 +4,8 @@ Pages are parsed by Lexbor (through selectolax), an HTML5 parser that builds the
 builds (``<a>`` inside ``<a>``, unclosed ``<p>``, tables, misnested tags), about twice as fast as
 libxml2 on real pages.
 
-The walk over the parsed tree (anchors, their text and attributes, link density, placement) runs in
-the compiled walker (``_walker.pyx``) when it is built, else in Python here and in placement.py, which
-are the reference: both give the same records.
+Every rule is written once, in Python: anchors, text and rel here, URLs in ``linkspider.urls``,
+placement in placement.py. The speed is in the parser (Lexbor, compiled), which knows no rule.
 
 Every field of an edge is decided here except the source page's own keys: the target resolved as
 a browser would (``<base href>`` honoured), anchor text, image alt, rel tokens, nofollow from the
@@ -16,7 +15,6 @@ from __future__ import annotations
 
 import codecs
 import logging
-import os
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
@@ -32,20 +30,6 @@ from linkspider.extract.text import DEFAULT_MAX_ANCHOR_CHARS, DEFAULT_MAX_URL_LE
 from linkspider.urls import _normalize_serialized, fast_normalize
 
 logger = logging.getLogger(__name__)
-
-# The compiled walker (Cython, linkspider/extract/_walker.pyx): the same anchor rows and placements
-# as the pure-Python path, a few times faster; with it, script and style content is cut before the
-# parse (_rawtext.pyx). LINKSPIDER_NO_EXTENSIONS=1 turns both off.
-_walker = _rawtext = None
-if not os.environ.get("LINKSPIDER_NO_EXTENSIONS"):
-    try:
-        from linkspider.extract import _rawtext, _walker
-    except ModuleNotFoundError:  # not built (no Cython or no C compiler at install): pure Python
-        _walker = _rawtext = None
-        logger.info("compiled extraction walker not built: extraction runs in pure Python")
-    except ImportError as exc:  # built, but selectolax's Lexbor is not the one it was checked against
-        _walker = _rawtext = None
-        logger.warning("compiled extraction walker disabled (%s): extraction runs in pure Python", exc)
 
 __all__ = [
     "ExtractResult",
@@ -188,11 +172,8 @@ def _encoding(body: bytes, headers: Mapping | None) -> str:
             enc = resolve_encoding(declared)
             if enc:
                 return enc
-    if _walker is not None:
-        start = _walker.first_non_ascii(body)  # a word at a time, not a regex byte by byte
-    else:
-        first = _NON_ASCII.search(body)
-        start = first.start() if first is not None else -1
+    first = _NON_ASCII.search(body)
+    start = first.start() if first is not None else -1
     if start < 0:
         return "utf-8"
     # everything before start is ASCII, so a character starts there
@@ -211,11 +192,6 @@ def parse_html(body: bytes | str, headers: Mapping | None = None) -> LexborHTMLP
     :func:`_encoding`.
     """
     return _parse(body, headers)[0]
-
-
-#: Script and style content at least this long is cut before the parse; shorter content is not
-#: worth a copy of the page. Tests set it to 0 to cut nothing.
-RAW_TEXT_CUT_MIN = 64
 
 
 # Every start or end tag except the ones links live in: removed to parse a page nested too deep.
@@ -241,31 +217,22 @@ def _too_deep(body: bytes) -> bool:
     pages); for the rest the running depth is computed over the start and end tags, an upper bound
     of the tree's depth (misnested end tags are taken as closing).
     """
-    if _walker is not None:
-        tags = _walker.count_byte(body, 60)  # a vectorized count, no copy
-    else:  # CPython deletes a byte with memchr, 2-3 times as fast as bytes.count's byte loop
-        tags = len(body) - len(body.replace(b"<", b""))
+    # CPython deletes a byte with memchr, 2-3 times as fast as bytes.count's byte loop
+    tags = len(body) - len(body.replace(b"<", b""))
     if tags <= _FEW_TAGS:
         return False
     steps = map(_DEPTH_STEP.__getitem__, _NESTING_TAG.findall(body))
     return max(accumulate(steps), default=0) > MAX_NESTING
 
 
-def _parse(
-    body: bytes | str, headers: Mapping | None = None, cut_raw_text: bool = False
-) -> tuple[LexborHTMLParser | None, bool, int]:
-    """(tree or None, whether the page was nested too deep and parsed without structure, number of
-    script and style contents cut before the parse).
+def _parse(body: bytes | str, headers: Mapping | None = None) -> tuple[LexborHTMLParser | None, bool]:
+    """(tree or None, whether the page was nested too deep and parsed without structure).
 
     An HTML5 parser spends time in proportion to the nesting depth on every block start tag, so a
     page of 100,000 nested ``<div>``s would take minutes; such a page is parsed with every tag but
     ``a``/``area``/``img``/``link``/``meta``/``base`` removed, so its links survive (with no
     structure left, they are all placed in the body).
-
-    With ``cut_raw_text`` (for the walker, which checks the cuts), script and style content is
-    replaced by one byte before the parse: over a quarter of the parse's instructions, for text never read.
     """
-    cuts = 0
     try:
         if isinstance(body, str):
             body = body.encode("utf-8", "replace")
@@ -273,7 +240,7 @@ def _parse(
         else:
             enc = _encoding(body, headers)
         if not body or body.isspace():  # isspace stops at the first other byte; strip() copies the page
-            return None, False, 0
+            return None, False
         if enc == "utf-8-sig":
             body = body[3:] if body[:3] == codecs.BOM_UTF8 else body
         elif enc != "utf-8":
@@ -282,20 +249,18 @@ def _parse(
         if flattened:
             logger.debug("page nested deeper than %d levels: parsed without structure", MAX_NESTING)
             body = _STRUCTURE_TAG.sub(b" ", body)
-        elif cut_raw_text and RAW_TEXT_CUT_MIN > 0 and _rawtext is not None:
-            body, cuts = _rawtext.strip(body, RAW_TEXT_CUT_MIN)
         tree = LexborHTMLParser(body, options=LexborDocumentOptions.WO_EVENTS)
         if tree.root is None:
-            return None, False, 0
-        return tree, flattened, cuts
+            return None, False
+        return tree, flattened
     except (ValueError, LookupError, RuntimeError) as exc:
         logger.debug("unparsable page: %s", exc)
-        return None, False, 0
+        return None, False
 
 
 def _drop_raw_text(tree) -> None:
     """Remove the content of ``<script>`` and ``<style>``: code, never shown, so never anchor or
-    paragraph text (``text_lexbor()`` would include it). The walker skips it as it reads text."""
+    paragraph text (``text_lexbor()`` would include it)."""
     for el in tree.tags("script") + tree.tags("style"):
         for node in [child for child in el.iter(include_text=True) if child.tag == "-text"]:
             node.decompose()
@@ -443,7 +408,7 @@ _HeadRows = tuple[
 
 def _head_rows(tree) -> _HeadRows:
     """``<link>`` (rel, href), ``<meta>`` (http-equiv, name, content) and ``<base>`` (href) anywhere in
-    the page, in page order: the reference for the compiled walker's ``PageWalk.head``.
+    the page, in page order.
 
     Elements are found by tag name (Lexbor's tag walk costs a fraction of a CSS attribute match).
     """
@@ -533,7 +498,7 @@ _AnchorRow = tuple  # (handle, is_area, href, rel, text, has_image, image_alt, a
 def _python_anchors(tree) -> tuple[int, Iterator[_AnchorRow]]:
     """(number of ``a``/``area`` elements, their rows in page order), read through selectolax.
 
-    The reference for the compiled walker's ``PageWalk.anchors``. Rows are made lazily, so anchors
+    Rows are made lazily, so anchors
     past a ``max_links`` cap cost nothing. An anchor's image is the first ``img`` beneath it, among
     images under some ``a[href]``; the fields after href are None when there is no href.
     """
@@ -573,8 +538,7 @@ def _python_anchors(tree) -> tuple[int, Iterator[_AnchorRow]]:
 def _anchor_links(
     tree, resolve: _Resolver, cap: int, room: int, nofollow_page: bool, dropped: Counter
 ) -> list[Link]:
-    """The page's anchor links in page order (duplicates dropped): the reference for the compiled
-    walker's ``PageWalk.links``.
+    """The page's anchor links in page order (duplicates dropped).
 
     ``room`` is the number of links to keep (-1: all); anchors past it are counted as ``max_links``
     without being resolved or placed. ``dropped`` counts what is left out, by reason.
@@ -658,19 +622,13 @@ def extract_links_with_stats(
     if not ada_url.check_url(base_url):
         result.dropped["invalid_base"] += 1
         return result
-    tree, result.flattened, cuts = _parse(body, headers, cut_raw_text=_walker is not None)
+    tree, result.flattened = _parse(body, headers)
     nofollow_page = any(_robots_nofollow(v) for v in _header_values(headers, "x-robots-tag"))
     if tree is None:
         result.page_nofollow = nofollow_page
         return result
-    walk = _walker.PageWalk(tree) if _walker is not None else None
-    if walk is None:
-        _drop_raw_text(tree)
-    elif walk.cut != cuts:  # a cut the tree builder did not take as script or style content
-        logger.debug("script and style cuts not confirmed by the parse (%d of %d): parsed whole", walk.cut, cuts)
-        tree = _parse(body, headers)[0]
-        walk = _walker.PageWalk(tree)
-    base, meta_nofollow, head_links = _scan_head(walk.head() if walk is not None else _head_rows(tree), base_url)
+    _drop_raw_text(tree)
+    base, meta_nofollow, head_links = _scan_head(_head_rows(tree), base_url)
     nofollow_page = nofollow_page or meta_nofollow
     result.page_nofollow = nofollow_page
     result.base_url = base
@@ -678,10 +636,7 @@ def extract_links_with_stats(
     dropped = result.dropped
 
     room = max_links if max_links is not None else -1
-    if walk is not None:
-        links = walk.links(resolve, max_anchor_chars, room, nofollow_page, dropped)
-    else:
-        links = _anchor_links(tree, resolve, max_anchor_chars, room, nofollow_page, dropped)
+    links = _anchor_links(tree, resolve, max_anchor_chars, room, nofollow_page, dropped)
     links[:0] = _page_links(head_links, headers, base_url, resolve, nofollow_page, dropped)
 
     if max_links is not None and len(links) > max_links:

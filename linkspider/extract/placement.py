@@ -43,7 +43,7 @@ _ROLES = {
 # so "nav" matches "navbar" and "main-nav" but not "canvas". Most specific placement first.
 # Entries: "x" anywhere in the word, "^x" at its start, "x$" at its end, "^x$" the whole word,
 # "^x!c" at its start and not followed by the character c. A word names the most specific placement
-# any of its entries matches. The compiled walker reads the same table.
+# any of its entries matches.
 _VOCAB: list[tuple[str, tuple[str, ...]]] = [
     ("comment", ("comment", "disqus", "^respond", "^reply$", "^replies$", "discussion")),
     ("footer", ("footer", "colophon", "copyright", "^siteinfo$")),
