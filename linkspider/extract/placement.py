@@ -17,6 +17,7 @@ page has no main block (a home page, a listing), every unmarked link is ``body``
 """
 from __future__ import annotations
 
+import math
 import re
 
 __all__ = ["PLACEMENTS", "assign_placements", "evidence_of", "find_main_content", "marker_of"]
@@ -398,13 +399,21 @@ def _analyse(tree, linked: dict[int, int], nodes: dict[int, object]) -> tuple[li
     return content, link_only
 
 
-def assign_placements(tree, anchors: list, link_chars: list[int] | None = None) -> list[str]:
-    """Placement of each node in ``anchors`` (``a``/``area`` elements of ``tree``, in page order).
+_PROSE = frozenset({"p", "blockquote", "dd", "pre"})
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+_CELLS = frozenset({"td", "th"})
 
-    ``link_chars`` gives the length of each anchor's text (for link density). Only the ancestors of
-    links are examined, each once: a link's placement comes from the nearest marked ancestor
-    (the anchor's own attributes are not read: a link is not a block).
+
+def anchor_rows(tree, anchors: list, link_chars: list[int] | None = None) -> list[tuple]:
+    """The evidence about each node in ``anchors`` (``a``/``area`` elements of ``tree``, in page order).
+
+    One row per anchor: (nearest marker's placement or None, inside a link-only paragraph, inside the
+    main content, page has main content, after the main content, under content vocabulary, tag of the
+    nearest block, its text length, its link text length, the same two for the block above it, the
+    anchor's text length). Only the ancestors of links are examined, each once; a marker on the main
+    content or its ancestors describes the page layout, not the link, and is not read.
     """
+    link_chars = link_chars or [0] * len(anchors)
     ancestry = _Ancestry(anchors, link_chars)
     nodes: dict[int, object] = {}
     main, link_only = _analyse(tree, ancestry.linked, nodes)
@@ -419,48 +428,100 @@ def assign_placements(tree, anchors: list, link_chars: list[int] | None = None) 
             above_main.add(j)
             el = el.parent
     info = ancestry.info
-    state: dict[int, tuple] = {}  # element -> (nearest marker's placement or None, inside main content)
-    no_state = (None, False)
+    linked = ancestry.linked
+    # element -> (marker, inside main, in link-only paragraph, under content vocabulary, block, block above)
+    state: dict[int, tuple] = {}
+    no_state = (None, False, False, False, 0, 0)
     tags = _TAGS
     minor = _MINOR
     names_get = _NAMES_CACHE.get
-    out = []
+    has_main = bool(main)
+    texts: dict[int, int] = {}
+    rows = []
     after_main = False
-    for chain, stop in ancestry.chains:
+    for (chain, stop), chars in zip(ancestry.chains, link_chars):
         st = state.get(stop, no_state) if stop else no_state
         for i in reversed(chain):
             tag, node, _ = info[i]
-            marker = None
-            if node is not None and (st[0] is None or tag not in minor):
-                # inline tags (no node kept) never mark; inside a marked block list items only refine it
-                attrs = node.attributes  # type: ignore[attr-defined]
-                cls = attrs.get("class")
-                ident = attrs.get("id")
-                role = attrs.get("role")
-                if cls is None and ident is None and role is None:
-                    marker = tags.get(tag)
-                else:
-                    key = (role, tag, cls, ident)
-                    marker = names_get(key, key)
-                    if marker is key:
-                        marker = marker_of(tag, role, cls, ident)
-                if marker is None and i in link_only:
-                    marker = "sidebar"
-                if marker is not None:
-                    if i in above_main:
-                        marker = None
+            marker, inside, only, positive, block, up = st
+            if node is not None:
+                up, block = block, i
+                if marker is None or tag not in minor:
+                    # inline tags (no node kept) never mark; inside a marked block list items only refine it
+                    attrs = node.attributes  # type: ignore[attr-defined]
+                    cls = attrs.get("class")
+                    ident = attrs.get("id")
+                    role = attrs.get("role")
+                    found = None
+                    if cls is None and ident is None and role is None:
+                        found = tags.get(tag)
                     else:
-                        st = (marker, st[1])
+                        key = (role, tag, cls, ident)
+                        found = names_get(key, key)
+                        if found is key:
+                            found = marker_of(tag, role, cls, ident)
+                        if not positive and (cls or ident) and i not in above_main:
+                            positive = _classify_names(f"{cls or ''} {ident or ''}")[1]
+                    if found is not None and i not in above_main:
+                        marker = found
+            if i in link_only:
+                only = True
             if i in main_set:
-                st = (st[0] if marker is None else marker, True)
+                inside = True
+            st = (marker, inside, only, positive, block, up)
             state[i] = st
-        placement, inside = st
-        if placement is None:
-            if not main or inside:
-                placement = "body"
-            else:
-                placement = "footer" if after_main else "header"
+        marker, inside, only, positive, block, up = st
         if inside:
             after_main = True
-        out.append(placement)
+        for b in (block, up):
+            if b and b not in texts:
+                texts[b] = len(" ".join(info[b][1].text_lexbor().split()))  # type: ignore[attr-defined]
+        rows.append((
+            marker, only, inside, has_main, after_main and not inside, positive,
+            info[block][0] if block else "", texts.get(block, 0), linked.get(block, 0),
+            texts.get(up, 0), linked.get(up, 0), chars,
+        ))
+    return rows
+
+
+_MARKERS = ("nav", "header", "footer", "sidebar", "comment")
+
+
+def features(row: tuple) -> list[float]:
+    """An anchor's row (:func:`anchor_rows`) as the numbers the placement model weighs."""
+    marker, only, inside, has_main, after, positive, tag, chars, linked, up_chars, up_linked, own = row
+    density = min(1.0, linked / chars) if chars else 1.0
+    up_density = min(1.0, up_linked / up_chars) if up_chars else 1.0
+    return [
+        float(inside), float(has_main), float(has_main and not inside), float(after),
+        *(float(marker == m) for m in _MARKERS),
+        float(only), float(positive),
+        float(tag in _PROSE), float(tag == "li"), float(tag in _HEADINGS), float(tag in _CELLS),
+        math.log1p(chars), density, math.log1p(max(0, chars - linked)),
+        math.log1p(up_chars), up_density, math.log1p(max(0, up_chars - up_linked)),
+        math.log1p(own),
+    ]
+
+
+FEATURE_NAMES = (
+    "in_main", "has_main", "out_of_main", "after_main", *(f"marker_{m}" for m in _MARKERS),
+    "link_only", "content_vocab", "block_prose", "block_li", "block_heading", "block_cell",
+    "log_block_chars", "block_link_density", "log_block_plain_chars",
+    "log_up_chars", "up_link_density", "log_up_plain_chars", "log_anchor_chars",
+)
+
+
+def assign_placements(tree, anchors: list, link_chars: list[int] | None = None) -> list[str]:
+    """Placement of each node in ``anchors`` (``a``/``area`` elements of ``tree``, in page order).
+
+    ``link_chars`` gives the length of each anchor's text (for link density).
+    """
+    out = []
+    for row in anchor_rows(tree, anchors, link_chars):
+        marker, only, inside, has_main, after = row[:5]
+        if marker is None and only:
+            marker = "sidebar"
+        if marker is None:
+            marker = "body" if not has_main or inside else ("footer" if after else "header")
+        out.append(marker)
     return out
