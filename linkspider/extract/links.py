@@ -62,6 +62,7 @@ class Link:
     sponsored: bool
     ugc: bool
     placement: str  # body, nav, header, sidebar, footer, comment
+    body_score: float = 0.0  # the placement model's body score, 0 to 1 (page-level and redirect links: 0)
 
 
 class _LinkBuilder:
@@ -74,7 +75,9 @@ class _LinkBuilder:
 
     __slots__ = tuple(Link.__dataclass_fields__)
 
-    def __init__(self, href, target_url, anchor_text, alt, link_type, rel, nofollow, sponsored, ugc, placement):
+    def __init__(
+        self, href, target_url, anchor_text, alt, link_type, rel, nofollow, sponsored, ugc, placement, body_score=0.0
+    ):
         self.href = href
         self.target_url = target_url
         self.anchor_text = anchor_text
@@ -85,11 +88,16 @@ class _LinkBuilder:
         self.sponsored = sponsored
         self.ugc = ugc
         self.placement = placement
+        self.body_score = body_score
 
 
-def _make_link(href, target_url, anchor_text, alt, link_type, rel, nofollow, sponsored, ugc, placement) -> Link:
+def _make_link(
+    href, target_url, anchor_text, alt, link_type, rel, nofollow, sponsored, ugc, placement, body_score=0.0
+) -> Link:
     """Build a Link without the frozen ``__init__``'s per-field ``object.__setattr__`` calls."""
-    link = _LinkBuilder(href, target_url, anchor_text, alt, link_type, rel, nofollow, sponsored, ugc, placement)
+    link = _LinkBuilder(
+        href, target_url, anchor_text, alt, link_type, rel, nofollow, sponsored, ugc, placement, body_score
+    )
     link.__class__ = Link
     return link  # type: ignore[return-value]
 
@@ -535,6 +543,18 @@ def _python_anchors(tree) -> tuple[int, Iterator[_AnchorRow]]:
     return len(nodes), rows()
 
 
+def _host(url: str) -> str:
+    """Host of a normalized web URL without a leading ``www.`` (for the same-site test)."""
+    host = url.split("/", 3)[2] if url.count("/") >= 2 else ""
+    return host[4:] if host.startswith("www.") else host
+
+
+def _same_site(base: str, found: list[tuple]) -> list[bool]:
+    """Per found anchor row, whether its target is on the page's own host (``www.`` aside)."""
+    own = _host(base)
+    return [_host(row[1]) == own for row in found]
+
+
 def _anchor_links(
     tree, resolve: _Resolver, cap: int, room: int, nofollow_page: bool, dropped: Counter
 ) -> list[Link]:
@@ -582,10 +602,10 @@ def _anchor_links(
         room -= 1
         found.append((href, target, text, alt, link_type, rel_value))
 
-    placements = assign_placements(tree, anchors, link_chars) if anchors else []
+    placements = assign_placements(tree, anchors, link_chars, _same_site(resolve.base, found)) if anchors else []
     links: list[Link] = []
     seen: set = set()
-    for (href, target, text, alt, link_type, rel_value), placement in zip(found, placements):
+    for (href, target, text, alt, link_type, rel_value), (placement, score) in zip(found, placements):
         if rel_value:
             rel, nofollow, sponsored, ugc = _rel_flags(rel_value)
             nofollow = nofollow or nofollow_page
@@ -596,7 +616,7 @@ def _anchor_links(
             dropped["duplicate"] += 1
             continue
         seen.add(key)
-        links.append(_make_link(href, target, text, alt, link_type, rel, nofollow, sponsored, ugc, placement))
+        links.append(_make_link(href, target, text, alt, link_type, rel, nofollow, sponsored, ugc, placement, score))
     return links
 
 

@@ -19,6 +19,9 @@ from __future__ import annotations
 
 import math
 import re
+from typing import NamedTuple
+
+from linkspider.extract import _model
 
 __all__ = ["PLACEMENTS", "assign_placements", "evidence_of", "find_main_content", "marker_of"]
 
@@ -313,14 +316,17 @@ def find_main_content(tree) -> list:
     return [nodes[i] for i in main]
 
 
-def _analyse(tree, linked: dict[int, int], nodes: dict[int, object]) -> tuple[list[int], set[int]]:
+def _analyse(
+    tree, linked: dict[int, int], nodes: dict[int, object], scores: dict[int, float] | None = None
+) -> tuple[list[int], set[int]]:
     """(main content blocks, link-only paragraphs) of a page, as ``mem_id``s; ``nodes`` gets the blocks.
 
     A paragraph whose text is nearly all link text ("Read more: ...", a lone headline link) is
     navigation or a related-content teaser even inside an article, as in jusText and boilerpipe
     where a block's link density decides.
     """
-    scores: dict[int, float] = {}
+    if scores is None:
+        scores = {}
     classes: dict[int, tuple[str, str]] = {}
     link_only: set[int] = set()
     get_linked = linked.get
@@ -399,24 +405,32 @@ def _analyse(tree, linked: dict[int, int], nodes: dict[int, object]) -> tuple[li
     return content, link_only
 
 
+_CONTEXT_MIN = 400  # characters of text that make an ancestor the link's context (a section, not a list)
 _PROSE = frozenset({"p", "blockquote", "dd", "pre"})
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _CELLS = frozenset({"td", "th"})
 
 
-def anchor_rows(tree, anchors: list, link_chars: list[int] | None = None) -> list[tuple]:
+def anchor_rows(
+    tree, anchors: list, link_chars: list[int] | None = None, same_site: list[bool] | None = None
+) -> list[tuple]:
     """The evidence about each node in ``anchors`` (``a``/``area`` elements of ``tree``, in page order).
 
     One row per anchor: (nearest marker's placement or None, inside a link-only paragraph, inside the
     main content, page has main content, after the main content, under content vocabulary, tag of the
-    nearest block, its text length, its link text length, the same two for the block above it, the
-    anchor's text length). Only the ancestors of links are examined, each once; a marker on the main
+    nearest block, its text length, its link text length, the same two for the block above it and for
+    the nearest ancestor with at least ``_CONTEXT_MIN`` characters of text, the anchor's text length,
+    whether its target is on the page's own site, the content score of its nearest scored ancestor as a
+    share of the page's best). Only the ancestors of links are examined, each once; a marker on the main
     content or its ancestors describes the page layout, not the link, and is not read.
     """
     link_chars = link_chars or [0] * len(anchors)
+    same_site = same_site or [True] * len(anchors)
     ancestry = _Ancestry(anchors, link_chars)
     nodes: dict[int, object] = {}
-    main, link_only = _analyse(tree, ancestry.linked, nodes)
+    scores: dict[int, float] = {}
+    main, link_only = _analyse(tree, ancestry.linked, nodes, scores)
+    top_score = max(scores.values(), default=0.0) or 1.0
     main_set = set(main)
     above_main: set[int] = set()  # the main blocks and their ancestors: their markers describe the page
     for i in main:
@@ -429,9 +443,10 @@ def anchor_rows(tree, anchors: list, link_chars: list[int] | None = None) -> lis
             el = el.parent
     info = ancestry.info
     linked = ancestry.linked
-    # element -> (marker, inside main, in link-only paragraph, under content vocabulary, block, block above)
+    # element -> (marker, inside main, in link-only paragraph, under content vocabulary, block, block above,
+    # content score of the nearest scored ancestor as a share of the page's best)
     state: dict[int, tuple] = {}
-    no_state = (None, False, False, False, 0, 0)
+    no_state = (None, False, False, False, 0, 0, 0.0)
     tags = _TAGS
     minor = _MINOR
     names_get = _NAMES_CACHE.get
@@ -439,11 +454,37 @@ def anchor_rows(tree, anchors: list, link_chars: list[int] | None = None) -> lis
     texts: dict[int, int] = {}
     rows = []
     after_main = False
-    for (chain, stop), chars in zip(ancestry.chains, link_chars):
+    context: dict[int, int] = {}  # element -> its nearest ancestor-or-self with enough text (0: none)
+
+    def context_of(i: int) -> int:
+        """The nearest ancestor-or-self of ``i`` with enough text (iterative: pages nest 1,500 deep)."""
+        walked = []
+        found = 0
+        while i in info:
+            hit = context.get(i)
+            if hit is not None:
+                found = hit
+                break
+            walked.append(i)
+            _, node, up = info[i]
+            if node is not None:
+                if i not in texts:
+                    texts[i] = len(" ".join(node.text_lexbor().split()))  # type: ignore[attr-defined]
+                if texts[i] >= _CONTEXT_MIN:
+                    found = i
+                    break
+            i = up
+        for j in walked:
+            context[j] = found
+        return found
+
+    for (chain, stop), chars, own_site in zip(ancestry.chains, link_chars, same_site):
         st = state.get(stop, no_state) if stop else no_state
         for i in reversed(chain):
             tag, node, _ = info[i]
-            marker, inside, only, positive, block, up = st
+            marker, inside, only, positive, block, up, share = st
+            if i in scores:
+                share = scores[i] / top_score
             if node is not None:
                 up, block = block, i
                 if marker is None or tag not in minor:
@@ -468,18 +509,19 @@ def anchor_rows(tree, anchors: list, link_chars: list[int] | None = None) -> lis
                 only = True
             if i in main_set:
                 inside = True
-            st = (marker, inside, only, positive, block, up)
+            st = (marker, inside, only, positive, block, up, share)
             state[i] = st
-        marker, inside, only, positive, block, up = st
+        marker, inside, only, positive, block, up, share = st
         if inside:
             after_main = True
         for b in (block, up):
             if b and b not in texts:
                 texts[b] = len(" ".join(info[b][1].text_lexbor().split()))  # type: ignore[attr-defined]
+        around = context_of(up) if up else 0
         rows.append((
             marker, only, inside, has_main, after_main and not inside, positive,
             info[block][0] if block else "", texts.get(block, 0), linked.get(block, 0),
-            texts.get(up, 0), linked.get(up, 0), chars,
+            texts.get(up, 0), linked.get(up, 0), texts.get(around, 0), linked.get(around, 0), chars, own_site, share,
         ))
     return rows
 
@@ -489,9 +531,11 @@ _MARKERS = ("nav", "header", "footer", "sidebar", "comment")
 
 def features(row: tuple) -> list[float]:
     """An anchor's row (:func:`anchor_rows`) as the numbers the placement model weighs."""
-    marker, only, inside, has_main, after, positive, tag, chars, linked, up_chars, up_linked, own = row
+    (marker, only, inside, has_main, after, positive, tag, chars, linked, up_chars, up_linked,
+     around_chars, around_linked, own, own_site, share) = row
     density = min(1.0, linked / chars) if chars else 1.0
     up_density = min(1.0, up_linked / up_chars) if up_chars else 1.0
+    around_density = min(1.0, around_linked / around_chars) if around_chars else 1.0
     return [
         float(inside), float(has_main), float(has_main and not inside), float(after),
         *(float(marker == m) for m in _MARKERS),
@@ -499,7 +543,10 @@ def features(row: tuple) -> list[float]:
         float(tag in _PROSE), float(tag == "li"), float(tag in _HEADINGS), float(tag in _CELLS),
         math.log1p(chars), density, math.log1p(max(0, chars - linked)),
         math.log1p(up_chars), up_density, math.log1p(max(0, up_chars - up_linked)),
-        math.log1p(own),
+        around_density, float(tag == "li" and up_density > 0.8),
+        math.log1p(own), float(own_site), max(-1.0, min(1.5, share)),
+        float(tag == "li" and up_density > 0.8 and own_site), float(tag in _HEADINGS and up_density < 0.5),
+        float(only and own_site), float(tag == "li" and not own_site),
     ]
 
 
@@ -507,21 +554,57 @@ FEATURE_NAMES = (
     "in_main", "has_main", "out_of_main", "after_main", *(f"marker_{m}" for m in _MARKERS),
     "link_only", "content_vocab", "block_prose", "block_li", "block_heading", "block_cell",
     "log_block_chars", "block_link_density", "log_block_plain_chars",
-    "log_up_chars", "up_link_density", "log_up_plain_chars", "log_anchor_chars",
+    "log_up_chars", "up_link_density", "log_up_plain_chars", "context_link_density", "link_list",
+    "log_anchor_chars", "same_site", "content_score_share",
+    "site_link_list", "heading_in_prose", "site_link_only", "li_external",
 )
 
 
-def assign_placements(tree, anchors: list, link_chars: list[int] | None = None) -> list[str]:
-    """Placement of each node in ``anchors`` (``a``/``area`` elements of ``tree``, in page order).
+class Model(NamedTuple):
+    """A logistic model over :func:`features`: an anchor is body when its score reaches the threshold."""
 
-    ``link_chars`` gives the length of each anchor's text (for link density).
+    weights: tuple[float, ...]
+    bias: float
+    threshold: float
+
+    def score(self, row: tuple) -> float:
+        """Probability-like body score in [0, 1] of an anchor's row."""
+        z = self.bias + sum(w * x for w, x in zip(self.weights, features(row)))
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+#: The shipped model: parameters trained offline by bench/placement_cv.py (linkspider/extract/_model.py).
+MODEL = Model(_model.WEIGHTS, _model.BIAS, _model.THRESHOLD)
+
+
+def assign_placements(
+    tree, anchors: list, link_chars: list[int] | None = None, same_site: list[bool] | None = None
+) -> list[tuple[str, float]]:
+    """(placement, body score) of each node in ``anchors`` (``a``/``area`` elements of ``tree``, page order).
+
+    ``link_chars`` gives the length of each anchor's text (for link density), ``same_site`` whether
+    its target is on the page's site. The model decides body or not; a link that is not body takes
+    its nearest marker's placement, else ``sidebar`` in a link-only paragraph, else ``footer`` after
+    the main content and ``header`` before it. On a page without main content (a home page, a
+    listing: the labelled pages the model learned from are articles) an unmarked link is ``body``.
+    The score (0 to 1, rounded to 3 places) is the evidence: reports can ask for body links above a
+    stricter threshold.
     """
+    model = MODEL
+    threshold = model.threshold
     out = []
-    for row in anchor_rows(tree, anchors, link_chars):
-        marker, only, inside, has_main, after = row[:5]
-        if marker is None and only:
-            marker = "sidebar"
+    for row in anchor_rows(tree, anchors, link_chars, same_site):
+        score = round(model.score(row), 3)
+        if score >= threshold:
+            out.append(("body", score))
+            continue
+        marker, only, _, has_main, after = row[:5]
         if marker is None:
-            marker = "body" if not has_main or inside else ("footer" if after else "header")
-        out.append(marker)
+            if only:
+                marker = "sidebar"
+            elif not has_main:  # a home page or a listing: no article to measure the link against
+                marker = "body"
+            else:
+                marker = "footer" if after else "header"
+        out.append((marker, score))
     return out

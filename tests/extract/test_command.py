@@ -18,6 +18,7 @@ def test_prints_json_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert main(["extract", str(page), "--url", "https://example.com/dir/", "--stats"]) == 0
     out, err = capsys.readouterr()
     records = [json.loads(line) for line in out.splitlines()]
+    assert 0.0 <= records[0].pop("body_score") <= 1.0  # the placement model's evidence
     assert records == [
         {
             "href": "/a", "target_url": "https://example.com/a", "anchor_text": "the A page", "alt": None,
