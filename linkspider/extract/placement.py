@@ -18,6 +18,7 @@ page has no main block (a home page, a listing), every unmarked link is ``body``
 from __future__ import annotations
 
 import math
+import operator
 import re
 from typing import NamedTuple
 
@@ -205,6 +206,19 @@ def evidence_of(el) -> str | None:
 
 
 _WEIGHT_CACHE: dict[tuple, int] = {}
+_CONTENT_CACHE: dict[tuple, bool] = {}
+
+
+def _has_content_names(cls: str | None, ident: str | None) -> bool:
+    """Whether a class or id has content vocabulary ("article", "post-body"); cached."""
+    key = (cls, ident)
+    hit = _CONTENT_CACHE.get(key)
+    if hit is None:
+        hit = _classify_names(f"{cls or ''} {ident or ''}")[1]
+        if len(_CONTENT_CACHE) > _CACHE_MAX:
+            _CONTENT_CACHE.clear()
+        _CONTENT_CACHE[key] = hit
+    return hit
 
 
 def _class_weight(cls: str | None, ident: str | None) -> int:
@@ -502,7 +516,7 @@ def anchor_rows(
                         if found is key:
                             found = marker_of(tag, role, cls, ident)
                         if not positive and (cls or ident) and i not in above_main:
-                            positive = _classify_names(f"{cls or ''} {ident or ''}")[1]
+                            positive = _has_content_names(cls, ident)
                     if found is not None and i not in above_main:
                         marker = found
             if i in link_only:
@@ -517,7 +531,7 @@ def anchor_rows(
         for b in (block, up):
             if b and b not in texts:
                 texts[b] = len(" ".join(info[b][1].text_lexbor().split()))  # type: ignore[attr-defined]
-        around = context_of(up) if up else 0
+        around = (context.get(up) or context_of(up)) if up else 0
         rows.append((
             marker, only, inside, has_main, after_main and not inside, positive,
             info[block][0] if block else "", texts.get(block, 0), linked.get(block, 0),
@@ -527,26 +541,27 @@ def anchor_rows(
 
 
 _MARKERS = ("nav", "header", "footer", "sidebar", "comment")
+_MARKER_HOT = {None: (0, 0, 0, 0, 0), **{m: tuple(int(m == n) for n in _MARKERS) for m in _MARKERS}}
+_log1p = math.log1p
 
 
 def features(row: tuple) -> list[float]:
-    """An anchor's row (:func:`anchor_rows`) as the numbers the placement model weighs."""
+    """An anchor's row (:func:`anchor_rows`) as the numbers the placement model weighs (bools count as 0/1)."""
     (marker, only, inside, has_main, after, positive, tag, chars, linked, up_chars, up_linked,
      around_chars, around_linked, own, own_site, share) = row
     density = min(1.0, linked / chars) if chars else 1.0
     up_density = min(1.0, up_linked / up_chars) if up_chars else 1.0
     around_density = min(1.0, around_linked / around_chars) if around_chars else 1.0
+    is_li = tag == "li"
+    heading = tag in _HEADINGS
+    link_list = is_li and up_density > 0.8
     return [
-        float(inside), float(has_main), float(has_main and not inside), float(after),
-        *(float(marker == m) for m in _MARKERS),
-        float(only), float(positive),
-        float(tag in _PROSE), float(tag == "li"), float(tag in _HEADINGS), float(tag in _CELLS),
-        math.log1p(chars), density, math.log1p(max(0, chars - linked)),
-        math.log1p(up_chars), up_density, math.log1p(max(0, up_chars - up_linked)),
-        around_density, float(tag == "li" and up_density > 0.8),
-        math.log1p(own), float(own_site), max(-1.0, min(1.5, share)),
-        float(tag == "li" and up_density > 0.8 and own_site), float(tag in _HEADINGS and up_density < 0.5),
-        float(only and own_site), float(tag == "li" and not own_site),
+        inside, has_main, has_main and not inside, after, *_MARKER_HOT.get(marker, _MARKER_HOT[None]),
+        only, positive, tag in _PROSE, is_li, heading, tag in _CELLS,
+        _log1p(chars), density, _log1p(max(0, chars - linked)),
+        _log1p(up_chars), up_density, _log1p(max(0, up_chars - up_linked)),
+        around_density, link_list, _log1p(own), own_site, max(-1.0, min(1.5, share)),
+        link_list and own_site, heading and up_density < 0.5, only and own_site, is_li and not own_site,
     ]
 
 
@@ -569,7 +584,7 @@ class Model(NamedTuple):
 
     def score(self, row: tuple) -> float:
         """Probability-like body score in [0, 1] of an anchor's row."""
-        z = self.bias + sum(w * x for w, x in zip(self.weights, features(row)))
+        z = self.bias + sum(map(operator.mul, self.weights, features(row)))
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
@@ -593,8 +608,11 @@ def assign_placements(
     model = MODEL
     threshold = model.threshold
     out = []
+    scores: dict[tuple, float] = {}  # links of one list often share their whole row
     for row in anchor_rows(tree, anchors, link_chars, same_site):
-        score = round(model.score(row), 3)
+        score = scores.get(row)
+        if score is None:
+            score = scores[row] = round(model.score(row), 3)
         if score >= threshold:
             out.append(("body", score))
             continue
