@@ -150,7 +150,10 @@ def _site(url: str) -> str:
 def _logistic(penalty: str, c: float):
     from sklearn.linear_model import LogisticRegression
 
-    return LogisticRegression(l1_ratio=1.0 if penalty == "l1" else 0.0, C=c, solver="liblinear", max_iter=5000)
+    # scikit-learn 1.8 names the penalty by l1_ratio (1: L1, 0: L2); random_state makes --write reproducible
+    return LogisticRegression(
+        l1_ratio=1.0 if penalty == "l1" else 0.0, C=c, solver="liblinear", max_iter=5000, random_state=0
+    )
 
 
 def fit(rows) -> dict:

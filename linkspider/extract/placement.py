@@ -1,19 +1,21 @@
 """Where a link sits on its page: body, nav, header, sidebar, footer or comment.
 
-Two sources of evidence, both read from the same parsed page (selectolax/Lexbor) the links come from:
+Every rule is here, in Python, read from the same parsed page (selectolax/Lexbor) the links come from:
 
 1. The main content block, found the way readability-style extractors find it: paragraphs score
-   their parent and grandparent by text length and commas, scores are damped by link density
-   and nudged by class/id vocabulary ("article", "content" up; "sidebar", "comment" down), and the
-   best block plus its similar siblings is the article.
-2. Boilerplate markers: semantic elements (``nav``, ``header``, ``footer``, ``aside``, ``figure``), ARIA roles,
-   and class/id names from a small general vocabulary (menu, sidebar, related, share, comment...),
-   never names taken from particular sites. The nearest marked ancestor decides, so a "related
-   articles" box inside an article is not body.
+   their parent and grandparent by text length and commas, damped by link density and nudged by
+   class/id vocabulary; the best block plus its similar siblings is the article.
+2. Boilerplate markers: semantic elements (``nav``, ``header``, ``footer``, ``aside``, ``figure``), ARIA
+   roles, and class/id words from a small general vocabulary (menu, sidebar, related, share,
+   comment...), never names taken from particular sites. The nearest marked ancestor names the marker.
+3. Block evidence, as boilerpipe and jusText weigh it: the tag, text length and link density of the
+   link's block, of the block above it and of its nearest ancestor with a few hundred characters.
 
-A link inside the main block and under no marker there is ``body``. A link outside it takes its
-marker's placement, or, unmarked, ``header`` before the main block and ``footer`` after it. When a
-page has no main block (a home page, a listing), every unmarked link is ``body``.
+:func:`anchor_rows` gathers that evidence per link, :func:`features` turns a row into numbers, and a
+logistic model (weights trained offline by ``bench/placement_cv.py`` with cross-validation across
+sites and corpora, shipped in ``_model.py``) scores it: at or above the threshold the link is
+``body``; otherwise it takes its marker's placement, or, unmarked, ``header`` before the main block and
+``footer`` after it. The score is kept on each link as the evidence.
 """
 from __future__ import annotations
 
