@@ -14,6 +14,7 @@ from redis.retry import Retry
 from scrapy.settings import BaseSettings, Settings
 from scrapy_redis.connection import get_redis_from_settings
 
+from linkspider.config import get_setting
 from linkspider.errors import ConfigurationError
 from linkspider.safety.redact import redact_url
 
@@ -55,10 +56,33 @@ def redis_from_settings(settings: BaseSettings) -> redis.Redis:
         raise ConfigurationError(f"REDIS_URL={redact_url(url)!r} must start with redis://, rediss:// or unix://")
     params = dict(settings.getdict("REDIS_PARAMS"))
     params.update(retry_params(
-        settings.getfloat("LINKSPIDER_REDIS_SOCKET_TIMEOUT", 10.0),
-        settings.getint("LINKSPIDER_REDIS_RETRIES", 12),
-        settings.getfloat("LINKSPIDER_REDIS_BACKOFF_MAX", 5.0),
+        get_setting(settings, "LINKSPIDER_REDIS_SOCKET_TIMEOUT"),
+        get_setting(settings, "LINKSPIDER_REDIS_RETRIES"),
+        get_setting(settings, "LINKSPIDER_REDIS_BACKOFF_MAX"),
     ))
     params["retry_on_timeout"] = False  # scrapy-redis's default; our Retry covers timeouts already
     params.pop("encoding", None)  # scrapy-redis's default utf-8 stays; responses stay bytes
     return get_redis_from_settings(Settings({"REDIS_URL": url, "REDIS_PARAMS": params}))
+
+
+def is_out_of_memory(exc: Exception) -> bool:
+    """Redis refused a write because it reached ``maxmemory`` under the ``noeviction`` policy."""
+    return isinstance(exc, redis.exceptions.OutOfMemoryError) or str(exc).startswith("OOM ")
+
+
+def warn_if_evicting(server: redis.Redis) -> str | None:
+    """Warn when Redis may evict keys at ``maxmemory``: it would drop queued requests without a word.
+
+    The frontier needs ``maxmemory-policy noeviction``: then a full Redis refuses writes, and the
+    scheduler keeps and retries what it could not write. Returns the policy (None if not readable,
+    as on managed services that disable CONFIG).
+    """
+    try:
+        policy = server.config_get("maxmemory-policy").get("maxmemory-policy")
+    except redis.RedisError:
+        return None
+    policy = policy.decode() if isinstance(policy, bytes) else policy
+    if policy and policy != "noeviction":
+        logger.warning("Redis maxmemory-policy is %r: at maxmemory it may evict queued requests and seen URLs; "
+                       "set maxmemory-policy noeviction for the frontier's Redis", policy)
+    return policy
