@@ -34,6 +34,8 @@ class LinkItem(scrapy.Item):
     internal = scrapy.Field()
     crawl_id = scrapy.Field()
     seen_at = scrapy.Field()
+    source = scrapy.Field()  # where the edge was read: absent for a crawl, "warc" or "wat" for an archive
+    source_file = scrapy.Field()  # the archive's file name (WARC/WAT ingest)
 
 
 class PageItem(scrapy.Item):
@@ -51,3 +53,6 @@ class PageItem(scrapy.Item):
     redirect_to = scrapy.Field()
     soft_404 = scrapy.Field()  # True: a 200 page that is the site's "not found" page (linkspider.soft404)
     links = scrapy.Field()  # list[LinkItem]; absent or empty for a page without links
+    source = scrapy.Field()  # as LinkItem.source
+    source_file = scrapy.Field()
+    partial = scrapy.Field()  # True: ``links`` was filtered (WARC ingest filters), so no link is marked lost

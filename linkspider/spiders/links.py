@@ -17,7 +17,7 @@ from scrapy.http import Response, TextResponse
 from linkspider import defaults
 from linkspider.domains import registered_domain
 from linkspider.errors import ConfigurationError
-from linkspider.extract import extract_links_with_stats
+from linkspider.extract import ExtractResult, extract_links_with_stats
 from linkspider.items import LinkItem, PageItem
 from linkspider.scope import Scope
 from linkspider.soft404 import SOFT_404_META_KEY
@@ -27,6 +27,7 @@ logger = logging.getLogger(__name__)
 
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 GONE_STATUSES = (404, 410)
+FETCHED_AT_META_KEY = "linkspider_fetched_at"  # a response's fetch time, when something recorded it
 FOLLOWED_LINK_TYPES = frozenset({"a", "area", "canonical", "refresh", "redirect", "frame", "iframe"})
 
 
@@ -104,7 +105,18 @@ class LinksSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"linkspider/{key}", n)
 
     def parse(self, response: Response) -> Iterator[Any]:
-        now = datetime.now(timezone.utc)
+        # the archive middleware (linkspider.warc.archive) stamps the time it wrote as WARC-Date, so
+        # ingesting the archive later gives these very edges
+        now = response.meta.get(FETCHED_AT_META_KEY) or datetime.now(timezone.utc)
+        return self.page_output(response, now)
+
+    def page_output(self, response: Response, now: datetime, *, follow: bool = True,
+                    extracted: ExtractResult | None = None) -> Iterator[Any]:
+        """The page's ``PageItem`` (with its edges) and, if ``follow``, requests for what is in scope.
+
+        WARC/WAT ingest calls this with the record's date, ``follow=False`` and, for WAT, the links
+        already ``extracted`` from its JSON, so an archived page gives the edges a crawl would.
+        """
         source_url = normalize_url(response.url) or response.url
         source_host = host_of(source_url)
         source_domain = registered_domain(source_host)
@@ -136,7 +148,7 @@ class LinksSpider(scrapy.Spider):
                     self._count("links_not_followed/redirect_chain_too_long")
                     logger.info("not following %s: redirect chain longer than %d (REDIRECT_MAX_TIMES)",
                                 target, self.max_redirects)
-                elif self._should_follow(target):
+                elif follow and self._should_follow(target):
                     yield self._request(target, redirect_hops=hops)
             yield page
             return
@@ -153,9 +165,9 @@ class LinksSpider(scrapy.Spider):
             yield page
             return
 
-        result = extract_links_with_stats(response.body, response.url, headers=response.headers,
-                                          max_links=self.max_links, max_anchor_chars=self.max_anchor_chars,
-                                          max_url_length=self.max_url_length)
+        result = extracted if extracted is not None else extract_links_with_stats(
+            response.body, response.url, headers=response.headers, max_links=self.max_links,
+            max_anchor_chars=self.max_anchor_chars, max_url_length=self.max_url_length)
         if result.flattened:
             self._count("pages_flattened")  # nested too deep to parse safely: links kept, placements all body
         for reason, count in result.dropped.items():
@@ -169,7 +181,7 @@ class LinksSpider(scrapy.Spider):
                 ugc=link.ugc, placement=link.placement,
             )
             edges.append(item)
-            if link.link_type in FOLLOWED_LINK_TYPES and self._should_follow(
+            if follow and link.link_type in FOLLOWED_LINK_TYPES and self._should_follow(
                     target, item["target_domain"], item["target_key"]):
                 yield self._request(target)
         page["outlinks"] = len(edges)
