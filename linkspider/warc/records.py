@@ -198,8 +198,12 @@ def plain_records(stream: BinaryIO, max_bytes: int) -> Iterator[tuple[int, bytes
             buf, pos = buf[total:], pos + total
             continue
         if not fill(total + 4 + 5) and len(buf) < total:
-            yield start, None, "truncated"
-            return
+            if buf.find(b"\nWARC/1.", end) < 0:
+                yield start, None, "truncated"
+                return
+            yield start, None, "length_mismatch"  # the file goes on after a block that claims to go further
+            resync(end)
+            continue
         tail = buf[total:total + 9]
         if tail[:4] != b"\r\n\r\n" or (len(tail) > 4 and not tail[4:].startswith(b"WARC/")):
             yield start, None, "length_mismatch"
