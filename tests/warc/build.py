@@ -2,7 +2,7 @@
 
 WARC records come from warcio's writer. WAT records follow Common Crawl's JSON layout
 (``Envelope.Payload-Metadata.HTTP-Response-Metadata.HTML-Metadata``); their link lists are taken
-from the HTML with lxml here, independently of linkspider's extractor.
+from the HTML here with selectolax's tree (the parser, not linkspider's extraction rules).
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import zlib
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 
-import lxml.html
+from selectolax.lexbor import LexborHTMLParser
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -85,39 +85,39 @@ def gz(record: bytes) -> bytes:
 
 # -- WAT ---------------------------------------------------------------------------------------
 def wat_json(page: Page) -> dict:
-    """Common Crawl's WAT JSON for one response, its link lists taken from the HTML with lxml."""
+    """Common Crawl's WAT JSON for one response (what its WAT generator keeps of the HTML)."""
     http = {
         "Response-Message": {"Version": "HTTP/1.1", "Status": str(page.status), "Reason": "X"},
         "Headers": dict(page.headers),
     }
     ctype = dict(page.headers).get("Content-Type", "")
     if "html" in ctype and page.body.strip():
-        doc = lxml.html.fromstring(page.body)
+        tree = LexborHTMLParser(page.body)
+        tree.strip_tags(["script", "style", "template"])  # code, not anchor text
         head: dict = {"Metas": [], "Link": []}
-        for el in doc.iter("meta"):
-            head["Metas"].append({k: v for k, v in el.attrib.items() if k in ("name", "http-equiv", "content",
-                                                                            "property")})
-        for el in doc.iter("link"):
-            entry = {"path": "LINK@/href", "url": el.get("href")}
-            if el.get("rel") is not None:
-                entry["rel"] = el.get("rel")
-            if entry["url"] is not None:
-                head["Link"].append(entry)
-        base = doc.find(".//base[@href]")
+        for el in tree.css("meta"):
+            head["Metas"].append({k: v for k, v in el.attributes.items()
+                                  if k in ("name", "http-equiv", "content", "property") and v is not None})
+        for el in tree.css("link[href]"):
+            entry = {"path": "LINK@/href", "url": el.attributes["href"]}
+            if el.attributes.get("rel") is not None:
+                entry["rel"] = el.attributes["rel"]
+            head["Link"].append(entry)
+        base = tree.css_first("base[href]")
         if base is not None:
-            head["Base"] = base.get("href")
+            head["Base"] = base.attributes["href"]
         links = []
-        for el in doc.iter("a", "area", "img"):
+        for el in tree.css("a, area, img"):
             attr = "src" if el.tag == "img" else "href"
-            if el.get(attr) is None:
+            if el.attributes.get(attr) is None:
                 continue
-            entry = {"path": f"{el.tag.upper()}@/{attr}", "url": el.get(attr)}
+            entry = {"path": f"{el.tag.upper()}@/{attr}", "url": el.attributes[attr]}
             if el.tag == "a":
-                entry["text"] = el.text_content()
-            if el.get("alt") is not None:
-                entry["alt"] = el.get("alt")
-            if el.get("rel") is not None:
-                entry["rel"] = el.get("rel")
+                entry["text"] = el.text(deep=True)
+            if el.attributes.get("alt") is not None:
+                entry["alt"] = el.attributes["alt"]
+            if el.attributes.get("rel") is not None:
+                entry["rel"] = el.attributes["rel"]
             links.append(entry)
         http["HTML-Metadata"] = {"Head": head, "Links": links}
     return {
