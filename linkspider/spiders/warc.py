@@ -25,7 +25,7 @@ from linkspider.spiders.links import GONE_STATUSES, REDIRECT_STATUSES, LinksSpid
 from linkspider.warc.filters import EdgeFilter, parse_domains, targets_key
 from linkspider.warc.ingest import FileProgress
 from linkspider.warc.records import HttpRecord, MetadataRecord, Skip, iter_records
-from linkspider.warc.sources import open_source, parse_sources, source_name, unit_source, unit_url
+from linkspider.warc.sources import mark_ingest, open_source, parse_sources, source_name, unit_source, unit_url
 from linkspider.warc.wat import parse_wat
 
 logger = logging.getLogger(__name__)
@@ -77,6 +77,7 @@ class WarcSpider(LinksSpider):
         from linkspider.frontier.connection import redis_from_settings
 
         server = redis_from_settings(settings)
+        mark_ingest(server, spider.crawl_id)
         targets = Scope("domain", spider.crawl_id, server, key=targets_key(spider.crawl_id))
         wanted = parse_domains(spider.targets_arg, "targets")
         if wanted:

@@ -17,11 +17,27 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 from linkspider.errors import ConfigurationError
 
-__all__ = ["UNIT_DOMAIN", "open_source", "parse_sources", "source_name", "unit_source", "unit_url"]
+__all__ = ["UNIT_DOMAIN", "ingest_kind", "mark_ingest", "open_source", "parse_sources", "source_name", "unit_source",
+           "unit_url"]
 
 UNIT_DOMAIN = "warc.invalid"
 _UNIT_PREFIX = f"https://{UNIT_DOMAIN}/unit?src="
 ARCHIVE_SUFFIXES = (".warc.gz", ".warc", ".wat.gz", ".wat", ".arc.gz")
+
+
+def _kind_key(crawl_id: str) -> str:
+    from linkspider.frontier.keys import FrontierKeys
+
+    return FrontierKeys(crawl_id).key("kind")  # under the crawl's prefix: `frontier purge` removes it
+
+
+def mark_ingest(server, crawl_id: str) -> None:
+    """Record that the crawl's frontier holds files (for `linkspider frontier status`)."""
+    server.set(_kind_key(crawl_id), "warc")
+
+
+def ingest_kind(server, crawl_id: str) -> bool:
+    return server.get(_kind_key(crawl_id)) == b"warc"
 
 
 def unit_url(source: str) -> str:
