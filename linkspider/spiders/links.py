@@ -56,6 +56,8 @@ def parse_seeds(value: str | None) -> list[str]:
 class LinksSpider(scrapy.Spider):
     name = "links"
     handle_httpstatus_list: ClassVar[list[int]] = [*REDIRECT_STATUSES, *GONE_STATUSES]
+    # what an edge is built as: any mapping the store takes; a subclass may pick a cheaper one than an Item
+    edge_factory: ClassVar[Any] = LinkItem
 
     def __init__(self, seeds: str | None = None, crawl_id: str | None = None, scope: str = "domain",
                  **kwargs: Any) -> None:
@@ -212,7 +214,7 @@ class LinksSpider(scrapy.Spider):
               sponsored: bool = False, ugc: bool = False, placement: str = "body") -> LinkItem:
         target_host = host_of(target)
         target_domain = registered_domain(target_host)
-        return LinkItem(
+        return self.edge_factory(
             common, target_url=target, target_key=url_key(target), target_host=target_host,
             target_domain=target_domain, href=href, anchor_text=anchor_text, alt=alt, link_type=link_type,
             rel=rel or [], nofollow=nofollow, sponsored=sponsored, ugc=ugc, placement=placement,

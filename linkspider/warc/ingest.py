@@ -50,7 +50,7 @@ class FileProgress:
     def line(self, now: float | None = None) -> str:
         elapsed = max(1e-9, (now or time.monotonic()) - self.started)
         return (f"{self.records} records ({self.records / elapsed:.0f} records/s), {self.pages} pages, "
-                f"{self.edges} edges, {self.skipped} skipped, {elapsed:.0f}s")
+                f"{self.edges} edges, {self.skipped} skipped, {elapsed:.2f}s")
 
     def summary(self) -> dict[str, Any]:
         return {"records": self.records, "pages": self.pages, "edges": self.edges, "skipped": self.skipped}
