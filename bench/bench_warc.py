@@ -29,11 +29,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from linkspider.demo.crawl import crawl_command, crawl_env
+from linkspider.demo.fixture_web import build_web
+from linkspider.demo.servers import MongoServer, RedisServer
 from linkspider.domains import registered_domain
 from linkspider.extract import extract_links_with_stats
-from linkspider.testing.crawl import PROJECT_ROOT, crawl_command, crawl_env
-from linkspider.testing.fixture_web import build_web
-from linkspider.testing.servers import MongoServer, RedisServer
 from linkspider.urls import host_of
 from linkspider.warc.records import HttpRecord, iter_records
 from tests.warc.build import Page, warc_bytes, wat_bytes
@@ -78,7 +78,7 @@ def ingest(path: Path, workdir: Path, tag: str, redis_url: str, mongo_uri: str,
         cmd += ["-a", f"{key}={value}"]
     started = time.monotonic()
     with open(log, "wb") as out:
-        status = subprocess.run(cmd, env=crawl_env(redis_url, mongo_uri, tag), cwd=PROJECT_ROOT,
+        status = subprocess.run(cmd, env=crawl_env(redis_url, mongo_uri, tag), cwd=workdir,
                                 stdout=out, stderr=subprocess.STDOUT).returncode
     wall = time.monotonic() - started
     text = log.read_text(errors="replace")

@@ -13,7 +13,9 @@ from functools import lru_cache
 
 import tldextract
 
-__all__ = ["INCLUDE_PSL_PRIVATE_DOMAINS", "is_ip_host", "registered_domain"]
+from linkspider.urls import host_of
+
+__all__ = ["INCLUDE_PSL_PRIVATE_DOMAINS", "domain_of", "is_ip_host", "registered_domain"]
 
 #: Private PSL suffixes count as public ones: ``alice.blogspot.com`` is its own registered domain.
 INCLUDE_PSL_PRIVATE_DOMAINS = True
@@ -48,3 +50,8 @@ def registered_domain(host: str) -> str:
         return f"{result.domain}.{result.suffix}" if result.domain else host
     labels = host.split(".")
     return ".".join(labels[-2:])
+
+
+def domain_of(url: str) -> str:
+    """The registered domain of a URL's host: the unit of scope, politeness and backlink reports."""
+    return registered_domain(host_of(url))

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -31,7 +32,7 @@ from scrapy.http.request import NO_CALLBACK
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 
-from linkspider import defaults
+from linkspider.config import get_setting, read_config, require, setting
 from linkspider.extract.links import parse_html
 
 logger = logging.getLogger(__name__)
@@ -91,6 +92,23 @@ def similarity(a: frozenset[int], b: frozenset[int]) -> float:
     return len(a & b) / len(a | b)
 
 
+@dataclass(frozen=True)
+class Soft404Config:
+    """The ``LINKSPIDER_SOFT404_*`` settings, validated when the crawl starts."""
+
+    similarity: float = setting("LINKSPIDER_SOFT404_SIMILARITY")
+    max_directories: int = setting("LINKSPIDER_SOFT404_MAX_DIRECTORIES")
+    directories_per_site: int = setting("LINKSPIDER_SOFT404_DIRECTORIES_PER_SITE")
+
+    def __post_init__(self) -> None:
+        require([
+            ("LINKSPIDER_SOFT404_SIMILARITY", self.similarity, 0 < self.similarity <= 1, "in (0, 1]"),
+            ("LINKSPIDER_SOFT404_MAX_DIRECTORIES", self.max_directories, self.max_directories >= 0, "zero or more"),
+            ("LINKSPIDER_SOFT404_DIRECTORIES_PER_SITE", self.directories_per_site, self.directories_per_site >= 1,
+             "at least 1"),
+        ])
+
+
 class SoftNotFoundMiddleware:
     """Downloader middleware that marks soft-404 responses (see the module docstring).
 
@@ -114,15 +132,11 @@ class SoftNotFoundMiddleware:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SoftNotFoundMiddleware:
         settings = crawler.settings
-        if not settings.getbool("LINKSPIDER_SOFT404_ENABLED", defaults.LINKSPIDER_SOFT404_ENABLED):
+        if not get_setting(settings, "LINKSPIDER_SOFT404_ENABLED"):
             raise NotConfigured("LINKSPIDER_SOFT404_ENABLED is off")
-        threshold = settings.getfloat("LINKSPIDER_SOFT404_SIMILARITY", defaults.LINKSPIDER_SOFT404_SIMILARITY)
-        if not 0 < threshold <= 1:
-            raise NotConfigured(f"LINKSPIDER_SOFT404_SIMILARITY must be in (0, 1], not {threshold}")
-        max_dirs = settings.getint("LINKSPIDER_SOFT404_MAX_DIRECTORIES", defaults.LINKSPIDER_SOFT404_MAX_DIRECTORIES)
-        per_site = settings.getint("LINKSPIDER_SOFT404_DIRECTORIES_PER_SITE",
-                                   defaults.LINKSPIDER_SOFT404_DIRECTORIES_PER_SITE)
-        return cls(crawler, threshold, max_dirs, max(1, per_site))
+        # a bad value stops the crawl here, naming the setting: it never switches the check off quietly
+        config = read_config(Soft404Config, settings)
+        return cls(crawler, config.similarity, config.max_directories, config.directories_per_site)
 
     def _inc(self, key: str) -> None:
         self.stats.inc_value(f"linkspider/soft404/{key}")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, ClassVar
@@ -14,14 +15,15 @@ from typing import Any, ClassVar
 import scrapy
 from scrapy.http import Response, TextResponse
 
-from linkspider import defaults
-from linkspider.domains import registered_domain
+from linkspider.config import read_config, require, setting
+from linkspider.domains import domain_of
 from linkspider.errors import ConfigurationError
 from linkspider.extract import ExtractResult, extract_links_with_stats
-from linkspider.items import LinkItem, PageItem
+from linkspider.frontier.connection import redis_from_settings
+from linkspider.items import add_link, new_page
 from linkspider.scope import Scope
 from linkspider.soft404 import SOFT_404_META_KEY
-from linkspider.urls import host_of, normalize_url, query_param_count, resolve_href, url_key
+from linkspider.urls import normalize_url, query_param_count, resolve_href, url_key
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +31,28 @@ REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 GONE_STATUSES = (404, 410)
 FETCHED_AT_META_KEY = "linkspider_fetched_at"  # a response's fetch time, when something recorded it
 FOLLOWED_LINK_TYPES = frozenset({"a", "area", "canonical", "refresh", "redirect", "frame", "iframe"})
+
+
+@dataclass(frozen=True)
+class SpiderLimits:
+    """The spider's bounds on what it records and follows (validated when the crawl starts)."""
+
+    max_links: int = setting("LINKSPIDER_MAX_LINKS_PER_PAGE")
+    max_anchor_chars: int = setting("LINKSPIDER_MAX_ANCHOR_CHARS")
+    max_url_length: int = setting("LINKSPIDER_MAX_URL_LENGTH")
+    max_query_params: int = setting("LINKSPIDER_MAX_QUERY_PARAMS")
+    followed_cache_size: int = setting("LINKSPIDER_FOLLOWED_CACHE_SIZE")
+
+    def __post_init__(self) -> None:
+        require([
+            ("LINKSPIDER_MAX_LINKS_PER_PAGE", self.max_links, self.max_links >= 0, "zero (no cap) or more"),
+            ("LINKSPIDER_MAX_ANCHOR_CHARS", self.max_anchor_chars, self.max_anchor_chars >= 1, "at least 1"),
+            ("LINKSPIDER_MAX_URL_LENGTH", self.max_url_length, self.max_url_length >= 0, "zero (no limit) or more"),
+            ("LINKSPIDER_MAX_QUERY_PARAMS", self.max_query_params, self.max_query_params >= 0,
+             "zero (no limit) or more"),
+            ("LINKSPIDER_FOLLOWED_CACHE_SIZE", self.followed_cache_size, self.followed_cache_size >= 1,
+             "at least 1"),
+        ])
 
 
 def parse_seeds(value: str | None) -> list[str]:
@@ -56,8 +80,7 @@ def parse_seeds(value: str | None) -> list[str]:
 class LinksSpider(scrapy.Spider):
     name = "links"
     handle_httpstatus_list: ClassVar[list[int]] = [*REDIRECT_STATUSES, *GONE_STATUSES]
-    # what an edge is built as: any mapping the store takes; a subclass may pick a cheaper one than an Item
-    edge_factory: ClassVar[Any] = LinkItem
+    plain_edges: ClassVar[bool] = False  # edges as plain dicts, not LinkItems (see items.add_link)
 
     def __init__(self, seeds: str | None = None, crawl_id: str | None = None, scope: str = "domain",
                  **kwargs: Any) -> None:
@@ -72,26 +95,16 @@ class LinksSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
-
-        def setting(name: str) -> int:
-            return settings.getint(name, getattr(defaults, name))
-
-        spider.max_links = setting("LINKSPIDER_MAX_LINKS_PER_PAGE") or None
-        spider.max_anchor_chars = setting("LINKSPIDER_MAX_ANCHOR_CHARS")
-        spider.max_url_length = setting("LINKSPIDER_MAX_URL_LENGTH")
+        spider.limits = read_config(SpiderLimits, settings)
+        spider.max_links = spider.limits.max_links or None
         spider.max_redirects = settings.getint("REDIRECT_MAX_TIMES")
-        spider.max_query_params = setting("LINKSPIDER_MAX_QUERY_PARAMS")
-        spider.followed_cache_size = setting("LINKSPIDER_FOLLOWED_CACHE_SIZE")
-        server = None
-        if spider.scope_mode != "all":
-            import redis
-
-            server = redis.Redis.from_url(settings.get("REDIS_URL"))
+        # scope "domain" shares its domain list through the frontier's Redis, on the same connection path
+        server = redis_from_settings(settings) if spider.scope_mode != "all" else None
         spider.scope = Scope(spider.scope_mode, spider.crawl_id, server)
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        self.scope.add({registered_domain(host_of(url)) for url in self.seeds})
+        self.scope.add({domain_of(url) for url in self.seeds})
         for url in self.seeds:
             yield self._request(url, depth=0)
 
@@ -108,29 +121,20 @@ class LinksSpider(scrapy.Spider):
 
     def parse(self, response: Response) -> Iterator[Any]:
         # the archive middleware (linkspider.warc.archive) stamps the time it wrote as WARC-Date, so
-        # ingesting the archive later gives these very edges
-        now = response.meta.get(FETCHED_AT_META_KEY) or datetime.now(timezone.utc)
-        return self.page_output(response, now)
+        # ingesting the archive later gives these very edges, timestamps included
+        yield from self.page_items(response, fetched_at=response.meta.get(FETCHED_AT_META_KEY)
+                                   or datetime.now(timezone.utc))
 
-    def page_output(self, response: Response, now: datetime, *, follow: bool = True,
-                    extracted: ExtractResult | None = None) -> Iterator[Any]:
-        """The page's ``PageItem`` (with its edges) and, if ``follow``, requests for what is in scope.
+    def page_items(self, response: Response, *, fetched_at: datetime, follow: bool = True,
+                   extracted: ExtractResult | None = None) -> Iterator[Any]:
+        """The page record of ``response`` with its links, and (``follow``) the requests for links to follow.
 
-        WARC/WAT ingest calls this with the record's date, ``follow=False`` and, for WAT, the links
-        already ``extracted`` from its JSON, so an archived page gives the edges a crawl would.
+        The one place that decides what a response means: redirect, gone, soft 404 or a page whose
+        links are extracted. Other spiders (archived responses) call it too, so their edges are the
+        ones a crawl of the same page records; WAT ingest passes the links ``extracted`` from its JSON.
         """
-        source_url = normalize_url(response.url) or response.url
-        source_host = host_of(source_url)
-        source_domain = registered_domain(source_host)
-        page = PageItem(
-            url=source_url, url_key=url_key(source_url), status=response.status, fetched_at=now,
-            crawl_id=self.crawl_id, depth=response.meta.get("depth", 0), host=source_host,
-            domain=source_domain, outlinks=0, redirect_to=None, links=[], soft_404=False,
-        )
-        common = {
-            "source_url": source_url, "source_key": page["url_key"], "source_host": source_host,
-            "source_domain": source_domain, "crawl_id": self.crawl_id, "seen_at": now,
-        }
+        page = new_page(response.url, status=response.status, fetched_at=fetched_at, crawl_id=self.crawl_id,
+                        depth=response.meta.get("depth", 0))
         self._count("pages")
         self._count(f"pages/status/{response.status}")
 
@@ -142,9 +146,9 @@ class LinksSpider(scrapy.Spider):
                 self._count("links_dropped/bad_redirect")
             else:
                 page["redirect_to"] = target
-                page["outlinks"] = 1
-                page["links"].append(self._edge(common, target, href=location.decode("latin-1"),
-                                                link_type="redirect", placement="header"))  # an HTTP header
+                # an HTTP header, hence the placement
+                add_link(page, target, href=location.decode("latin-1"), link_type="redirect", placement="header",
+                         plain=self.plain_edges)
                 hops = response.meta.get("redirect_hops", 0) + 1
                 if hops > self.max_redirects:
                     self._count("links_not_followed/redirect_chain_too_long")
@@ -169,25 +173,20 @@ class LinksSpider(scrapy.Spider):
 
         result = extracted if extracted is not None else extract_links_with_stats(
             response.body, response.url, headers=response.headers, max_links=self.max_links,
-            max_anchor_chars=self.max_anchor_chars, max_url_length=self.max_url_length)
+            max_anchor_chars=self.limits.max_anchor_chars, max_url_length=self.limits.max_url_length)
         if result.flattened:
             self._count("pages_flattened")  # nested too deep to parse safely: links kept, placements all body
         for reason, count in result.dropped.items():
             self._count(f"links_dropped/{reason}", count)
-        edges = page["links"]
         for link in result.links:
             target = link.target_url
-            item = self._edge(
-                common, target, href=link.href, link_type=link.link_type, anchor_text=link.anchor_text,
-                alt=link.alt, rel=list(link.rel), nofollow=link.nofollow, sponsored=link.sponsored,
-                ugc=link.ugc, placement=link.placement,
-            )
-            edges.append(item)
+            item = add_link(page, target, href=link.href, link_type=link.link_type, anchor_text=link.anchor_text,
+                            alt=link.alt, rel=link.rel, nofollow=link.nofollow, sponsored=link.sponsored,
+                            ugc=link.ugc, placement=link.placement, plain=self.plain_edges)
             if follow and link.link_type in FOLLOWED_LINK_TYPES and self._should_follow(
                     target, item["target_domain"], item["target_key"]):
                 yield self._request(target)
-        page["outlinks"] = len(edges)
-        self._count("links_found", len(edges))
+        self._count("links_found", page["outlinks"])
         yield page
 
     def _should_follow(self, url: str, domain: str | None = None, key: str | None = None) -> bool:
@@ -197,29 +196,17 @@ class LinksSpider(scrapy.Spider):
             # it here spares Scrapy's per-request middleware and scheduling work (most links are repeats).
             self._count("links_not_followed/already_followed")
             return False
-        if self.max_query_params and query_param_count(url) > self.max_query_params:
+        if self.limits.max_query_params and query_param_count(url) > self.limits.max_query_params:
             self._count("links_not_followed/too_many_query_params")
             return False
-        allowed = self.scope.allows(domain or registered_domain(host_of(url)))
+        allowed = self.scope.allows(domain or domain_of(url))
         if not allowed:
             self._count("links_not_followed/out_of_scope")
             return False
-        if len(self._followed) >= self.followed_cache_size:
+        if len(self._followed) >= self.limits.followed_cache_size:
             self._followed.clear()
         self._followed.add(key)
         return True
-
-    def _edge(self, common: dict[str, Any], target: str, *, href: str, link_type: str, anchor_text: str = "",
-              alt: str | None = None, rel: list[str] | None = None, nofollow: bool = False,
-              sponsored: bool = False, ugc: bool = False, placement: str = "body") -> LinkItem:
-        target_host = host_of(target)
-        target_domain = registered_domain(target_host)
-        return self.edge_factory(
-            common, target_url=target, target_key=url_key(target), target_host=target_host,
-            target_domain=target_domain, href=href, anchor_text=anchor_text, alt=alt, link_type=link_type,
-            rel=rel or [], nofollow=nofollow, sponsored=sponsored, ugc=ugc, placement=placement,
-            internal=target_domain == common["source_domain"],
-        )
 
     def on_error(self, failure) -> None:
         self._count(f"fetch_errors/{failure.type.__name__}")

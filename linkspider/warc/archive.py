@@ -18,6 +18,7 @@ import io
 import logging
 import os
 import socket
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from http import HTTPStatus
 from typing import Any, BinaryIO
@@ -29,6 +30,7 @@ from scrapy.http import Response
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from linkspider.config import read_config, require, setting
 from linkspider.errors import ConfigurationError
 from linkspider.soft404 import SOFT_404_META_KEY
 from linkspider.spiders.links import FETCHED_AT_META_KEY
@@ -36,7 +38,7 @@ from linkspider.warc.records import SOFT_404_HEADER
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["WarcArchiveMiddleware", "WarcFileWriter", "http_response_headers", "warc_date"]
+__all__ = ["ArchiveConfig", "WarcArchiveMiddleware", "WarcFileWriter", "http_response_headers", "warc_date"]
 
 WARC_VERSIONS = ("1.0", "1.1")
 _RENAMED = {"content-encoding": "X-Crawler-Content-Encoding", "transfer-encoding": "X-Crawler-Transfer-Encoding",
@@ -61,6 +63,22 @@ def http_response_headers(headers: list[tuple[str, str]], body_length: int) -> l
 
 def _header_pairs(headers: Any) -> list[tuple[str, str]]:
     return [(k.decode("latin-1"), v.decode("latin-1")) for k, values in headers.items() for v in values]
+
+
+@dataclass(frozen=True)
+class ArchiveConfig:
+    """The ``LINKSPIDER_WARC_*`` settings of the archive, checked when the crawl starts."""
+
+    directory: str = setting("LINKSPIDER_WARC_DIR")
+    max_file_bytes: int = setting("LINKSPIDER_WARC_MAX_FILE_BYTES")
+    version: str = setting("LINKSPIDER_WARC_VERSION")
+
+    def __post_init__(self) -> None:
+        require([
+            ("LINKSPIDER_WARC_MAX_FILE_BYTES", self.max_file_bytes, self.max_file_bytes >= 1, "at least 1"),
+            ("LINKSPIDER_WARC_VERSION", self.version, self.version in WARC_VERSIONS,
+             " or ".join(repr(v) for v in WARC_VERSIONS)),
+        ])
 
 
 class WarcFileWriter:
@@ -145,21 +163,14 @@ class WarcArchiveMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> WarcArchiveMiddleware:
-        settings = crawler.settings
-        directory = settings.get("LINKSPIDER_WARC_DIR")
-        if not directory:
+        config = read_config(ArchiveConfig, crawler.settings)
+        if not config.directory:
             raise NotConfigured("LINKSPIDER_WARC_DIR is not set")
-        max_bytes = settings.getint("LINKSPIDER_WARC_MAX_FILE_BYTES", 1_000_000_000)
-        if max_bytes < 1:
-            raise ConfigurationError(f"LINKSPIDER_WARC_MAX_FILE_BYTES={max_bytes!r} must be at least 1")
-        version = str(settings.get("LINKSPIDER_WARC_VERSION", "1.1"))
-        if version not in WARC_VERSIONS:
-            raise ConfigurationError(f"LINKSPIDER_WARC_VERSION={version!r} is not one of {', '.join(WARC_VERSIONS)}")
         crawl_id = getattr(getattr(crawler, "spider", None), "crawl_id", None) or crawler.spidercls.name
         try:
-            writer = WarcFileWriter(directory, crawl_id, max_bytes, version)
+            writer = WarcFileWriter(config.directory, crawl_id, config.max_file_bytes, config.version)
         except OSError as exc:
-            raise ConfigurationError(f"LINKSPIDER_WARC_DIR={directory!r} cannot be used: {exc}") from exc
+            raise ConfigurationError(f"LINKSPIDER_WARC_DIR={config.directory!r} cannot be used: {exc}") from exc
         mw = cls(writer, crawler.stats)
         crawler.signals.connect(mw.spider_closed, signal=signals.spider_closed)
         return mw

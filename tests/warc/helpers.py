@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from linkspider.testing.crawl import PROJECT_ROOT, crawl_command, crawl_env
+from linkspider.demo.crawl import crawl_command, crawl_env
 
 # Fields that say when and by which job an edge or page was written, not what it is.
 JOB_FIELDS = ("crawl_id", "source", "source_file")
@@ -28,7 +28,7 @@ def start_ingest(crawl_id: str, args: Mapping[str, str], *, redis_url: str, mong
     out = open(log_path, "ab")  # noqa: SIM115 - the child holds it
     try:
         return subprocess.Popen(ingest_command(crawl_id, args, settings), env=crawl_env(redis_url, mongo_uri, database),
-                                cwd=PROJECT_ROOT, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+                                cwd=log_path.parent, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
     finally:
         out.close()
 
@@ -45,6 +45,7 @@ def run_ingest(crawl_id: str, args: Mapping[str, str], *, redis_url: str, mongo_
         raise
     log = log_path.read_text()
     assert status == 0, f"ingest exited {status}:\n{log[-4000:]}"
+    assert "Traceback" not in log, log[log.index("Traceback") - 2000:][:6000]  # bad input is counted, never raised
     return log
 
 

@@ -17,7 +17,7 @@ from tests.warc.helpers import JOB_FIELDS, by_id, run_ingest
 @pytest.fixture(scope="module", params=["1.1", "1.0"])
 def archived(request, fixture_web, redis_url, mongo_uri, mongo_client, tmp_path_factory):
     """One crawl of the fixture web with its WARC archive, and an ingest of that archive."""
-    from linkspider.testing.crawl import run_crawl
+    from linkspider.demo.crawl import run_crawl
 
     version = request.param
     tmp = tmp_path_factory.mktemp(f"warc{version}")
