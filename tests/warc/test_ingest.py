@@ -182,3 +182,37 @@ def test_bad_records_are_counted_and_the_good_ones_stored(ingest, tmp_path):
         assert stat(log, f"linkspider/warc/skipped/{reason}") == 1, reason
     assert stat(log, "linkspider/warc/files/done") == 1
     assert "Traceback" not in log
+
+
+@pytest.fixture
+def http_files(files):
+    """The WARC files served over HTTP on loopback, with a Common Crawl style ``warc.paths.gz``."""
+    import functools
+    import gzip
+    import http.server
+    import threading
+
+    tmp, _ = files
+    (tmp / "warc.paths.gz").write_bytes(gzip.compress(b"a.warc.gz\nb.warc.gz\n"))
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+def test_files_read_as_http_streams_from_a_paths_list(full, ingest, http_files):
+    warc_db, _, _ = full
+    db, log = ingest({"paths": f"@{http_files}warc.paths.gz", "prefix": http_files})
+    assert by_id(db.edges, (*JOB_FIELDS, "last_seen", "first_seen")) == by_id(
+        warc_db.edges, (*JOB_FIELDS, "last_seen", "first_seen"))
+    assert stat(log, "linkspider/warc/files/done") == 2
+
+
+def test_an_unreachable_file_is_retried_then_given_up(ingest, http_files):
+    db, log = ingest({"paths": f"{http_files}missing.warc.gz"}, settings={"RETRY_TIMES": "1"})
+    assert stat(log, "linkspider/warc/files/retried") == 1
+    assert stat(log, "linkspider/warc/files/failed") == 1
+    assert db.pages.count_documents({}) == 0
