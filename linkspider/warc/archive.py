@@ -4,7 +4,10 @@ Switched on by ``LINKSPIDER_WARC_DIR``. Each response is written as a ``request`
 record (``WARC-Target-URI``, ``WARC-Date``, payload and block digests, ``WARC-Concurrent-To``), one
 gzip member per record, into files rotated at ``LINKSPIDER_WARC_MAX_FILE_BYTES``. A file being
 written ends in ``.open``; it is renamed when full or when the crawl ends, so a reader never sees
-half a file. The body stored is the one the spider saw (decoded); like Common Crawl, the original
+half a file. With ``LINKSPIDER_WARC_CDXJ`` each finished file also gets a sorted CDXJ index
+(cdxj-indexer), the index pywb and other replay tools read.
+
+The body stored is the one the spider saw (decoded); like Common Crawl, the original
 ``Content-Encoding``, ``Transfer-Encoding`` and ``Content-Length`` headers are kept as
 ``X-Crawler-*`` and ``Content-Length`` states the stored length.
 
@@ -18,6 +21,7 @@ import io
 import logging
 import os
 import socket
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from http import HTTPStatus
@@ -72,6 +76,7 @@ class ArchiveConfig:
     directory: str = setting("LINKSPIDER_WARC_DIR")
     max_file_bytes: int = setting("LINKSPIDER_WARC_MAX_FILE_BYTES")
     version: str = setting("LINKSPIDER_WARC_VERSION")
+    cdxj: bool = setting("LINKSPIDER_WARC_CDXJ")
 
     def __post_init__(self) -> None:
         require([
@@ -84,11 +89,14 @@ class ArchiveConfig:
 class WarcFileWriter:
     """Writes request/response record pairs into size-rotated ``.warc.gz`` files in ``directory``."""
 
-    def __init__(self, directory: str, prefix: str, max_bytes: int, version: str = "1.1") -> None:
+    def __init__(self, directory: str, prefix: str, max_bytes: int, version: str = "1.1", cdxj: bool = False) -> None:
         self.directory = directory
         self.prefix = prefix
         self.max_bytes = max_bytes
         self.version = version
+        # the index of a finished file is built off the reactor thread (it reads the whole file again)
+        self._indexer = ThreadPoolExecutor(1, thread_name_prefix="cdxj") if cdxj else None
+        self._indexing: list[Future[None]] = []
         self.files: list[str] = []  # finished files
         self.records = 0
         self._fh: BinaryIO | None = None
@@ -118,6 +126,8 @@ class WarcFileWriter:
         self.files.append(self._path)
         logger.info("warc archive: wrote %s", self._path)
         self._fh = self._writer = None
+        if self._indexer is not None:
+            self._indexing.append(self._indexer.submit(write_cdxj, self._path))
 
     def write(self, *, url: str, date: str, method: str, request_headers: list[tuple[str, str]],
               status: int, protocol: str, response_headers: list[tuple[str, str]], body: bytes,
@@ -149,6 +159,20 @@ class WarcFileWriter:
 
     def close(self) -> None:
         self._close()
+        if self._indexer is not None:
+            self._indexer.shutdown(wait=True)
+            for future in self._indexing:
+                if future.exception() is not None:
+                    logger.error("warc archive: CDXJ index failed: %s", future.exception())
+
+
+def write_cdxj(path: str) -> None:
+    """A sorted CDXJ index of one archive file, next to it (``x.warc.gz`` -> ``x.cdxj``), by cdxj-indexer."""
+    from cdxj_indexer.main import write_cdx_index
+
+    target = path.removesuffix(".warc.gz") + ".cdxj"
+    write_cdx_index(target + ".open", [path], {"sort": True})
+    os.replace(target + ".open", target)
 
 
 class WarcArchiveMiddleware:
@@ -168,7 +192,7 @@ class WarcArchiveMiddleware:
             raise NotConfigured("LINKSPIDER_WARC_DIR is not set")
         crawl_id = getattr(getattr(crawler, "spider", None), "crawl_id", None) or crawler.spidercls.name
         try:
-            writer = WarcFileWriter(config.directory, crawl_id, config.max_file_bytes, config.version)
+            writer = WarcFileWriter(config.directory, crawl_id, config.max_file_bytes, config.version, config.cdxj)
         except OSError as exc:
             raise ConfigurationError(f"LINKSPIDER_WARC_DIR={config.directory!r} cannot be used: {exc}") from exc
         mw = cls(writer, crawler.stats)

@@ -7,6 +7,7 @@ as WARC/1.1 and once as WARC/1.0.
 from __future__ import annotations
 
 import gzip
+import json
 import uuid
 
 import pytest
@@ -50,6 +51,22 @@ def test_archive_is_rotated_gzip_per_record_in_the_asked_version(archived):
     assert text.count(f"WARC/{version}\r\n".encode()) == members, "one gzip member per record"
     assert b"WARC-Type: request" in text and b"WARC-Type: response" in text
     assert b"WARC-Payload-Digest: sha1:" in text and b"WARC-Concurrent-To:" in text
+
+
+def test_each_archive_file_has_a_sorted_cdxj_index(archived):
+    _, crawl_db, _, files, _ = archived
+    lines = []
+    for path in files:
+        index = path.with_name(path.name.removesuffix(".warc.gz") + ".cdxj")
+        rows = index.read_text().splitlines()
+        assert rows == sorted(rows)
+        lines += rows
+    indexed = {json.loads(row.split(" ", 2)[2])["url"] for row in lines}
+    assert {doc["url"] for doc in crawl_db.pages.find()} <= indexed
+    first = json.loads(lines[0].split(" ", 2)[2])
+    with open(files[0].parent / first["filename"], "rb") as fh:  # offset and length point at a gzip member
+        fh.seek(int(first["offset"]))
+        assert gzip.decompress(fh.read(int(first["length"]))).startswith(b"WARC/")
 
 
 def test_ingest_gives_the_crawls_edges_field_for_field(archived):
