@@ -636,6 +636,18 @@ def _anchor_links(
     return links
 
 
+def _new_result(base_url: str, max_links: int | None) -> tuple[ExtractResult, int | None, bool]:
+    """An empty result for the page, the link cap (negative: none), and whether the page URL can be a
+    base at all (if not, the result says ``invalid_base`` and there is nothing to extract)."""
+    result = ExtractResult(base_url=base_url)
+    if max_links is not None and max_links < 0:
+        max_links = None
+    if not ada_url.check_url(base_url):
+        result.dropped["invalid_base"] += 1
+        return result, max_links, False
+    return result, max_links, True
+
+
 def extract_links_with_stats(
     body: bytes | str,
     base_url: str,
@@ -652,11 +664,8 @@ def extract_links_with_stats(
     200,000 links costs little more than one at the cap. ``max_anchor_chars`` cuts anchor text and
     alt; ``max_url_length`` drops longer target URLs (``too_long``); 0 disables either.
     """
-    result = ExtractResult(base_url=base_url)
-    if max_links is not None and max_links < 0:
-        max_links = None
-    if not ada_url.check_url(base_url):
-        result.dropped["invalid_base"] += 1
+    result, max_links, usable = _new_result(base_url, max_links)
+    if not usable:
         return result
     tree, result.flattened, cuts = _parse(body, headers, cut_raw_text=_walker is not None)
     nofollow_page = any(_robots_nofollow(v) for v in _header_values(headers, "x-robots-tag"))
@@ -751,11 +760,8 @@ def links_from_rows(
     apply (base, robots nofollow, resolution, drop reasons, rel, text, duplicates, caps), except
     placement: without the page's structure every anchor gets ``placement`` (``unknown``).
     """
-    result = ExtractResult(base_url=base_url)
-    if max_links is not None and max_links < 0:
-        max_links = None
-    if not ada_url.check_url(base_url):
-        result.dropped["invalid_base"] += 1
+    result, max_links, usable = _new_result(base_url, max_links)
+    if not usable:
         return result
     base, meta_nofollow, head_links = _scan_head(head_rows, base_url)
     nofollow_page = meta_nofollow or any(_robots_nofollow(v) for v in _header_values(headers, "x-robots-tag"))
