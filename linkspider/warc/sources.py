@@ -10,6 +10,8 @@ import glob
 import gzip
 import io
 import os
+import queue
+import threading
 import urllib.request
 from collections.abc import Iterable
 from typing import BinaryIO
@@ -67,8 +69,68 @@ def open_source(source: str, timeout: float = 60.0, user_agent: str = "linkspide
     """A binary stream of a local file or an http(s) URL (read as it arrives, never whole)."""
     if _is_url(source):
         request = urllib.request.Request(source, headers={"User-Agent": user_agent})
-        return urllib.request.urlopen(request, timeout=timeout)
+        return Prefetch(urllib.request.urlopen(request, timeout=timeout))
     return open(source, "rb")
+
+
+class Prefetch(io.RawIOBase):
+    """Reads a network stream ahead in a thread, so the download overlaps parsing and extraction
+    (which run on the reactor thread) and a slow read does not stall the worker's heartbeats.
+
+    At most ``depth`` chunks wait in memory. A read error in the thread is raised by ``read``.
+    """
+
+    def __init__(self, stream: BinaryIO, chunk: int = 1 << 20, depth: int = 4) -> None:
+        self._stream = stream
+        self._chunks: queue.Queue[bytes | BaseException] = queue.Queue(depth)
+        self._buf = b""
+        self._done = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._pump, args=(chunk,), name="warc-prefetch", daemon=True)
+        self._thread.start()
+
+    def _pump(self, chunk: int) -> None:
+        try:
+            while not self._stop.is_set():
+                data = self._stream.read(chunk)
+                self._put(data)
+                if not data:
+                    return
+        except Exception as exc:  # handed to the reader, which raises it
+            self._put(exc if isinstance(exc, OSError) else OSError(f"reading failed: {exc!r}"))
+
+    def _put(self, item: bytes | BaseException) -> None:
+        while not self._stop.is_set():
+            try:
+                self._chunks.put(item, timeout=0.5)
+                return
+            except queue.Full:
+                continue
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, n: int = -1) -> bytes:
+        while not self._done and (n < 0 or len(self._buf) < n):
+            item = self._chunks.get()
+            if isinstance(item, BaseException):
+                self._done = True
+                raise item
+            if not item:
+                self._done = True
+            self._buf += item
+        if n < 0:
+            data, self._buf = self._buf, b""
+        else:
+            data, self._buf = self._buf[:n], self._buf[n:]
+        return data
+
+    def close(self) -> None:
+        self._stop.set()
+        try:
+            self._stream.close()
+        finally:
+            super().close()
 
 
 def _lines(ref: str, timeout: float) -> list[str]:

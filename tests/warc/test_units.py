@@ -211,3 +211,25 @@ def test_ingest_refuses_a_bad_progress_interval(redis_url):
     crawler = get_crawler(WarcSpider, settings_dict={"LINKSPIDER_WARC_PROGRESS_SECONDS": "0", "REDIS_URL": redis_url})
     with pytest.raises(ConfigurationError, match="LINKSPIDER_WARC_PROGRESS_SECONDS"):
         WarcSpider.from_crawler(crawler, crawl_id="bad-progress")
+
+
+def test_prefetch_reads_ahead_and_hands_on_errors():
+    import io as _io
+
+    from linkspider.warc.sources import Prefetch
+
+    data = bytes(range(256)) * 1000
+    with Prefetch(_io.BytesIO(data), chunk=1000, depth=2) as stream:
+        got = [stream.read(777) for _ in range(3)]
+        got.append(stream.read())
+        assert b"".join(got) == data and stream.read(10) == b""
+
+    class Broken(_io.RawIOBase):
+        def readable(self):
+            return True
+
+        def read(self, n=-1):
+            raise ConnectionResetError("peer went away")
+
+    with Prefetch(Broken()) as stream, pytest.raises(OSError, match="peer went away"):
+        stream.read(10)
