@@ -10,7 +10,9 @@ page) and its WAT file from the fixture web's pages, then, in each round:
 - WARC ingest: ``scrapy crawl warc`` as a real worker, on real Redis and MongoDB (its own database
   per run), timed from the worker's own per-file figure (reading, extraction, items, pipeline);
 - WAT ingest: the same worker on the WAT file;
-- WARC ingest with a one-site target watch list (``-a targets=``): edges kept per 1,000 records.
+- WARC ingest with a one-site target watch list (``-a targets=``): edges kept per 1,000 records;
+- WARC ingest with the store off (``LINKSPIDER_STORE_ENABLED=False``): what is left once MongoDB
+  (a server on the same cores) takes no writes.
 Records/s counts every record of the file (the WARC has warcinfo + 2 per page; the WAT 1 per page).
 Prints the medians and the ratio ingest/baseline (target >= 0.8).
 """
@@ -68,12 +70,12 @@ def baseline(path: Path) -> tuple[int, float]:
     return records, time.perf_counter() - started
 
 
-def ingest(path: Path, workdir: Path, tag: str, redis_url: str, mongo_uri: str,
-           extra: dict[str, str] | None = None) -> tuple[int, int, float, float]:
+def ingest(path: Path, workdir: Path, tag: str, redis_url: str, mongo_uri: str, extra: dict[str, str] | None = None,
+           settings: dict[str, str] | None = None) -> tuple[int, int, float, float]:
     """(records, edges, seconds of the worker's own per-file figure, wall seconds of the whole process)."""
     log = workdir / f"{tag}.log"
     cmd = crawl_command(None, tag, spider="warc", settings={"LINKSPIDER_IDLE_CLOSE_SECONDS": "0.5",
-                                                           "LINKSPIDER_FRONTIER_ACK_DELAY": "0.2"})
+                                                           "LINKSPIDER_FRONTIER_ACK_DELAY": "0.2", **(settings or {})})
     for key, value in {"paths": str(path), **(extra or {})}.items():
         cmd += ["-a", f"{key}={value}"]
     started = time.monotonic()
@@ -122,11 +124,18 @@ def main() -> int:
             print(f"watch list of 1 of {args.sites} sites ({target}): {edges} edges kept of {records} records = "
                   f"{1000 * edges / records:.0f} edges per 1,000 records ({watch_rate:.1f} records/s)")
             sizes = warc.stat().st_size, wat.stat().st_size
+            records, edges, secs, _ = ingest(warc, workdir, "nostore", redis_server.url, mongo_server.uri,
+                                             settings={"LINKSPIDER_STORE_ENABLED": "False"})
+            nostore_rate = records / secs
+            print(f"WARC ingest without the MongoDB store (LINKSPIDER_STORE_ENABLED=False): "
+                  f"{nostore_rate:.1f} records/s", flush=True)
     base, warc_rate, wat_rate = (statistics.median(rates[k]) for k in ("baseline", "warc", "wat"))
     warc_pages, wat_pages = warc_rate * pages / (2 * pages + 1), wat_rate * pages / (pages + 1)
     print(f"warc: ingest {warc_rate:.1f} records/s, bare read + extract_links {base:.1f} records/s, ratio "
           f"{statistics.median(ratios):.2f} (median of the rounds' ratios; target >= 0.80); with a one-site watch "
-          f"list {watch_rate:.1f} records/s, ratio {watch_rate / rates['baseline'][-1]:.2f} (against the last round)")
+          f"list {watch_rate:.1f} records/s, ratio {watch_rate / rates['baseline'][-1]:.2f}; without the store "
+          f"{nostore_rate:.1f} records/s, ratio {nostore_rate / rates['baseline'][-1]:.2f} (both against the last "
+          "round)")
     print(f"wat: ingest {wat_rate:.1f} records/s = {wat_pages:.1f} pages/s against WARC ingest's {warc_pages:.1f} "
           f"pages/s ({wat_pages / warc_pages:.2f}x), reading {sizes[1] / sizes[0]:.2f}x the bytes "
           f"({pages} pages, median of {args.rounds} rounds)")
