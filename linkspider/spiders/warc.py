@@ -24,6 +24,7 @@ from linkspider.extract import links_from_rows
 from linkspider.scope import Scope
 from linkspider.soft404 import SOFT_404_META_KEY
 from linkspider.spiders.links import GONE_STATUSES, REDIRECT_STATUSES, LinksSpider
+from linkspider.urls import normalize_url
 from linkspider.warc.filters import EdgeFilter, parse_domains, targets_key
 from linkspider.warc.ingest import FileProgress
 from linkspider.warc.records import HttpRecord, MetadataRecord, Skip, iter_records
@@ -36,6 +37,7 @@ logger = logging.getLogger(__name__)
 # with these headers would be taken for a compressed binary.
 _ENCODING_HEADERS = frozenset({b"content-encoding", b"transfer-encoding"})
 _TRUE = ("1", "true", "yes", "on")
+_LOGGED_ERRORS = 5  # per file: tracebacks of records that failed (all are counted)
 
 
 @dataclass(frozen=True)
@@ -123,7 +125,16 @@ class WarcSpider(LinksSpider):
             with open_source(source, self.timeout, self.user_agent) as stream:
                 for record in iter_records(stream, self.max_bytes):
                     progress.tick()
-                    yield from self._record(record, name, progress)
+                    try:
+                        out = list(self._record(record, name, progress))
+                    except Exception:  # a bug or a case not foreseen: it costs this record, not the file
+                        self._count("warc/skipped/error")
+                        progress.skipped += 1
+                        if progress.skipped <= _LOGGED_ERRORS:
+                            logger.exception("warc: record at offset %d of %s not ingested (counted in "
+                                             "linkspider/warc/skipped/error)", record.offset, name)
+                        continue
+                    yield from out
         except OSError as exc:  # the file (disk, network) failed, not its content: read it again
             tries = response.meta.get("retry_times", 0) + 1
             if tries <= self.retries:
@@ -157,6 +168,8 @@ class WarcSpider(LinksSpider):
         status = record.status
         if not (200 <= status < 300 or status in REDIRECT_STATUSES or status in GONE_STATUSES):
             return self._skip("status", progress)  # a crawl stores no page for these either
+        if normalize_url(record.url) is None:
+            return self._skip("bad_url", progress)  # not an http(s) page (dns:, ftp:, garbage)
         if self.filter.exclude_sources and self._excluded(record.url):
             return self._skip("excluded_source", progress)
         headers = Headers([(k, v) for k, v in record.headers if k.lower() not in _ENCODING_HEADERS])
@@ -179,6 +192,8 @@ class WarcSpider(LinksSpider):
         status = page.status
         if not (200 <= status < 300 or status in REDIRECT_STATUSES or status in GONE_STATUSES):
             return self._skip("status", progress)
+        if normalize_url(page.url) is None:
+            return self._skip("bad_url", progress)
         if status not in REDIRECT_STATUSES and not page.html:
             return self._skip("not_html", progress)
         if self.filter.exclude_sources and self._excluded(page.url):

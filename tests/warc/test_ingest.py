@@ -166,6 +166,8 @@ def test_bad_records_are_counted_and_the_good_ones_stored(ingest, tmp_path):
         gz(raw_record("http://bare.test/", b'<a href="http://t.test/bare">x</a>')),
         gz(raw_record("http://rev.test/", b"", warc_type="revisit")),
         warc_bytes([Page("http://big.test/", b"<p>" + b"a" * 3_000_000)], with_requests=False),
+        gz(raw_record("ftp://files.test/x.html", http_block(b'<a href="http://t.test/ftp">x</a>'))),
+        gz(raw_record("not a url", http_block(b'<a href="http://t.test/nourl">x</a>'))),
         gz(wat_record("http://wat.test/", b"not json {")),
         gz(wat_record("http://wat.test/2", json.dumps({"Envelope": {"WARC-Header-Metadata": {"WARC-Type": "request"}}})
                       .encode())),
@@ -180,6 +182,8 @@ def test_bad_records_are_counted_and_the_good_ones_stored(ingest, tmp_path):
     for reason in ("not_html", "status", "length_mismatch", "no_http_headers", "revisit", "too_large",
                    "wat_not_json", "wat_not_response", "truncated"):
         assert stat(log, f"linkspider/warc/skipped/{reason}") == 1, reason
+    assert stat(log, "linkspider/warc/skipped/bad_url") == 2
+    assert stat(log, "linkspider/warc/skipped/error") == 0
     assert stat(log, "linkspider/warc/files/done") == 1
     assert "Traceback" not in log
 
