@@ -12,9 +12,7 @@ from linkspider.extract.links import (
     extract_links,
     extract_links_with_stats,
     links_from_rows,
-    page_nofollow,
     parse_html,
-    redirect_links,
 )
 from linkspider.extract.placement import PLACEMENTS
 
@@ -25,7 +23,5 @@ __all__ = [
     "extract_links",
     "extract_links_with_stats",
     "links_from_rows",
-    "page_nofollow",
     "parse_html",
-    "redirect_links",
 ]

@@ -36,9 +36,7 @@ __all__ = [
     "Link",
     "extract_links",
     "extract_links_with_stats",
-    "page_nofollow",
     "parse_html",
-    "redirect_links",
 ]
 
 
@@ -142,20 +140,6 @@ def _robots_nofollow(content: str, agents: tuple[str, ...] = ("linkspider",)) ->
             part = part.strip()
         if part in ("nofollow", "none"):
             return True
-    return False
-
-
-def page_nofollow(tree, headers: Mapping | None = None) -> bool:
-    """True when ``<meta name=robots>`` or the ``X-Robots-Tag`` header makes every link nofollow."""
-    for value in _header_values(headers, "x-robots-tag"):
-        if _robots_nofollow(value):
-            return True
-    if tree is not None:
-        for meta in tree.css("meta[name]"):
-            attrs = meta.attributes
-            name = (attrs.get("name") or "").strip().lower()
-            if name in ("robots", "linkspider") and _robots_nofollow(attrs.get("content") or ""):
-                return True
     return False
 
 
@@ -693,25 +677,6 @@ def extract_links(
         max_anchor_chars=max_anchor_chars,
         max_url_length=max_url_length,
     ).links
-
-
-def redirect_links(chain: Iterable[str]) -> list[tuple[str, Link]]:
-    """Edges of an HTTP redirect chain [first URL, ..., final URL]: (source URL, redirect Link) per hop.
-
-    Each hop's ``Location`` is taken as already resolved (Scrapy's redirect middleware does that);
-    hops whose source or target is not a web URL are skipped.
-    """
-    urls = list(chain)
-    out: list[tuple[str, Link]] = []
-    for source, target in zip(urls, urls[1:]):
-        try:
-            src = _normalize_serialized(ada_url.URL(source).href)
-            tgt = _normalize_serialized(ada_url.URL(target).href)
-        except ValueError:
-            continue
-        if src and tgt:
-            out.append((src, Link(target, tgt, "", None, "redirect", (), False, False, False, "header")))
-    return out
 
 
 AnchorRow = tuple[str, str, str, "str | None", "str | None"]  # (link_type, href, text, alt, rel)

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import gzip
 import json
-from pathlib import Path
 
 import pytest
 
+from linkspider.demo.fixture_web import BUNDLED_CORPUS_DIR
 from linkspider.extract import extract_links, extract_links_with_stats, placement
 from linkspider.extract.links import parse_html
 from linkspider.extract.placement import (
@@ -19,7 +19,7 @@ from linkspider.extract.placement import (
     find_main_content,
 )
 
-DATA = Path(__file__).parent / "data"
+DATA = BUNDLED_CORPUS_DIR  # the pages that ship with the package (linkspider/demo/corpus)
 PAGE = "https://news.example/2024/story.html"
 
 PROSE = (
@@ -168,7 +168,7 @@ def _labelled_scores() -> tuple[int, int, int]:
     labels = json.loads((DATA / "link-labels.json").read_text())
     tp = fp = fn = 0
     for page_id, rec in labels.items():
-        links = extract_links(gzip.decompress((DATA / f"{page_id}.html.gz").read_bytes()), rec["url"])
+        links = extract_links(gzip.decompress((DATA / "html" / f"{page_id}.html.gz").read_bytes()), rec["url"])
         predicted: dict[str, bool] = {}
         for link in links:
             text = " ".join(link.anchor_text.split()).lower()
@@ -207,7 +207,7 @@ def test_corpus_pages_body_f1() -> None:
 )
 def test_corpus_page_examples(page_id: str, text: str, expected: str) -> None:
     labels = json.loads((DATA / "link-labels.json").read_text())
-    links = extract_links(gzip.decompress((DATA / f"{page_id}.html.gz").read_bytes()), labels[page_id]["url"])
+    links = extract_links(gzip.decompress((DATA / "html" / f"{page_id}.html.gz").read_bytes()), labels[page_id]["url"])
     found = {link.placement for link in links if link.anchor_text.lower() == text}
     assert found == {expected}
 
