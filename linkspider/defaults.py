@@ -61,6 +61,13 @@ LINKSPIDER_SITEWIDE_SHARE = 0.3  # a referring domain linking from more than thi
 LINKSPIDER_SITEWIDE_MIN_PAGES = 5  # ... and only if it has at least this many crawled pages
 LINKSPIDER_REPORT_TOP = 10  # rows in each "top" list of a report
 
+# --- WARC: archive crawls, ingest WARC/WAT files (`scrapy crawl warc`) -------------------------
+LINKSPIDER_WARC_DIR = ""  # set: `scrapy crawl links` archives every response it parses as WARC here
+LINKSPIDER_WARC_MAX_FILE_BYTES = 1_000_000_000  # an archive file is closed (and a new one started) past this size
+LINKSPIDER_WARC_VERSION = "1.1"  # "1.0" or "1.1" (1.1 stores WARC-Date to the microsecond)
+LINKSPIDER_WARC_CDXJ = True  # write a sorted CDXJ index (cdxj-indexer) next to each finished archive file
+LINKSPIDER_WARC_PROGRESS_SECONDS = 30.0  # ingest logs a progress line (records/s) this often per file
+
 # --- deploy / scheduling ----------------------------------------------------------
 LINKSPIDER_CRAWL_REPORT_ENABLED = True  # write one document per job into the MongoDB `crawls` collection
 

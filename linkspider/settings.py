@@ -42,12 +42,15 @@ DEPTH_LIMIT = 0
 DEPTH_PRIORITY = 0
 RETRY_TIMES = 2
 REDIRECT_MAX_TIMES = 10
+# The spider records redirects and meta refreshes as edges and follows them itself (links.py).
+METAREFRESH_ENABLED = False
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 
 SPIDER_MIDDLEWARES: dict[str, int] = {
     "linkspider.frontier.FrontierAckMiddleware": 1,  # acks a lease once its output is processed
+    "linkspider.warc.archive.WarcArchiveMiddleware": 45,  # LINKSPIDER_WARC_DIR: archive responses as WARC
 }
 DOWNLOADER_MIDDLEWARES: dict[str, int] = {
     "linkspider.safety.NetworkGuardMiddleware": 50,  # before robots.txt (100): refuse private addresses

@@ -11,9 +11,8 @@ from linkspider.extract.links import (
     Link,
     extract_links,
     extract_links_with_stats,
-    page_nofollow,
+    links_from_rows,
     parse_html,
-    redirect_links,
 )
 from linkspider.extract.placement import PLACEMENTS
 
@@ -23,7 +22,6 @@ __all__ = [
     "Link",
     "extract_links",
     "extract_links_with_stats",
-    "page_nofollow",
+    "links_from_rows",
     "parse_html",
-    "redirect_links",
 ]

@@ -4,9 +4,8 @@ Pages are parsed by Lexbor (through selectolax), an HTML5 parser that builds the
 builds (``<a>`` inside ``<a>``, unclosed ``<p>``, tables, misnested tags), about twice as fast as
 libxml2 on real pages.
 
-The walk over the parsed tree (anchors, their text and attributes, link density, placement) runs in
-the compiled walker (``_walker.pyx``) when it is built, else in Python here and in placement.py, which
-are the reference: both give the same records.
+Every rule is written once, in Python: anchors, text and rel here, URLs in ``linkspider.urls``,
+placement in placement.py. The speed is in the parser (Lexbor, compiled), which knows no rule.
 
 Every field of an edge is decided here except the source page's own keys: the target resolved as
 a browser would (``<base href>`` honoured), anchor text, image alt, rel tokens, nofollow from the
@@ -16,7 +15,6 @@ from __future__ import annotations
 
 import codecs
 import logging
-import os
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
@@ -33,28 +31,12 @@ from linkspider.urls import _normalize_serialized, fast_normalize
 
 logger = logging.getLogger(__name__)
 
-# The compiled walker (Cython, linkspider/extract/_walker.pyx): the same anchor rows and placements
-# as the pure-Python path, a few times faster; with it, script and style content is cut before the
-# parse (_rawtext.pyx). LINKSPIDER_NO_EXTENSIONS=1 turns both off.
-_walker = _rawtext = None
-if not os.environ.get("LINKSPIDER_NO_EXTENSIONS"):
-    try:
-        from linkspider.extract import _rawtext, _walker
-    except ModuleNotFoundError:  # not built (no Cython or no C compiler at install): pure Python
-        _walker = _rawtext = None
-        logger.info("compiled extraction walker not built: extraction runs in pure Python")
-    except ImportError as exc:  # built, but selectolax's Lexbor is not the one it was checked against
-        _walker = _rawtext = None
-        logger.warning("compiled extraction walker disabled (%s): extraction runs in pure Python", exc)
-
 __all__ = [
     "ExtractResult",
     "Link",
     "extract_links",
     "extract_links_with_stats",
-    "page_nofollow",
     "parse_html",
-    "redirect_links",
 ]
 
 
@@ -78,6 +60,7 @@ class Link:
     sponsored: bool
     ugc: bool
     placement: str  # body, nav, header, sidebar, footer, comment
+    body_score: float = 0.0  # the placement model's body score, 0 to 1 (page-level and redirect links: 0)
 
 
 class _LinkBuilder:
@@ -90,7 +73,9 @@ class _LinkBuilder:
 
     __slots__ = tuple(Link.__dataclass_fields__)
 
-    def __init__(self, href, target_url, anchor_text, alt, link_type, rel, nofollow, sponsored, ugc, placement):
+    def __init__(
+        self, href, target_url, anchor_text, alt, link_type, rel, nofollow, sponsored, ugc, placement, body_score=0.0
+    ):
         self.href = href
         self.target_url = target_url
         self.anchor_text = anchor_text
@@ -101,11 +86,16 @@ class _LinkBuilder:
         self.sponsored = sponsored
         self.ugc = ugc
         self.placement = placement
+        self.body_score = body_score
 
 
-def _make_link(href, target_url, anchor_text, alt, link_type, rel, nofollow, sponsored, ugc, placement) -> Link:
+def _make_link(
+    href, target_url, anchor_text, alt, link_type, rel, nofollow, sponsored, ugc, placement, body_score=0.0
+) -> Link:
     """Build a Link without the frozen ``__init__``'s per-field ``object.__setattr__`` calls."""
-    link = _LinkBuilder(href, target_url, anchor_text, alt, link_type, rel, nofollow, sponsored, ugc, placement)
+    link = _LinkBuilder(
+        href, target_url, anchor_text, alt, link_type, rel, nofollow, sponsored, ugc, placement, body_score
+    )
     link.__class__ = Link
     return link  # type: ignore[return-value]
 
@@ -153,20 +143,6 @@ def _robots_nofollow(content: str, agents: tuple[str, ...] = ("linkspider",)) ->
     return False
 
 
-def page_nofollow(tree, headers: Mapping | None = None) -> bool:
-    """True when ``<meta name=robots>`` or the ``X-Robots-Tag`` header makes every link nofollow."""
-    for value in _header_values(headers, "x-robots-tag"):
-        if _robots_nofollow(value):
-            return True
-    if tree is not None:
-        for meta in tree.css("meta[name]"):
-            attrs = meta.attributes
-            name = (attrs.get("name") or "").strip().lower()
-            if name in ("robots", "linkspider") and _robots_nofollow(attrs.get("content") or ""):
-                return True
-    return False
-
-
 _NON_ASCII = re.compile(rb"[\x80-\xff]")
 
 
@@ -188,11 +164,8 @@ def _encoding(body: bytes, headers: Mapping | None) -> str:
             enc = resolve_encoding(declared)
             if enc:
                 return enc
-    if _walker is not None:
-        start = _walker.first_non_ascii(body)  # a word at a time, not a regex byte by byte
-    else:
-        first = _NON_ASCII.search(body)
-        start = first.start() if first is not None else -1
+    first = _NON_ASCII.search(body)
+    start = first.start() if first is not None else -1
     if start < 0:
         return "utf-8"
     # everything before start is ASCII, so a character starts there
@@ -211,11 +184,6 @@ def parse_html(body: bytes | str, headers: Mapping | None = None) -> LexborHTMLP
     :func:`_encoding`.
     """
     return _parse(body, headers)[0]
-
-
-#: Script and style content at least this long is cut before the parse; shorter content is not
-#: worth a copy of the page. Tests set it to 0 to cut nothing.
-RAW_TEXT_CUT_MIN = 64
 
 
 # Every start or end tag except the ones links live in: removed to parse a page nested too deep.
@@ -241,31 +209,22 @@ def _too_deep(body: bytes) -> bool:
     pages); for the rest the running depth is computed over the start and end tags, an upper bound
     of the tree's depth (misnested end tags are taken as closing).
     """
-    if _walker is not None:
-        tags = _walker.count_byte(body, 60)  # a vectorized count, no copy
-    else:  # CPython deletes a byte with memchr, 2-3 times as fast as bytes.count's byte loop
-        tags = len(body) - len(body.replace(b"<", b""))
+    # CPython deletes a byte with memchr, 2-3 times as fast as bytes.count's byte loop
+    tags = len(body) - len(body.replace(b"<", b""))
     if tags <= _FEW_TAGS:
         return False
     steps = map(_DEPTH_STEP.__getitem__, _NESTING_TAG.findall(body))
     return max(accumulate(steps), default=0) > MAX_NESTING
 
 
-def _parse(
-    body: bytes | str, headers: Mapping | None = None, cut_raw_text: bool = False
-) -> tuple[LexborHTMLParser | None, bool, int]:
-    """(tree or None, whether the page was nested too deep and parsed without structure, number of
-    script and style contents cut before the parse).
+def _parse(body: bytes | str, headers: Mapping | None = None) -> tuple[LexborHTMLParser | None, bool]:
+    """(tree or None, whether the page was nested too deep and parsed without structure).
 
     An HTML5 parser spends time in proportion to the nesting depth on every block start tag, so a
     page of 100,000 nested ``<div>``s would take minutes; such a page is parsed with every tag but
     ``a``/``area``/``img``/``link``/``meta``/``base`` removed, so its links survive (with no
     structure left, they are all placed in the body).
-
-    With ``cut_raw_text`` (for the walker, which checks the cuts), script and style content is
-    replaced by one byte before the parse: over a quarter of the parse's instructions, for text never read.
     """
-    cuts = 0
     try:
         if isinstance(body, str):
             body = body.encode("utf-8", "replace")
@@ -273,7 +232,7 @@ def _parse(
         else:
             enc = _encoding(body, headers)
         if not body or body.isspace():  # isspace stops at the first other byte; strip() copies the page
-            return None, False, 0
+            return None, False
         if enc == "utf-8-sig":
             body = body[3:] if body[:3] == codecs.BOM_UTF8 else body
         elif enc != "utf-8":
@@ -282,20 +241,18 @@ def _parse(
         if flattened:
             logger.debug("page nested deeper than %d levels: parsed without structure", MAX_NESTING)
             body = _STRUCTURE_TAG.sub(b" ", body)
-        elif cut_raw_text and RAW_TEXT_CUT_MIN > 0 and _rawtext is not None:
-            body, cuts = _rawtext.strip(body, RAW_TEXT_CUT_MIN)
         tree = LexborHTMLParser(body, options=LexborDocumentOptions.WO_EVENTS)
         if tree.root is None:
-            return None, False, 0
-        return tree, flattened, cuts
+            return None, False
+        return tree, flattened
     except (ValueError, LookupError, RuntimeError) as exc:
         logger.debug("unparsable page: %s", exc)
-        return None, False, 0
+        return None, False
 
 
 def _drop_raw_text(tree) -> None:
     """Remove the content of ``<script>`` and ``<style>``: code, never shown, so never anchor or
-    paragraph text (``text_lexbor()`` would include it). The walker skips it as it reads text."""
+    paragraph text (``text_lexbor()`` would include it)."""
     for el in tree.tags("script") + tree.tags("style"):
         for node in [child for child in el.iter(include_text=True) if child.tag == "-text"]:
             node.decompose()
@@ -443,7 +400,7 @@ _HeadRows = tuple[
 
 def _head_rows(tree) -> _HeadRows:
     """``<link>`` (rel, href), ``<meta>`` (http-equiv, name, content) and ``<base>`` (href) anywhere in
-    the page, in page order: the reference for the compiled walker's ``PageWalk.head``.
+    the page, in page order.
 
     Elements are found by tag name (Lexbor's tag walk costs a fraction of a CSS attribute match).
     """
@@ -533,7 +490,7 @@ _AnchorRow = tuple  # (handle, is_area, href, rel, text, has_image, image_alt, a
 def _python_anchors(tree) -> tuple[int, Iterator[_AnchorRow]]:
     """(number of ``a``/``area`` elements, their rows in page order), read through selectolax.
 
-    The reference for the compiled walker's ``PageWalk.anchors``. Rows are made lazily, so anchors
+    Rows are made lazily, so anchors
     past a ``max_links`` cap cost nothing. An anchor's image is the first ``img`` beneath it, among
     images under some ``a[href]``; the fields after href are None when there is no href.
     """
@@ -570,11 +527,22 @@ def _python_anchors(tree) -> tuple[int, Iterator[_AnchorRow]]:
     return len(nodes), rows()
 
 
+def _host(url: str) -> str:
+    """Host of a normalized web URL without a leading ``www.`` (for the same-site test)."""
+    host = url.split("/", 3)[2] if url.count("/") >= 2 else ""
+    return host[4:] if host.startswith("www.") else host
+
+
+def _same_site(base: str, found: list[tuple]) -> list[bool]:
+    """Per found anchor row, whether its target is on the page's own host (``www.`` aside)."""
+    own = _host(base)
+    return [_host(row[1]) == own for row in found]
+
+
 def _anchor_links(
     tree, resolve: _Resolver, cap: int, room: int, nofollow_page: bool, dropped: Counter
 ) -> list[Link]:
-    """The page's anchor links in page order (duplicates dropped): the reference for the compiled
-    walker's ``PageWalk.links``.
+    """The page's anchor links in page order (duplicates dropped).
 
     ``room`` is the number of links to keep (-1: all); anchors past it are counted as ``max_links``
     without being resolved or placed. ``dropped`` counts what is left out, by reason.
@@ -618,10 +586,10 @@ def _anchor_links(
         room -= 1
         found.append((href, target, text, alt, link_type, rel_value))
 
-    placements = assign_placements(tree, anchors, link_chars) if anchors else []
+    placements = assign_placements(tree, anchors, link_chars, _same_site(resolve.base, found)) if anchors else []
     links: list[Link] = []
     seen: set = set()
-    for (href, target, text, alt, link_type, rel_value), placement in zip(found, placements):
+    for (href, target, text, alt, link_type, rel_value), (placement, score) in zip(found, placements):
         if rel_value:
             rel, nofollow, sponsored, ugc = _rel_flags(rel_value)
             nofollow = nofollow or nofollow_page
@@ -632,8 +600,20 @@ def _anchor_links(
             dropped["duplicate"] += 1
             continue
         seen.add(key)
-        links.append(_make_link(href, target, text, alt, link_type, rel, nofollow, sponsored, ugc, placement))
+        links.append(_make_link(href, target, text, alt, link_type, rel, nofollow, sponsored, ugc, placement, score))
     return links
+
+
+def _new_result(base_url: str, max_links: int | None) -> tuple[ExtractResult, int | None, bool]:
+    """An empty result for the page, the link cap (negative: none), and whether the page URL can be a
+    base at all (if not, the result says ``invalid_base`` and there is nothing to extract)."""
+    result = ExtractResult(base_url=base_url)
+    if max_links is not None and max_links < 0:
+        max_links = None
+    if not ada_url.check_url(base_url):
+        result.dropped["invalid_base"] += 1
+        return result, max_links, False
+    return result, max_links, True
 
 
 def extract_links_with_stats(
@@ -652,25 +632,16 @@ def extract_links_with_stats(
     200,000 links costs little more than one at the cap. ``max_anchor_chars`` cuts anchor text and
     alt; ``max_url_length`` drops longer target URLs (``too_long``); 0 disables either.
     """
-    result = ExtractResult(base_url=base_url)
-    if max_links is not None and max_links < 0:
-        max_links = None
-    if not ada_url.check_url(base_url):
-        result.dropped["invalid_base"] += 1
+    result, max_links, usable = _new_result(base_url, max_links)
+    if not usable:
         return result
-    tree, result.flattened, cuts = _parse(body, headers, cut_raw_text=_walker is not None)
+    tree, result.flattened = _parse(body, headers)
     nofollow_page = any(_robots_nofollow(v) for v in _header_values(headers, "x-robots-tag"))
     if tree is None:
         result.page_nofollow = nofollow_page
         return result
-    walk = _walker.PageWalk(tree) if _walker is not None else None
-    if walk is None:
-        _drop_raw_text(tree)
-    elif walk.cut != cuts:  # a cut the tree builder did not take as script or style content
-        logger.debug("script and style cuts not confirmed by the parse (%d of %d): parsed whole", walk.cut, cuts)
-        tree = _parse(body, headers)[0]
-        walk = _walker.PageWalk(tree)
-    base, meta_nofollow, head_links = _scan_head(walk.head() if walk is not None else _head_rows(tree), base_url)
+    _drop_raw_text(tree)
+    base, meta_nofollow, head_links = _scan_head(_head_rows(tree), base_url)
     nofollow_page = nofollow_page or meta_nofollow
     result.page_nofollow = nofollow_page
     result.base_url = base
@@ -678,10 +649,7 @@ def extract_links_with_stats(
     dropped = result.dropped
 
     room = max_links if max_links is not None else -1
-    if walk is not None:
-        links = walk.links(resolve, max_anchor_chars, room, nofollow_page, dropped)
-    else:
-        links = _anchor_links(tree, resolve, max_anchor_chars, room, nofollow_page, dropped)
+    links = _anchor_links(tree, resolve, max_anchor_chars, room, nofollow_page, dropped)
     links[:0] = _page_links(head_links, headers, base_url, resolve, nofollow_page, dropped)
 
     if max_links is not None and len(links) > max_links:
@@ -711,20 +679,59 @@ def extract_links(
     ).links
 
 
-def redirect_links(chain: Iterable[str]) -> list[tuple[str, Link]]:
-    """Edges of an HTTP redirect chain [first URL, ..., final URL]: (source URL, redirect Link) per hop.
+AnchorRow = tuple[str, str, str, "str | None", "str | None"]  # (link_type, href, text, alt, rel)
 
-    Each hop's ``Location`` is taken as already resolved (Scrapy's redirect middleware does that);
-    hops whose source or target is not a web URL are skipped.
+
+def links_from_rows(
+    anchors: Iterable[AnchorRow],
+    head_rows: _HeadRows,
+    base_url: str,
+    *,
+    headers: Mapping | None = None,
+    placement: str = "unknown",
+    max_links: int | None = None,
+    max_anchor_chars: int = DEFAULT_MAX_ANCHOR_CHARS,
+    max_url_length: int = DEFAULT_MAX_URL_LENGTH,
+) -> ExtractResult:
+    """Links of a page whose markup someone else already took apart (Common Crawl WAT files).
+
+    ``anchors`` are the page's links in page order; ``head_rows`` its ``<link>``, ``<meta>`` and
+    ``<base>`` rows as :func:`_head_rows` gives them. The same rules as :func:`extract_links_with_stats`
+    apply (base, robots nofollow, resolution, drop reasons, rel, text, duplicates, caps), except
+    placement: without the page's structure every anchor gets ``placement`` (``unknown``).
     """
-    urls = list(chain)
-    out: list[tuple[str, Link]] = []
-    for source, target in zip(urls, urls[1:]):
-        try:
-            src = _normalize_serialized(ada_url.URL(source).href)
-            tgt = _normalize_serialized(ada_url.URL(target).href)
-        except ValueError:
+    result, max_links, usable = _new_result(base_url, max_links)
+    if not usable:
+        return result
+    base, meta_nofollow, head_links = _scan_head(head_rows, base_url)
+    nofollow_page = meta_nofollow or any(_robots_nofollow(v) for v in _header_values(headers, "x-robots-tag"))
+    result.page_nofollow = nofollow_page
+    result.base_url = base
+    resolve = _Resolver(base, max_url_length)
+    dropped = result.dropped
+    links = _page_links(head_links, headers, base_url, resolve, nofollow_page, dropped)
+    seen: set = set()
+    for link_type, href, text, alt, rel_value in anchors:
+        if max_links is not None and len(links) >= max_links:
+            dropped["max_links"] += 1
             continue
-        if src and tgt:
-            out.append((src, Link(target, tgt, "", None, "redirect", (), False, False, False, "header")))
-    return out
+        target, reason = resolve(href)
+        if target is None:
+            dropped[reason] += 1
+            continue
+        text = cap_text(" ".join(text.split()), max_anchor_chars) if text else ""
+        if alt is not None:
+            alt = cap_text(" ".join(alt.split()), max_anchor_chars)
+        if rel_value:
+            rel, nofollow, sponsored, ugc = _rel_flags(rel_value)
+            nofollow = nofollow or nofollow_page
+        else:
+            rel, nofollow, sponsored, ugc = (), nofollow_page, False, False
+        key = (target, text, alt, link_type, rel)
+        if key in seen:
+            dropped["duplicate"] += 1
+            continue
+        seen.add(key)
+        links.append(_make_link(href, target, text, alt, link_type, rel, nofollow, sponsored, ugc, placement))
+    result.links = links
+    return result

@@ -1,23 +1,30 @@
 """Where a link sits on its page: body, nav, header, sidebar, footer or comment.
 
-Two sources of evidence, both read from the same parsed page (selectolax/Lexbor) the links come from:
+Every rule is here, in Python, read from the same parsed page (selectolax/Lexbor) the links come from:
 
 1. The main content block, found the way readability-style extractors find it: paragraphs score
-   their parent and grandparent by text length and commas, scores are damped by link density
-   and nudged by class/id vocabulary ("article", "content" up; "sidebar", "comment" down), and the
-   best block plus its similar siblings is the article.
-2. Boilerplate markers: semantic elements (``nav``, ``header``, ``footer``, ``aside``, ``figure``), ARIA roles,
-   and class/id names from a small general vocabulary (menu, sidebar, related, share, comment...),
-   never names taken from particular sites. The nearest marked ancestor decides, so a "related
-   articles" box inside an article is not body.
+   their parent and grandparent by text length and commas, damped by link density and nudged by
+   class/id vocabulary; the best block plus its similar siblings is the article.
+2. Boilerplate markers: semantic elements (``nav``, ``header``, ``footer``, ``aside``, ``figure``), ARIA
+   roles, and class/id words from a small general vocabulary (menu, sidebar, related, share,
+   comment...), never names taken from particular sites. The nearest marked ancestor names the marker.
+3. Block evidence, as boilerpipe and jusText weigh it: the tag, text length and link density of the
+   link's block, of the block above it and of its nearest ancestor with a few hundred characters.
 
-A link inside the main block and under no marker there is ``body``. A link outside it takes its
-marker's placement, or, unmarked, ``header`` before the main block and ``footer`` after it. When a
-page has no main block (a home page, a listing), every unmarked link is ``body``.
+:func:`anchor_rows` gathers that evidence per link, :func:`features` turns a row into numbers, and a
+logistic model (weights trained offline by ``bench/placement_cv.py`` with cross-validation across
+sites and corpora, shipped in ``_model.py``) scores it: at or above the threshold the link is
+``body``; otherwise it takes its marker's placement, or, unmarked, ``header`` before the main block and
+``footer`` after it. The score is kept on each link as the evidence.
 """
 from __future__ import annotations
 
+import math
+import operator
 import re
+from typing import NamedTuple
+
+from linkspider.extract import _model
 
 __all__ = ["PLACEMENTS", "assign_placements", "evidence_of", "find_main_content", "marker_of"]
 
@@ -43,7 +50,7 @@ _ROLES = {
 # so "nav" matches "navbar" and "main-nav" but not "canvas". Most specific placement first.
 # Entries: "x" anywhere in the word, "^x" at its start, "x$" at its end, "^x$" the whole word,
 # "^x!c" at its start and not followed by the character c. A word names the most specific placement
-# any of its entries matches. The compiled walker reads the same table.
+# any of its entries matches.
 _VOCAB: list[tuple[str, tuple[str, ...]]] = [
     ("comment", ("comment", "disqus", "^respond", "^reply$", "^replies$", "discussion")),
     ("footer", ("footer", "colophon", "copyright", "^siteinfo$")),
@@ -201,6 +208,19 @@ def evidence_of(el) -> str | None:
 
 
 _WEIGHT_CACHE: dict[tuple, int] = {}
+_CONTENT_CACHE: dict[tuple, bool] = {}
+
+
+def _has_content_names(cls: str | None, ident: str | None) -> bool:
+    """Whether a class or id has content vocabulary ("article", "post-body"); cached."""
+    key = (cls, ident)
+    hit = _CONTENT_CACHE.get(key)
+    if hit is None:
+        hit = _classify_names(f"{cls or ''} {ident or ''}")[1]
+        if len(_CONTENT_CACHE) > _CACHE_MAX:
+            _CONTENT_CACHE.clear()
+        _CONTENT_CACHE[key] = hit
+    return hit
 
 
 def _class_weight(cls: str | None, ident: str | None) -> int:
@@ -312,14 +332,17 @@ def find_main_content(tree) -> list:
     return [nodes[i] for i in main]
 
 
-def _analyse(tree, linked: dict[int, int], nodes: dict[int, object]) -> tuple[list[int], set[int]]:
+def _analyse(
+    tree, linked: dict[int, int], nodes: dict[int, object], scores: dict[int, float] | None = None
+) -> tuple[list[int], set[int]]:
     """(main content blocks, link-only paragraphs) of a page, as ``mem_id``s; ``nodes`` gets the blocks.
 
     A paragraph whose text is nearly all link text ("Read more: ...", a lone headline link) is
     navigation or a related-content teaser even inside an article, as in jusText and boilerpipe
     where a block's link density decides.
     """
-    scores: dict[int, float] = {}
+    if scores is None:
+        scores = {}
     classes: dict[int, tuple[str, str]] = {}
     link_only: set[int] = set()
     get_linked = linked.get
@@ -398,16 +421,32 @@ def _analyse(tree, linked: dict[int, int], nodes: dict[int, object]) -> tuple[li
     return content, link_only
 
 
-def assign_placements(tree, anchors: list, link_chars: list[int] | None = None) -> list[str]:
-    """Placement of each node in ``anchors`` (``a``/``area`` elements of ``tree``, in page order).
+_CONTEXT_MIN = 400  # characters of text that make an ancestor the link's context (a section, not a list)
+_PROSE = frozenset({"p", "blockquote", "dd", "pre"})
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+_CELLS = frozenset({"td", "th"})
 
-    ``link_chars`` gives the length of each anchor's text (for link density). Only the ancestors of
-    links are examined, each once: a link's placement comes from the nearest marked ancestor
-    (the anchor's own attributes are not read: a link is not a block).
+
+def anchor_rows(
+    tree, anchors: list, link_chars: list[int] | None = None, same_site: list[bool] | None = None
+) -> list[tuple]:
+    """The evidence about each node in ``anchors`` (``a``/``area`` elements of ``tree``, in page order).
+
+    One row per anchor: (nearest marker's placement or None, inside a link-only paragraph, inside the
+    main content, page has main content, after the main content, under content vocabulary, tag of the
+    nearest block, its text length, its link text length, the same two for the block above it and for
+    the nearest ancestor with at least ``_CONTEXT_MIN`` characters of text, the anchor's text length,
+    whether its target is on the page's own site, the content score of its nearest scored ancestor as a
+    share of the page's best). Only the ancestors of links are examined, each once; a marker on the main
+    content or its ancestors describes the page layout, not the link, and is not read.
     """
+    link_chars = link_chars or [0] * len(anchors)
+    same_site = same_site or [True] * len(anchors)
     ancestry = _Ancestry(anchors, link_chars)
     nodes: dict[int, object] = {}
-    main, link_only = _analyse(tree, ancestry.linked, nodes)
+    scores: dict[int, float] = {}
+    main, link_only = _analyse(tree, ancestry.linked, nodes, scores)
+    top_score = max(scores.values(), default=0.0) or 1.0
     main_set = set(main)
     above_main: set[int] = set()  # the main blocks and their ancestors: their markers describe the page
     for i in main:
@@ -419,48 +458,173 @@ def assign_placements(tree, anchors: list, link_chars: list[int] | None = None) 
             above_main.add(j)
             el = el.parent
     info = ancestry.info
-    state: dict[int, tuple] = {}  # element -> (nearest marker's placement or None, inside main content)
-    no_state = (None, False)
+    linked = ancestry.linked
+    # element -> (marker, inside main, in link-only paragraph, under content vocabulary, block, block above,
+    # content score of the nearest scored ancestor as a share of the page's best)
+    state: dict[int, tuple] = {}
+    no_state = (None, False, False, False, 0, 0, 0.0)
     tags = _TAGS
     minor = _MINOR
     names_get = _NAMES_CACHE.get
-    out = []
+    has_main = bool(main)
+    texts: dict[int, int] = {}
+    rows = []
     after_main = False
-    for chain, stop in ancestry.chains:
+    context: dict[int, int] = {}  # element -> its nearest ancestor-or-self with enough text (0: none)
+
+    def context_of(i: int) -> int:
+        """The nearest ancestor-or-self of ``i`` with enough text (iterative: pages nest 1,500 deep)."""
+        walked = []
+        found = 0
+        while i in info:
+            hit = context.get(i)
+            if hit is not None:
+                found = hit
+                break
+            walked.append(i)
+            _, node, up = info[i]
+            if node is not None:
+                if i not in texts:
+                    texts[i] = len(" ".join(node.text_lexbor().split()))  # type: ignore[attr-defined]
+                if texts[i] >= _CONTEXT_MIN:
+                    found = i
+                    break
+            i = up
+        for j in walked:
+            context[j] = found
+        return found
+
+    for (chain, stop), chars, own_site in zip(ancestry.chains, link_chars, same_site):
         st = state.get(stop, no_state) if stop else no_state
         for i in reversed(chain):
             tag, node, _ = info[i]
-            marker = None
-            if node is not None and (st[0] is None or tag not in minor):
-                # inline tags (no node kept) never mark; inside a marked block list items only refine it
-                attrs = node.attributes  # type: ignore[attr-defined]
-                cls = attrs.get("class")
-                ident = attrs.get("id")
-                role = attrs.get("role")
-                if cls is None and ident is None and role is None:
-                    marker = tags.get(tag)
-                else:
-                    key = (role, tag, cls, ident)
-                    marker = names_get(key, key)
-                    if marker is key:
-                        marker = marker_of(tag, role, cls, ident)
-                if marker is None and i in link_only:
-                    marker = "sidebar"
-                if marker is not None:
-                    if i in above_main:
-                        marker = None
+            marker, inside, only, positive, block, up, share = st
+            if i in scores:
+                share = scores[i] / top_score
+            if node is not None:
+                up, block = block, i
+                if marker is None or tag not in minor:
+                    # inline tags (no node kept) never mark; inside a marked block list items only refine it
+                    attrs = node.attributes  # type: ignore[attr-defined]
+                    cls = attrs.get("class")
+                    ident = attrs.get("id")
+                    role = attrs.get("role")
+                    found = None
+                    if cls is None and ident is None and role is None:
+                        found = tags.get(tag)
                     else:
-                        st = (marker, st[1])
+                        key = (role, tag, cls, ident)
+                        found = names_get(key, key)
+                        if found is key:
+                            found = marker_of(tag, role, cls, ident)
+                        if not positive and (cls or ident) and i not in above_main:
+                            positive = _has_content_names(cls, ident)
+                    if found is not None and i not in above_main:
+                        marker = found
+            if i in link_only:
+                only = True
             if i in main_set:
-                st = (st[0] if marker is None else marker, True)
+                inside = True
+            st = (marker, inside, only, positive, block, up, share)
             state[i] = st
-        placement, inside = st
-        if placement is None:
-            if not main or inside:
-                placement = "body"
-            else:
-                placement = "footer" if after_main else "header"
+        marker, inside, only, positive, block, up, share = st
         if inside:
             after_main = True
-        out.append(placement)
+        for b in (block, up):
+            if b and b not in texts:
+                texts[b] = len(" ".join(info[b][1].text_lexbor().split()))  # type: ignore[attr-defined]
+        around = (context.get(up) or context_of(up)) if up else 0
+        rows.append((
+            marker, only, inside, has_main, after_main and not inside, positive,
+            info[block][0] if block else "", texts.get(block, 0), linked.get(block, 0),
+            texts.get(up, 0), linked.get(up, 0), texts.get(around, 0), linked.get(around, 0), chars, own_site, share,
+        ))
+    return rows
+
+
+_MARKERS = ("nav", "header", "footer", "sidebar", "comment")
+_MARKER_HOT = {None: (0, 0, 0, 0, 0), **{m: tuple(int(m == n) for n in _MARKERS) for m in _MARKERS}}
+_log1p = math.log1p
+
+
+def features(row: tuple) -> list[float]:
+    """An anchor's row (:func:`anchor_rows`) as the numbers the placement model weighs (bools count as 0/1)."""
+    (marker, only, inside, has_main, after, positive, tag, chars, linked, up_chars, up_linked,
+     around_chars, around_linked, own, own_site, share) = row
+    density = min(1.0, linked / chars) if chars else 1.0
+    up_density = min(1.0, up_linked / up_chars) if up_chars else 1.0
+    around_density = min(1.0, around_linked / around_chars) if around_chars else 1.0
+    is_li = tag == "li"
+    heading = tag in _HEADINGS
+    link_list = is_li and up_density > 0.8
+    return [
+        inside, has_main, has_main and not inside, after, *_MARKER_HOT.get(marker, _MARKER_HOT[None]),
+        only, positive, tag in _PROSE, is_li, heading, tag in _CELLS,
+        _log1p(chars), density, _log1p(max(0, chars - linked)),
+        _log1p(up_chars), up_density, _log1p(max(0, up_chars - up_linked)),
+        around_density, link_list, _log1p(own), own_site, max(-1.0, min(1.5, share)),
+        link_list and own_site, heading and up_density < 0.5, only and own_site, is_li and not own_site,
+    ]
+
+
+FEATURE_NAMES = (
+    "in_main", "has_main", "out_of_main", "after_main", *(f"marker_{m}" for m in _MARKERS),
+    "link_only", "content_vocab", "block_prose", "block_li", "block_heading", "block_cell",
+    "log_block_chars", "block_link_density", "log_block_plain_chars",
+    "log_up_chars", "up_link_density", "log_up_plain_chars", "context_link_density", "link_list",
+    "log_anchor_chars", "same_site", "content_score_share",
+    "site_link_list", "heading_in_prose", "site_link_only", "li_external",
+)
+
+
+class Model(NamedTuple):
+    """A logistic model over :func:`features`: an anchor is body when its score reaches the threshold."""
+
+    weights: tuple[float, ...]
+    bias: float
+    threshold: float
+
+    def score(self, row: tuple) -> float:
+        """Probability-like body score in [0, 1] of an anchor's row."""
+        z = self.bias + sum(map(operator.mul, self.weights, features(row)))
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+#: The shipped model: parameters trained offline by bench/placement_cv.py (linkspider/extract/_model.py).
+MODEL = Model(_model.WEIGHTS, _model.BIAS, _model.THRESHOLD)
+
+
+def assign_placements(
+    tree, anchors: list, link_chars: list[int] | None = None, same_site: list[bool] | None = None
+) -> list[tuple[str, float]]:
+    """(placement, body score) of each node in ``anchors`` (``a``/``area`` elements of ``tree``, page order).
+
+    ``link_chars`` gives the length of each anchor's text (for link density), ``same_site`` whether
+    its target is on the page's site. The model decides body or not; a link that is not body takes
+    its nearest marker's placement, else ``sidebar`` in a link-only paragraph, else ``footer`` after
+    the main content and ``header`` before it. On a page without main content (a home page, a
+    listing: the labelled pages the model learned from are articles) an unmarked link is ``body``.
+    The score (0 to 1, rounded to 3 places) is the evidence: reports can ask for body links above a
+    stricter threshold.
+    """
+    model = MODEL
+    threshold = model.threshold
+    out = []
+    scores: dict[tuple, float] = {}  # links of one list often share their whole row
+    for row in anchor_rows(tree, anchors, link_chars, same_site):
+        score = scores.get(row)
+        if score is None:
+            score = scores[row] = round(model.score(row), 3)
+        if score >= threshold:
+            out.append(("body", score))
+            continue
+        marker, only, _, has_main, after = row[:5]
+        if marker is None:
+            if only:
+                marker = "sidebar"
+            elif not has_main:  # a home page or a listing: no article to measure the link against
+                marker = "body"
+            else:
+                marker = "footer" if after else "header"
+        out.append((marker, score))
     return out

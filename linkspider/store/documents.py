@@ -188,6 +188,10 @@ def edge_document(item: Mapping[str, Any], now: datetime | None = None) -> dict[
         doc["alt"] = alt
     if rel:
         doc["rel"] = rel
+    source = get("source")
+    if source is not None:  # read from an archive (WARC/WAT ingest); crawled edges have no source
+        doc["source"] = _str(source)
+        doc["source_file"] = _opt_str(get("source_file"))
     return doc
 
 
@@ -234,7 +238,7 @@ def page_document(item: Mapping[str, Any], now: datetime | None = None) -> dict[
     """
     get = _fields(item).get
     url = _str(get("url"))
-    return {
+    doc = {
         "_id": _str(get("url_key") or url),
         "url": url,
         "status": _int(get("status")),
@@ -248,6 +252,11 @@ def page_document(item: Mapping[str, Any], now: datetime | None = None) -> dict[
         "soft_404": get("soft_404") is True,
         "schema_version": SCHEMA_VERSION,
     }
+    source = get("source")
+    if source is not None:
+        doc["source"] = _str(source)
+        doc["source_file"] = _opt_str(get("source_file"))
+    return doc
 
 
 def page_upsert_from_document(doc: Mapping[str, Any]) -> UpdateOne:
@@ -288,21 +297,23 @@ def link_digest(edges: Iterable[Mapping[str, Any]]) -> bytes:
     return _blake2b("\n".join(rows).encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
-def link_set(page: dict[str, Any] | None, edges: list[dict[str, Any]], source_key: str | None = None
-             ) -> dict[str, Any]:
+def link_set(page: dict[str, Any] | None, edges: list[dict[str, Any]], source_key: str | None = None,
+             *, partial: bool = False) -> dict[str, Any]:
     """Payload of an ``OP_LINKS`` operation: one fetch of one page and the edges it found.
 
     With a page whose status lists its links (:func:`lost_reason` is not None) the set is complete:
     the writer marks the page's other live edges lost at ``fetched_at``, and the page gets the
     set's ``links_digest``, so the next fetch that finds the same set writes only the page. Without
-    a page (LinkItems whose PageItem never came) or with a transient status, edges are only added.
+    a page (LinkItems whose PageItem never came), with a transient status or with a ``partial`` link
+    list (an archive ingest that filtered the links), edges are only added.
     Edges repeated on the page are one edge (the first one found).
     """
     unique = list({e["_id"]: e for e in reversed(edges)}.values())[::-1]
     reason = None
     if page is not None:
         source_key = page["_id"]
-        reason = lost_reason(page["status"], page.get("redirect_to"), page.get("soft_404") is True)
+        reason = None if partial else lost_reason(page["status"], page.get("redirect_to"),
+                                                  page.get("soft_404") is True)
         if reason is not None:
             page = {**page, "links_digest": link_digest(unique)}
     elif source_key is None:

@@ -159,7 +159,8 @@ class MongoPipeline:
             if not edges:
                 return True
             return writer.put(OP_LINKS, link_set(None, edges), size)
-        return writer.put(OP_LINKS, link_set(page, edges), size)
+        # a partial link list (an archive ingest that filtered the links) proves no loss
+        return writer.put(OP_LINKS, link_set(page, edges, partial=bool(item.get("partial"))), size)
 
     def _too_large(self, item: Any, size: int) -> Any:
         """Counted and logged, not stored; the item goes on to later pipelines."""

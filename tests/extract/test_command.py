@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from linkspider.cli import main
+from linkspider.demo.fixture_web import BUNDLED_CORPUS_DIR
 
-DATA = Path(__file__).parent / "data"
+DATA = BUNDLED_CORPUS_DIR  # the pages that ship with the package (linkspider/demo/corpus)
 
 
 def test_prints_json_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -18,6 +19,7 @@ def test_prints_json_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert main(["extract", str(page), "--url", "https://example.com/dir/", "--stats"]) == 0
     out, err = capsys.readouterr()
     records = [json.loads(line) for line in out.splitlines()]
+    assert 0.0 <= records[0].pop("body_score") <= 1.0  # the placement model's evidence
     assert records == [
         {
             "href": "/a", "target_url": "https://example.com/a", "anchor_text": "the A page", "alt": None,
@@ -29,7 +31,7 @@ def test_prints_json_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
 
 
 def test_gzip_headers_and_max_links(capsys: pytest.CaptureFixture[str]) -> None:
-    page = next(DATA.glob("*.html.gz"))
+    page = min((DATA / "html").glob("*.html.gz"))
     url = json.loads((DATA / "link-labels.json").read_text())[page.name[: -len(".html.gz")]]["url"]
     assert gzip.decompress(page.read_bytes())  # really gzipped
     argv = ["extract", str(page), "--url", url, "--max-links", "5", "--header", "X-Robots-Tag: nofollow"]
@@ -60,7 +62,7 @@ def test_a_reader_that_stops_early_is_not_an_error() -> None:
     import subprocess
     import sys
 
-    page = next(DATA.glob("*.html.gz"))
+    page = min((DATA / "html").glob("*.html.gz"))
     proc = subprocess.Popen([sys.executable, "-m", "linkspider", "extract", str(page), "--url", "https://example.com/"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert proc.stdout is not None

@@ -5,17 +5,17 @@ import dataclasses
 import gzip
 import json
 import pickle
-from pathlib import Path
 
 import ada_url
 import pytest
 from scrapy.http import Headers
 
-from linkspider.extract import Link, extract_links, extract_links_with_stats, redirect_links
+from linkspider.demo.fixture_web import BUNDLED_CORPUS_DIR
+from linkspider.extract import Link, extract_links, extract_links_with_stats
 from linkspider.extract.links import _make_link, _origin
 from linkspider.extract.text import DEFAULT_MAX_ANCHOR_CHARS
 
-DATA = Path(__file__).parent / "data"
+DATA = BUNDLED_CORPUS_DIR  # the pages that ship with the package (linkspider/demo/corpus)
 PAGE = "https://site.example/blog/post.html"
 
 
@@ -291,14 +291,6 @@ def test_fast_constructor_builds_the_same_link() -> None:
         fast.anchor_text = "changed"  # type: ignore[misc]
 
 
-def test_redirect_links() -> None:
-    hops = redirect_links(["http://a.example/start", "https://a.example/start#x", "https://b.example/end", "mailto:x"])
-    assert [(src, link.target_url, link.link_type) for src, link in hops] == [
-        ("http://a.example/start", "https://a.example/start", "redirect"),
-        ("https://a.example/start", "https://b.example/end", "redirect"),
-    ]
-
-
 @pytest.mark.parametrize(
     ("body", "headers", "text"),
     [
@@ -362,7 +354,7 @@ def test_corpus_page_fields() -> None:
     """A real page: every record is complete and consistent."""
     labels = json.loads((DATA / "link-labels.json").read_text())
     page_id = "ad9e9e596f21a6812fae27b5d9d622359826c368e471d7d5ff9ac4676eaac9cd"
-    result = extract_links_with_stats(gzip.decompress((DATA / f"{page_id}.html.gz").read_bytes()), labels[page_id]["url"])
+    result = extract_links_with_stats(gzip.decompress((DATA / "html" / f"{page_id}.html.gz").read_bytes()), labels[page_id]["url"])
     assert len(result.links) > 50
     for link in result.links:
         assert link.target_url.startswith(("http://", "https://")) and "#" not in link.target_url

@@ -3,15 +3,23 @@ from __future__ import annotations
 
 import gzip
 import json
-from pathlib import Path
 
 import pytest
 
-from linkspider.extract import extract_links
+from linkspider.demo.fixture_web import BUNDLED_CORPUS_DIR
+from linkspider.extract import extract_links, extract_links_with_stats, placement
 from linkspider.extract.links import parse_html
-from linkspider.extract.placement import evidence_of, find_main_content
+from linkspider.extract.placement import (
+    FEATURE_NAMES,
+    MODEL,
+    Model,
+    anchor_rows,
+    evidence_of,
+    features,
+    find_main_content,
+)
 
-DATA = Path(__file__).parent / "data"
+DATA = BUNDLED_CORPUS_DIR  # the pages that ship with the package (linkspider/demo/corpus)
 PAGE = "https://news.example/2024/story.html"
 
 PROSE = (
@@ -92,8 +100,9 @@ def test_boilerplate_markers(wrapper: str, expected: str) -> None:
     ],
 )
 def test_words_that_are_not_markers(wrapper: str) -> None:
+    """Vocabulary only: a word that merely contains an entry marks nothing (the model then weighs the link)."""
     block = wrapper.format("<a href='/target'>An inline link</a>")
-    assert placements(article_page(article=f"<p>{PROSE} {block} {PROSE}</p>"))["target"] == "body"
+    assert _rows(article_page(article=f"<p>{PROSE} {block} {PROSE}</p>"))["target"][0] is None
 
 
 def test_main_content_and_position() -> None:
@@ -111,10 +120,12 @@ def test_markers_on_the_article_ancestors_are_ignored() -> None:
     assert placements(body)["in-body"] == "body"
 
 
-def test_link_only_paragraph_in_article_is_not_body() -> None:
-    got = placements(article_page(article="<p><a href='/teaser'>Read this other story about taxes</a></p>"))
-    assert got["teaser"] == "sidebar"
-    assert got["in-body"] == "body"
+def test_link_only_paragraph_in_article() -> None:
+    """A paragraph that is one link ("Read more: ...") is flagged, and scores below a link inside prose."""
+    page = article_page(article="<p><a href='/teaser'>Read this other story about taxes</a></p>")
+    assert _rows(page)["teaser"][1] is True and _rows(page)["in-body"][1] is False
+    scores = {link.target_url.rsplit("/", 1)[1]: link.body_score for link in extract_links(page, PAGE)}
+    assert scores["teaser"] < scores["in-body"]
 
 
 def test_chunked_article() -> None:
@@ -157,7 +168,7 @@ def _labelled_scores() -> tuple[int, int, int]:
     labels = json.loads((DATA / "link-labels.json").read_text())
     tp = fp = fn = 0
     for page_id, rec in labels.items():
-        links = extract_links(gzip.decompress((DATA / f"{page_id}.html.gz").read_bytes()), rec["url"])
+        links = extract_links(gzip.decompress((DATA / "html" / f"{page_id}.html.gz").read_bytes()), rec["url"])
         predicted: dict[str, bool] = {}
         for link in links:
             text = " ".join(link.anchor_text.split()).lower()
@@ -196,6 +207,69 @@ def test_corpus_pages_body_f1() -> None:
 )
 def test_corpus_page_examples(page_id: str, text: str, expected: str) -> None:
     labels = json.loads((DATA / "link-labels.json").read_text())
-    links = extract_links(gzip.decompress((DATA / f"{page_id}.html.gz").read_bytes()), labels[page_id]["url"])
+    links = extract_links(gzip.decompress((DATA / "html" / f"{page_id}.html.gz").read_bytes()), labels[page_id]["url"])
     found = {link.placement for link in links if link.anchor_text.lower() == text}
     assert found == {expected}
+
+
+def _rows(body: bytes) -> dict[str, tuple]:
+    """Each link's evidence row, keyed by the last segment of its href."""
+    tree = parse_html(body)
+    anchors = tree.css("a[href]")
+    chars = [len(" ".join(a.text_lexbor().split())) for a in anchors]
+    rows = anchor_rows(tree, anchors, chars, [True] * len(anchors))
+    return {a.attributes["href"].rsplit("/", 1)[1]: row for a, row in zip(anchors, rows)}
+
+
+def test_anchor_rows_read_blocks_and_link_density() -> None:
+    page = article_page(around="<nav><ul><li><a href='/menu'>A menu entry</a></li></ul></nav>")
+    rows = _rows(page)
+    marker, only, inside, has_main, _, _, tag, chars, linked = rows["in-body"][:9]
+    assert (marker, only, inside, has_main, tag) == (None, False, True, True, "p")
+    assert linked == len("the full report online") and chars > 5 * linked  # a link inside prose
+    marker, _, inside, _, _, _, tag, chars, linked = rows["menu"][:9]
+    assert (marker, inside, tag, chars, linked) == ("nav", False, "li", len("A menu entry"), len("A menu entry"))
+    assert rows["in-body"][-1] > rows["menu"][-1]  # the content score share of its nearest scored ancestor
+
+
+def test_features_match_their_names() -> None:
+    for row in _rows(article_page()).values():
+        assert len(features(row)) == len(FEATURE_NAMES) == len(MODEL.weights)
+
+
+def test_body_score_is_the_evidence() -> None:
+    links = extract_links(article_page(around="<nav><a href='/menu'>A menu entry</a></nav>"), PAGE)
+    scores = {link.target_url.rsplit("/", 1)[1]: (link.placement, link.body_score) for link in links}
+    assert scores["in-body"][0] == "body" and scores["in-body"][1] >= MODEL.threshold
+    assert scores["menu"][0] == "nav" and 0.0 <= scores["menu"][1] < MODEL.threshold
+    assert scores["in-body"][1] > scores["menu"][1]
+
+
+@pytest.mark.parametrize(
+    ("weights", "bias", "expected"),
+    [
+        pytest.param((0.0,) * len(FEATURE_NAMES), 0.0, 0.5, id="no-evidence"),
+        pytest.param((0.0,) * len(FEATURE_NAMES), 1e6, 1.0, id="huge-bias-is-clamped"),
+        pytest.param((0.0,) * len(FEATURE_NAMES), -1e6, 0.0, id="huge-negative-bias-is-clamped"),
+    ],
+)
+def test_model_score_bounds(weights: tuple, bias: float, expected: float) -> None:
+    row = next(iter(_rows(article_page()).values()))
+    assert Model(weights, bias, 0.5).score(row) == pytest.approx(expected, abs=1e-9)
+
+
+def test_model_decides_body(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shipped parameters are what decide: a model that scores nothing as body places nothing there."""
+    page = article_page(around="<nav><a href='/menu'>A menu entry</a></nav>")
+    monkeypatch.setattr(placement, "MODEL", Model((0.0,) * len(FEATURE_NAMES), -50.0, 0.5))
+    got = placements(page)
+    assert "body" not in got.values()
+    assert (got["menu"], got["home"], got["about"]) == ("nav", "header", "footer")
+
+
+def test_deeply_nested_link_is_placed() -> None:
+    """Ancestors are walked without recursion: a link 1,400 elements deep (under the flattening limit)."""
+    body = b"<div>" * 1_400 + f"<p>{PROSE}<a href='/deep'>a deep link here</a></p>".encode()
+    result = extract_links_with_stats(body, PAGE)
+    assert result.flattened is False
+    assert [link.target_url for link in result.links] == ["https://news.example/deep"]

@@ -4,6 +4,7 @@ outside the checkout, and run ``linkspider demo`` from an empty folder, as a use
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -27,8 +28,12 @@ def _run(cmd: list[str], **kwargs) -> subprocess.CompletedProcess[str]:
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("dist")
-    # no build isolation: the venv already has setuptools; without Cython the wheel is pure Python
-    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), str(ROOT)])
+    # built from a clean copy of the source (no build/ left over from an earlier build, no .venv); no build
+    # isolation: the venv already has setuptools, and linkspider is pure Python
+    source = tmp_path_factory.mktemp("src") / "linkspider"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "build", "dist", "*.egg-info", ".run", ".cache", ".pytest_cache", ".hypothesis", "__pycache__"))
+    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), str(source)])
     (path,) = out.glob("linkspider-*.whl")
     return path
 
