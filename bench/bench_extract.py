@@ -35,7 +35,7 @@ from selectolax.lexbor import LexborHTMLParser
 from bench.placement_cv import LabelScore
 from linkspider.extract import extract_links
 
-DEFAULT_DIRS = (ROOT / "linkspider" / "demo" / "corpus" / "html", ROOT / "tests" / "extract" / "data")
+DEFAULT_DIRS = (ROOT / "linkspider" / "demo" / "corpus" / "html",)
 
 
 def _labels(directory: Path) -> dict:

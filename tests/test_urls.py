@@ -3,17 +3,17 @@ from __future__ import annotations
 
 import gzip
 import json
-from pathlib import Path
 
 import ada_url
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from linkspider.demo.fixture_web import BUNDLED_CORPUS_DIR
 from linkspider.errors import InvalidURLError
 from linkspider.urls import fast_normalize, host_of, is_web_url, normalize_url, resolve_href, url_key
 
-DATA = Path(__file__).parent / "extract" / "data"
+DATA = BUNDLED_CORPUS_DIR  # the pages that ship with the package
 BASE = "http://example.com/dir/page.html?q=1#top"
 
 
@@ -143,7 +143,7 @@ def test_fast_path_agrees_with_ada_on_corpus_hrefs() -> None:
     labels = json.loads((DATA / "link-labels.json").read_text())
     checked = 0
     for page_id, rec in labels.items():
-        tree = parse_html(gzip.decompress((DATA / f"{page_id}.html.gz").read_bytes()))
+        tree = parse_html(gzip.decompress((DATA / "html" / f"{page_id}.html.gz").read_bytes()))
         origin = ada_url.URL(rec["url"]).origin
         for el in tree.css("a, link, img, script"):
             for href in (el.attributes.get("href"), el.attributes.get("src")):
