@@ -31,11 +31,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = ReportSettings.resolve(mongo_uri=args.mongo_uri, database=args.database)
-    client, db = connect(settings.mongo_uri, settings.database)
-    try:
-        created = ensure_indexes(db)
-    finally:
-        client.close()
+    _, db = connect(settings.mongo_uri, settings.database)  # the shared client: closed at exit
+    created = ensure_indexes(db)
     for coll, names in created.items():
         sys.stdout.write(f"{db.name}.{coll}: {', '.join(names)}\n")
     logger.info("indexes ensured on %s database %s", mask_uri(settings.mongo_uri), settings.database)

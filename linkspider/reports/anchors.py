@@ -38,25 +38,95 @@ ANCHOR_CLASSES = ("brand", "naked_url", "generic", "image_or_empty", "other")
 #: Generic anchors per language, compared with the whole anchor after :func:`_words`
 #: (lower case, punctuation dropped, spaces collapsed). Small on purpose: extend it here.
 GENERIC_ANCHORS: dict[str, frozenset[str]] = {
-    "en": frozenset({
-        "click here", "here", "read more", "more", "learn more", "more info", "more information",
-        "website", "this website", "web site", "site", "this site", "link", "this link", "home",
-        "homepage", "home page", "source", "view", "details", "see more", "continue reading",
-        "find out more", "visit", "visit website", "visit site", "go", "download", "this", "article",
-        "this article", "official website", "visit our website", "check it out",
-    }),
-    "de": frozenset({
-        "hier", "hier klicken", "klicken sie hier", "mehr", "weiterlesen", "mehr erfahren",
-        "webseite", "website", "zur website", "quelle", "link", "startseite", "mehr infos",
-    }),
-    "fr": frozenset({
-        "ici", "cliquez ici", "en savoir plus", "lire la suite", "plus", "site", "site web",
-        "source", "lien", "accueil", "voir", "voir plus",
-    }),
-    "es": frozenset({
-        "aquí", "aqui", "haga clic aquí", "haz clic aquí", "leer más", "más", "mas", "más información",
-        "sitio web", "web", "fuente", "enlace", "inicio", "ver más",
-    }),
+    "en": frozenset(
+        {
+            "click here",
+            "here",
+            "read more",
+            "more",
+            "learn more",
+            "more info",
+            "more information",
+            "website",
+            "this website",
+            "web site",
+            "site",
+            "this site",
+            "link",
+            "this link",
+            "home",
+            "homepage",
+            "home page",
+            "source",
+            "view",
+            "details",
+            "see more",
+            "continue reading",
+            "find out more",
+            "visit",
+            "visit website",
+            "visit site",
+            "go",
+            "download",
+            "this",
+            "article",
+            "this article",
+            "official website",
+            "visit our website",
+            "check it out",
+        }
+    ),
+    "de": frozenset(
+        {
+            "hier",
+            "hier klicken",
+            "klicken sie hier",
+            "mehr",
+            "weiterlesen",
+            "mehr erfahren",
+            "webseite",
+            "website",
+            "zur website",
+            "quelle",
+            "link",
+            "startseite",
+            "mehr infos",
+        }
+    ),
+    "fr": frozenset(
+        {
+            "ici",
+            "cliquez ici",
+            "en savoir plus",
+            "lire la suite",
+            "plus",
+            "site",
+            "site web",
+            "source",
+            "lien",
+            "accueil",
+            "voir",
+            "voir plus",
+        }
+    ),
+    "es": frozenset(
+        {
+            "aquí",
+            "aqui",
+            "haga clic aquí",
+            "haz clic aquí",
+            "leer más",
+            "más",
+            "mas",
+            "más información",
+            "sitio web",
+            "web",
+            "fuente",
+            "enlace",
+            "inicio",
+            "ver más",
+        }
+    ),
 }
 _GENERIC = frozenset().union(*GENERIC_ANCHORS.values())
 

@@ -64,8 +64,16 @@ def gap_pipeline(
     ]
     return [
         {"$match": match},
-        {"$project": {"_id": 0, "source_domain": 1, "target_domain": 1, "source_url": 1, "target_url": 1,
-                      "anchor_text": 1}},
+        {
+            "$project": {
+                "_id": 0,
+                "source_domain": 1,
+                "target_domain": 1,
+                "source_url": 1,
+                "target_url": 1,
+                "anchor_text": 1,
+            }
+        },
         {"$group": {"_id": {"r": "$source_domain", "t": "$target_domain"}, "links": {"$sum": 1}, "example": example}},
         {
             "$group": {

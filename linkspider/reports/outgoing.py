@@ -69,8 +69,16 @@ def outgoing_result(rows: list[dict[str, Any]], *, source: Target, limit: int) -
         pages.append(page)
         d = domains.setdefault(
             page["domain"],
-            {"domain": page["domain"], "links": 0, "pages": 0, "followed": 0, **dict.fromkeys(_FLAGS, 0),
-             "placements": set(), "broken_pages": 0, "unchecked_pages": 0},
+            {
+                "domain": page["domain"],
+                "links": 0,
+                "pages": 0,
+                "followed": 0,
+                **dict.fromkeys(_FLAGS, 0),
+                "placements": set(),
+                "broken_pages": 0,
+                "unchecked_pages": 0,
+            },
         )
         d["links"] += page["links"]
         d["pages"] += 1

@@ -8,7 +8,6 @@ to a server. Progress goes through logging (the CLI sends it to stderr), never t
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from pymongo.errors import PyMongoError
 
 from linkspider import defaults
 from linkspider.errors import ConfigurationError, StoreError
+from linkspider.reports.anchors import anchors_pipeline, anchors_result
 from linkspider.reports.backlinks import (
     backlinks_pipeline,
     backlinks_result,
@@ -29,30 +29,36 @@ from linkspider.reports.backlinks import (
     sitewide_candidates,
     sitewide_rows,
 )
+from linkspider.reports.broken import broken_pipeline, broken_result
 from linkspider.reports.domains import DomainGraph, domain_edges_pipeline, domain_ranking
+from linkspider.reports.gap import gap_pipeline, gap_result
 from linkspider.reports.new_lost import new_lost_pipeline, new_lost_result
+from linkspider.reports.outgoing import outgoing_pipeline, outgoing_result
+from linkspider.reports.rank import domain_metrics, metric_ranking
 from linkspider.reports.targets import Target
 from linkspider.safety.redact import redact_url
+from linkspider.store.client import DEFAULT_MONGO_DATABASE, DEFAULT_MONGO_URI, get_client, mongo_settings
 
 __all__ = [
-    "DEFAULT_DATABASE",
-    "DEFAULT_MONGO_URI",
     "ReportSettings",
     "aggregate_all",
     "aggregate_one",
     "connect",
     "iterate",
     "mask_uri",
+    "run_anchors",
     "run_backlinks",
+    "run_broken",
     "run_domain_graph",
+    "run_domain_metrics",
     "run_domains",
+    "run_gap",
     "run_new_lost",
+    "run_outgoing",
 ]
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_MONGO_URI = "mongodb://127.0.0.1:27017"
-DEFAULT_DATABASE = "linkspider"
 EDGES = "edges"
 PAGES = "pages"
 #: Seconds between progress messages while a cursor is read.
@@ -80,10 +86,12 @@ class ReportSettings:
     """Where to read and how to judge: validated once, before any query."""
 
     mongo_uri: str = DEFAULT_MONGO_URI
-    database: str = DEFAULT_DATABASE
+    database: str = DEFAULT_MONGO_DATABASE
     sitewide_share: float = defaults.LINKSPIDER_SITEWIDE_SHARE
     sitewide_min_pages: int = defaults.LINKSPIDER_SITEWIDE_MIN_PAGES
     top: int = defaults.LINKSPIDER_REPORT_TOP
+    harmonic_exact_max: int = defaults.LINKSPIDER_HARMONIC_EXACT_MAX
+    harmonic_samples: int = defaults.LINKSPIDER_HARMONIC_SAMPLES
 
     def __post_init__(self) -> None:
         if not 0.0 < self.sitewide_share < 1.0:
@@ -96,6 +104,12 @@ class ReportSettings:
             )
         if self.top < 1:
             raise ConfigurationError(f"LINKSPIDER_REPORT_TOP must be at least 1, got {self.top!r}")
+        if self.harmonic_exact_max < 0:
+            raise ConfigurationError(
+                f"LINKSPIDER_HARMONIC_EXACT_MAX must be 0 or more, got {self.harmonic_exact_max!r}"
+            )
+        if self.harmonic_samples < 1:
+            raise ConfigurationError(f"LINKSPIDER_HARMONIC_SAMPLES must be at least 1, got {self.harmonic_samples!r}")
         if not self.database:
             raise ConfigurationError("MONGO_DATABASE is empty")
 
@@ -112,11 +126,12 @@ class ReportSettings:
         environ: Mapping[str, str] | None = None,
         load_project: bool = True,
     ) -> ReportSettings:
-        """Each value from the command line, else the environment (``MONGO_URI``, ``MONGO_DATABASE``),
-        else the project settings, else the default."""
-        env = os.environ if environ is None else environ
+        """Each value from the command line, else as everywhere in linkspider
+        (:func:`linkspider.store.client.mongo_settings`: the project settings, which read ``MONGO_URI`` /
+        ``MONGO_DATABASE`` from the environment, else the environment, else the default)."""
         if settings is None and load_project:
             settings = _project_settings()
+        uri, db = mongo_settings(settings, environ)
 
         def setting(name: str, default: Any) -> Any:
             if settings is not None and settings.get(name) not in (None, ""):
@@ -130,8 +145,8 @@ class ReportSettings:
                 raise ConfigurationError(f"{name} must be a {kind.__name__}, got {value!r}") from exc
 
         return cls(
-            mongo_uri=mongo_uri or env.get("MONGO_URI") or setting("MONGO_URI", DEFAULT_MONGO_URI),
-            database=database or env.get("MONGO_DATABASE") or setting("MONGO_DATABASE", DEFAULT_DATABASE),
+            mongo_uri=mongo_uri or uri,
+            database=database or db,
             sitewide_share=number(
                 "LINKSPIDER_SITEWIDE_SHARE",
                 sitewide_share
@@ -151,27 +166,30 @@ class ReportSettings:
                 top if top is not None else setting("LINKSPIDER_REPORT_TOP", defaults.LINKSPIDER_REPORT_TOP),
                 int,
             ),
+            harmonic_exact_max=number(
+                "LINKSPIDER_HARMONIC_EXACT_MAX",
+                setting("LINKSPIDER_HARMONIC_EXACT_MAX", defaults.LINKSPIDER_HARMONIC_EXACT_MAX),
+                int,
+            ),
+            harmonic_samples=number(
+                "LINKSPIDER_HARMONIC_SAMPLES",
+                setting("LINKSPIDER_HARMONIC_SAMPLES", defaults.LINKSPIDER_HARMONIC_SAMPLES),
+                int,
+            ),
         )
 
 
 def connect(mongo_uri: str, database: str, *, timeout_ms: int = 5000) -> tuple[pymongo.MongoClient, Database]:
-    """One client for the whole command; fails fast (StoreError) when the server is unreachable."""
+    """The process-wide client (:func:`linkspider.store.client.get_client`) and the database; fails
+    fast (StoreError) when the server is unreachable. The client is shared: do not close it."""
     masked = mask_uri(mongo_uri)
     logger.info("connecting to %s, database %s", masked, database)
-    try:
-        client: pymongo.MongoClient = pymongo.MongoClient(
-            mongo_uri,
-            serverSelectionTimeoutMS=timeout_ms,
-            tz_aware=True,
-            tzinfo=timezone.utc,
-            appname="linkspider-report",
-        )
-    except (PyMongoError, ValueError, TypeError) as exc:  # a malformed URI; its text may hold the password
-        raise ConfigurationError(f"MONGO_URI {masked} is not usable: {type(exc).__name__}") from None
+    client = get_client(
+        mongo_uri, serverSelectionTimeoutMS=timeout_ms, tzinfo=timezone.utc, appname="linkspider-report"
+    )
     try:
         client.admin.command("ping")
     except PyMongoError as exc:
-        client.close()
         raise StoreError(f"cannot reach MongoDB at {masked}: {type(exc).__name__}") from exc
     return client, client[database]
 
@@ -185,9 +203,7 @@ def _announce(collection: Collection, label: str) -> float:
     return time.monotonic()
 
 
-def aggregate_one(
-    collection: Collection, pipeline: list[dict[str, Any]], *, label: str
-) -> dict[str, Any] | None:
+def aggregate_one(collection: Collection, pipeline: list[dict[str, Any]], *, label: str) -> dict[str, Any] | None:
     """Run a pipeline that ends in one document (a ``$facet``), with ``allowDiskUse``; log its duration."""
     started = _announce(collection, label)
     try:
@@ -198,9 +214,7 @@ def aggregate_one(
     return docs[0] if docs else None
 
 
-def aggregate_all(
-    collection: Collection, pipeline: list[dict[str, Any]], *, label: str
-) -> list[dict[str, Any]]:
+def aggregate_all(collection: Collection, pipeline: list[dict[str, Any]], *, label: str) -> list[dict[str, Any]]:
     """Run a pipeline with a small result set, with ``allowDiskUse``; log its duration."""
     started = time.monotonic()
     try:
@@ -285,9 +299,10 @@ def run_new_lost(
     return new_lost_result(doc, target=target, since=since, until=until)
 
 
-def run_domain_graph(db: Database, *, include_lost: bool = False) -> DomainGraph:
+def run_domain_graph(db: Database, *, include_lost: bool = False, followed: bool = False) -> DomainGraph:
     """The domain graph, streamed from one ``$group`` aggregation with progress messages."""
-    rows = iterate(db[EDGES], domain_edges_pipeline(include_lost=include_lost), label="domain graph")
+    label = "followed domain graph" if followed else "domain graph"
+    rows = iterate(db[EDGES], domain_edges_pipeline(include_lost=include_lost, followed=followed), label=label)
     return DomainGraph.from_rows(rows)
 
 
@@ -309,3 +324,64 @@ def run_domains(
             state["last"] = now
 
     return graph, domain_ranking(graph, damping=damping, top=top, by=by, progress=progress)
+
+
+def run_domain_metrics(
+    db: Database, settings: ReportSettings, *, by: str = "rank", top: int | None = 20, damping: float = 0.85
+) -> dict[str, Any]:
+    """``report domains --metric rank|harmonic``: over the followed, live, external domain graph."""
+    graph = run_domain_graph(db, followed=True)
+    metrics = domain_metrics(
+        graph.links.keys(),
+        damping=damping,
+        exact_max=settings.harmonic_exact_max,
+        samples=settings.harmonic_samples,
+    )
+    return {
+        "metric": by,
+        "domains": len(metrics.pagerank),
+        "domain_links": len(graph.links),
+        "damping": damping,
+        "harmonic_exact": metrics.harmonic_exact,
+        "harmonic_samples": None if metrics.harmonic_exact else settings.harmonic_samples,
+        "seconds": round(metrics.seconds, 3),
+        "ranking": metric_ranking(metrics, by=by, top=top),
+    }
+
+
+def run_gap(
+    db: Database,
+    competitors: list[str],
+    target: str,
+    *,
+    min_competitors: int = 1,
+    followed: bool = False,
+    limit: int = 100,
+) -> dict[str, Any]:
+    pipeline = gap_pipeline(competitors, target, min_competitors=min_competitors, followed=followed, limit=limit)
+    doc = aggregate_one(db[EDGES], pipeline, label=f"link gap of {target} against {len(competitors)} competitors")
+    return gap_result(
+        doc, competitors=competitors, target=target, min_competitors=min_competitors, followed=followed, limit=limit
+    )
+
+
+def run_broken(db: Database, target: Target, *, limit: int = 100, examples: int = 5) -> dict[str, Any]:
+    pipeline = broken_pipeline(target, examples=examples)
+    rows = aggregate_all(db[EDGES], pipeline, label=f"broken backlinks of {target.value}")
+    return broken_result(rows, target=target, limit=limit)
+
+
+def run_outgoing(db: Database, source: Target, *, limit: int = 100) -> dict[str, Any]:
+    rows = aggregate_all(db[EDGES], outgoing_pipeline(source), label=f"outgoing links of {source.value}")
+    return outgoing_result(rows, source=source, limit=limit)
+
+
+def run_anchors(
+    db: Database, target: Target, settings: ReportSettings, *, include_lost: bool = False, followed: bool = False
+) -> dict[str, Any]:
+    rows = aggregate_all(
+        db[EDGES],
+        anchors_pipeline(target, include_lost=include_lost, followed=followed),
+        label=f"anchor profile of {target.value}",
+    )
+    return anchors_result(rows, target=target, top=settings.top, include_lost=include_lost, followed=followed)
