@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml setup.py $(wildcard linkspider/extract/*.pyx) requireme
 	@touch $(STAMP)
 
 demo: install
-	@$(PY) -m linkspider demo
+	@$(PY) -m linkspider demo --workdir .run/demo
 
 test: install
 	@$(PY) -m pytest

@@ -24,8 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from linkspider.testing.crawl import run_crawl
-from linkspider.testing.servers import MongoServer, RedisServer
+from linkspider.demo.crawl import run_crawl
+from linkspider.demo.servers import MongoServer, RedisServer
 
 COMMON = {"CONCURRENT_REQUESTS": 32, "CONCURRENT_REQUESTS_PER_DOMAIN": 8, "LOG_LEVEL": "INFO"}
 
@@ -33,7 +33,7 @@ COMMON = {"CONCURRENT_REQUESTS": 32, "CONCURRENT_REQUESTS_PER_DOMAIN": 8, "LOG_L
 def start_fixture_web(sites: int, pages: int, workdir: Path) -> tuple[subprocess.Popen, dict]:
     ready = workdir / "fixture-ready.json"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "linkspider.testing.fixture_web", "--sites", str(sites), "--pages-per-site",
+        [sys.executable, "-m", "linkspider.demo.fixture_web", "--sites", str(sites), "--pages-per-site",
          str(pages), "--port", "0", "--prerender", "--ready-file", str(ready)],
         cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=open(workdir / "fixture.log", "wb"),  # noqa: SIM115 - the child owns it
     )

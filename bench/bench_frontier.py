@@ -1,6 +1,6 @@
 """Frontier benchmark: hand-out throughput with 1, 2 and 4 worker processes, and seen-set bytes per URL.
 
-One command, its own redis-server (linkspider.testing.servers.RedisServer) on a free loopback port:
+One command, its own redis-server (linkspider.demo.servers.RedisServer) on a free loopback port:
 
     .venv/bin/python bench/bench_frontier.py            # --seconds 5 --urls 200000
 
@@ -30,11 +30,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import redis
 
+from linkspider.demo.servers import RedisServer
 from linkspider.frontier import Frontier, PushItem, RequestCodec, SeenConfig, SeenSet
 from linkspider.frontier.codec import Entry
 from linkspider.frontier.keys import FrontierKeys
 from linkspider.frontier.seen import LocalSeenCache
-from linkspider.testing.servers import RedisServer
 
 
 def _item(codec: RequestCodec, crawl_id: str, domain: str, path: str) -> PushItem:

@@ -1,6 +1,6 @@
 """Benchmark ``report backlinks`` on a collection of at least 1,000,000 edges (target: under 2 s).
 
-Starts its own mongod on a free loopback port (``linkspider.testing.servers.MongoServer``), fills
+Starts its own mongod on a free loopback port (``linkspider.demo.servers.MongoServer``), fills
 ``edges`` and ``pages`` with generated documents of the real schema (``insert_many`` in batches),
 then times in one run:
 
@@ -36,11 +36,11 @@ import pymongo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 
+from linkspider.demo.servers import MongoServer
 from linkspider.reports.backlinks import backlinks_pipeline
 from linkspider.reports.runner import ReportSettings, run_backlinks
 from linkspider.reports.targets import Target, target_filter
 from linkspider.store.indexes import ensure_indexes
-from linkspider.testing.servers import MongoServer
 
 PLACEMENTS = ("body", "body", "body", "nav", "header", "sidebar", "footer", "comment")
 LINK_TYPES = ("a",) * 12 + ("img", "img", "area", "canonical", "redirect")

@@ -1,6 +1,6 @@
 """Benchmark the store's write path against raw ``insert_many`` of the same documents (target ratio >= 0.5).
 
-Starts its own mongod on a free loopback port (``linkspider.testing.servers.MongoServer``), generates
+Starts its own mongod on a free loopback port (``linkspider.demo.servers.MongoServer``), generates
 ``--edges`` LinkItems (``--links-per-page`` per page, inside their page's PageItem, as the
 spider emits them) and measures, in one run and on the same server:
 
@@ -37,12 +37,12 @@ install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
 from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.test import get_crawler
 
+from linkspider.demo.servers import MongoServer
 from linkspider.items import LinkItem, PageItem
 from linkspider.store.client import get_client
 from linkspider.store.documents import edge_document
 from linkspider.store.indexes import ensure_indexes
 from linkspider.store.pipeline import MongoPipeline
-from linkspider.testing.servers import MongoServer
 
 BASE = datetime(2026, 8, 1, tzinfo=timezone.utc)
 PLACEMENTS = ("body", "body", "body", "nav", "header", "sidebar", "footer", "comment")

@@ -13,7 +13,9 @@ from functools import lru_cache
 
 import tldextract
 
-__all__ = ["INCLUDE_PSL_PRIVATE_DOMAINS", "brand_name", "is_ip_host", "registered_domain"]
+from linkspider.urls import host_of
+
+__all__ = ["INCLUDE_PSL_PRIVATE_DOMAINS", "brand_name", "domain_of", "is_ip_host", "registered_domain"]
 
 #: Private PSL suffixes count as public ones: ``alice.blogspot.com`` is its own registered domain.
 INCLUDE_PSL_PRIVATE_DOMAINS = True
@@ -62,3 +64,8 @@ def brand_name(domain: str) -> str:
     if result.suffix:
         return result.domain
     return host.split(".")[-2] if "." in host else host
+
+
+def domain_of(url: str) -> str:
+    """The registered domain of a URL's host: the unit of scope, politeness and backlink reports."""
+    return registered_domain(host_of(url))

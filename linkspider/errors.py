@@ -38,9 +38,5 @@ class UnsafeAddressError(LinkspiderError):
     """A request would reach a private, loopback, link-local or metadata address (SSRF guard)."""
 
 
-class UnsafeDocumentError(LinkspiderError):
-    """A document for MongoDB has a key or value that could act as a query operator."""
-
-
 class ReportError(LinkspiderError):
     """A report cannot be built from the arguments given (bad target, bad date); the message says which."""

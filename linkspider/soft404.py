@@ -31,7 +31,7 @@ from scrapy.http.request import NO_CALLBACK
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 
-from linkspider import defaults
+from linkspider.config import get_setting, require
 from linkspider.extract.links import parse_html
 
 logger = logging.getLogger(__name__)
@@ -114,15 +114,18 @@ class SoftNotFoundMiddleware:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SoftNotFoundMiddleware:
         settings = crawler.settings
-        if not settings.getbool("LINKSPIDER_SOFT404_ENABLED", defaults.LINKSPIDER_SOFT404_ENABLED):
+        if not get_setting(settings, "LINKSPIDER_SOFT404_ENABLED"):
             raise NotConfigured("LINKSPIDER_SOFT404_ENABLED is off")
-        threshold = settings.getfloat("LINKSPIDER_SOFT404_SIMILARITY", defaults.LINKSPIDER_SOFT404_SIMILARITY)
-        if not 0 < threshold <= 1:
-            raise NotConfigured(f"LINKSPIDER_SOFT404_SIMILARITY must be in (0, 1], not {threshold}")
-        max_dirs = settings.getint("LINKSPIDER_SOFT404_MAX_DIRECTORIES", defaults.LINKSPIDER_SOFT404_MAX_DIRECTORIES)
-        per_site = settings.getint("LINKSPIDER_SOFT404_DIRECTORIES_PER_SITE",
-                                   defaults.LINKSPIDER_SOFT404_DIRECTORIES_PER_SITE)
-        return cls(crawler, threshold, max_dirs, max(1, per_site))
+        threshold = get_setting(settings, "LINKSPIDER_SOFT404_SIMILARITY")
+        max_dirs = get_setting(settings, "LINKSPIDER_SOFT404_MAX_DIRECTORIES")
+        per_site = get_setting(settings, "LINKSPIDER_SOFT404_DIRECTORIES_PER_SITE")
+        # a bad value stops the crawl here, naming the setting: it never switches the check off quietly
+        require([
+            ("LINKSPIDER_SOFT404_SIMILARITY", threshold, 0 < threshold <= 1, "in (0, 1]"),
+            ("LINKSPIDER_SOFT404_MAX_DIRECTORIES", max_dirs, max_dirs >= 0, "zero or more"),
+            ("LINKSPIDER_SOFT404_DIRECTORIES_PER_SITE", per_site, per_site >= 1, "at least 1"),
+        ])
+        return cls(crawler, threshold, max_dirs, per_site)
 
     def _inc(self, key: str) -> None:
         self.stats.inc_value(f"linkspider/soft404/{key}")

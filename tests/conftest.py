@@ -13,7 +13,7 @@ import pymongo
 import pytest
 import redis
 
-from linkspider.testing.servers import MongoServer, RedisServer
+from linkspider.demo.servers import MongoServer, RedisServer
 
 
 @pytest.fixture(scope="session")
@@ -79,7 +79,7 @@ def crawl_id() -> str:
 @pytest.fixture(scope="session")
 def fixture_web():
     """A small fixture web (3 sites x 10 real pages) served on 127.0.0.2-4 for the whole session."""
-    from linkspider.testing.fixture_web import FixtureWebServer, build_web
+    from linkspider.demo.fixture_web import FixtureWebServer, build_web
 
     with FixtureWebServer(build_web(sites=3, pages_per_site=10, seed=0)) as server:
         yield server
@@ -88,7 +88,7 @@ def fixture_web():
 @pytest.fixture
 def crawl(redis_url: str, mongo_uri: str, mongo_db, tmp_path):
     """Run ``scrapy crawl links`` to completion against the session servers and this test's database."""
-    from linkspider.testing.crawl import run_crawl
+    from linkspider.demo.crawl import run_crawl
 
     def _crawl(seeds, crawl_id, *, settings=None, scope=None, timeout=300):
         merged = {"LINKSPIDER_ALLOW_PRIVATE_NETWORKS": "True", "LINKSPIDER_IDLE_CLOSE_SECONDS": "1"}

@@ -32,7 +32,7 @@ def served_targets(web, url: str) -> set[str]:
 @pytest.fixture(scope="module")
 def crawled(request, fixture_web, redis_url, mongo_uri, mongo_client, tmp_path_factory):
     """One crawl of the whole small fixture web, shared by the checks below."""
-    from linkspider.testing.crawl import run_crawl
+    from linkspider.demo.crawl import run_crawl
 
     db = mongo_client[f"test_e2e_{tmp_path_factory.getbasetemp().name[-6:]}"]
     log = tmp_path_factory.mktemp("e2e") / "crawl.log"
@@ -115,7 +115,7 @@ def test_non_web_links_are_counted_not_stored(crawled):
 
 
 def test_second_crawl_adds_no_edges(crawled, fixture_web, redis_url, mongo_uri, tmp_path):
-    from linkspider.testing.crawl import run_crawl
+    from linkspider.demo.crawl import run_crawl
 
     db, _ = crawled
     before = db.edges.count_documents({})

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
+from linkspider.demo import servers
 from linkspider.errors import ServerMissingError
-from linkspider.testing import servers
 
 
 def test_redis_and_mongo_answer(redis_client, mongo_db):

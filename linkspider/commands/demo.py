@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 from pathlib import Path
 
-from linkspider.testing.crawl import PROJECT_ROOT, run_crawl
+from linkspider.demo.crawl import run_crawl
 
 NAME = "demo"
 HELP = "crawl the bundled fixture web into local Redis + MongoDB and print a backlink summary"
@@ -19,11 +20,18 @@ HELP = "crawl the bundled fixture web into local Redis + MongoDB and print a bac
 logger = logging.getLogger(__name__)
 
 
+def default_workdir() -> Path:
+    """The user's data folder (``$XDG_DATA_HOME/linkspider/demo``), never inside the installed package."""
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "linkspider" / "demo"
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sites", type=int, default=5, help="fixture sites (default: %(default)s)")
     parser.add_argument("--pages-per-site", type=int, default=20, help="pages per site (default: %(default)s)")
-    parser.add_argument("--workdir", type=Path, default=PROJECT_ROOT / ".run" / "demo",
-                        help="where the servers keep their data and logs (default: .run/demo)")
+    parser.add_argument("--workdir", type=Path, default=None,
+                        help="where the servers keep their data and logs "
+                             "(default: $XDG_DATA_HOME/linkspider/demo, else ~/.local/share/linkspider/demo)")
     parser.add_argument("--keep", action="store_true",
                         help="leave Redis, MongoDB and the fixture web running until Ctrl-C, to try the reports")
 
@@ -34,10 +42,10 @@ def _step(message: str, *args: object) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from linkspider.cli import main as cli_main
-    from linkspider.testing.fixture_web import FixtureWebServer, build_web
-    from linkspider.testing.servers import MongoServer, RedisServer
+    from linkspider.demo.fixture_web import FixtureWebServer, build_web
+    from linkspider.demo.servers import MongoServer, RedisServer
 
-    workdir: Path = args.workdir
+    workdir: Path = (args.workdir or default_workdir()).resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     _step("starting redis-server and mongod on 127.0.0.1 (data in %s)", workdir)
     with RedisServer(workdir / "redis") as redis_server, MongoServer(workdir / "mongo") as mongo_server:
@@ -51,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
             log = workdir / "crawl.log"
             started = time.monotonic()
             status = run_crawl([seed], crawl_id, redis_url=redis_server.url, mongo_uri=mongo_server.uri,
-                               database="linkspider", scope="all", log_path=log,
+                               database="linkspider", scope="all", log_path=log, cwd=workdir,
                                settings={"LINKSPIDER_ALLOW_PRIVATE_NETWORKS": "True",
                                          "LINKSPIDER_IDLE_CLOSE_SECONDS": "1"})
             if status != 0:

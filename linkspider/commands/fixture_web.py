@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from linkspider.testing import fixture_web
+from linkspider.demo import fixture_web
 
 NAME = "fixture-web"
 HELP = "serve the fixture web (sites on 127.0.0.2, 127.0.0.3, ... sharing one port) until SIGTERM"

@@ -78,12 +78,12 @@ def _read_urls(args: argparse.Namespace) -> list[str]:
 
 
 def _seed(frontier, config, args: argparse.Namespace) -> int:
-    from linkspider.domains import registered_domain
+    from linkspider.domains import domain_of
     from linkspider.frontier import PushItem, RequestCodec
     from linkspider.frontier.codec import Entry
     from linkspider.frontier.queue import PUSH_CAPPED, PUSH_DUPLICATE
     from linkspider.frontier.seen import seen_key
-    from linkspider.urls import host_of, normalize_url
+    from linkspider.urls import normalize_url
 
     urls = _read_urls(args)
     if not urls:
@@ -97,7 +97,7 @@ def _seed(frontier, config, args: argparse.Namespace) -> int:
         key = seen_key(url) if url else None
         if url is None or key is None:
             raise ConfigurationError(f"seed {raw!r} is not an http(s) URL")
-        domain = registered_domain(host_of(url))
+        domain = domain_of(url)
         domains.add(domain)
         body = codec.encode_entry(Entry(url=url, crawl_id=args.crawl_id, callback=callback, errback=errback,
                                         dont_filter=args.force))

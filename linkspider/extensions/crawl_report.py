@@ -23,6 +23,8 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
+from linkspider.config import get_setting
+from linkspider.scheduling.crawl_ids import crawl_id_of
 from linkspider.store.client import get_client, mongo_settings
 
 logger = logging.getLogger(__name__)
@@ -110,7 +112,7 @@ class CrawlReport:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlReport:
-        if not crawler.settings.getbool("LINKSPIDER_CRAWL_REPORT_ENABLED", True):
+        if not get_setting(crawler.settings, "LINKSPIDER_CRAWL_REPORT_ENABLED"):
             raise NotConfigured("LINKSPIDER_CRAWL_REPORT_ENABLED is off")
         uri, database = mongo_settings(crawler.settings)
         ext = cls(crawler, uri, database, node=socket.gethostname())
@@ -122,7 +124,7 @@ class CrawlReport:
         assert self.start is not None
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
         return report_document(
-            crawl_id=str(getattr(spider, "crawl_id", None) or spider.name),
+            crawl_id=crawl_id_of(spider),
             job_id=job_id_of(spider, self.environ),
             spider=spider.name,
             node=self.node,

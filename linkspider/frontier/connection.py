@@ -14,6 +14,7 @@ from redis.retry import Retry
 from scrapy.settings import BaseSettings, Settings
 from scrapy_redis.connection import get_redis_from_settings
 
+from linkspider.config import get_setting
 from linkspider.errors import ConfigurationError
 from linkspider.safety.redact import redact_url
 
@@ -55,9 +56,9 @@ def redis_from_settings(settings: BaseSettings) -> redis.Redis:
         raise ConfigurationError(f"REDIS_URL={redact_url(url)!r} must start with redis://, rediss:// or unix://")
     params = dict(settings.getdict("REDIS_PARAMS"))
     params.update(retry_params(
-        settings.getfloat("LINKSPIDER_REDIS_SOCKET_TIMEOUT", 10.0),
-        settings.getint("LINKSPIDER_REDIS_RETRIES", 12),
-        settings.getfloat("LINKSPIDER_REDIS_BACKOFF_MAX", 5.0),
+        get_setting(settings, "LINKSPIDER_REDIS_SOCKET_TIMEOUT"),
+        get_setting(settings, "LINKSPIDER_REDIS_RETRIES"),
+        get_setting(settings, "LINKSPIDER_REDIS_BACKOFF_MAX"),
     ))
     params["retry_on_timeout"] = False  # scrapy-redis's default; our Retry covers timeouts already
     params.pop("encoding", None)  # scrapy-redis's default utf-8 stays; responses stay bytes

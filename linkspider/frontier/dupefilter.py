@@ -12,6 +12,8 @@ from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.dupefilters import BaseDupeFilter
 
+from linkspider.scheduling.crawl_ids import crawl_id_of
+
 from .config import FrontierConfig
 from .connection import redis_from_settings
 from .keys import FrontierKeys
@@ -36,7 +38,7 @@ class RedisSeenFilter(BaseDupeFilter):
 
     def open(self) -> None:
         spider = getattr(self.crawler, "spider", None)
-        self.bind(getattr(spider, "crawl_id", None) or getattr(spider, "name", "default"))
+        self.bind(crawl_id_of(spider))
 
     def bind(self, crawl_id: str) -> None:
         frontier = Frontier(self.server, crawl_id, seen=self.config.seen_config())

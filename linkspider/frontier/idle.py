@@ -15,6 +15,9 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
 
+from linkspider.scheduling.crawl_ids import crawl_id_of
+
+from .config import FrontierConfig
 from .signals import frontier_opened
 
 logger = logging.getLogger(__name__)
@@ -33,7 +36,7 @@ class IdleCloseExtension:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> IdleCloseExtension:
-        ext = cls(crawler.settings.getfloat("LINKSPIDER_IDLE_CLOSE_SECONDS", 5.0), crawler)
+        ext = cls(FrontierConfig.from_settings(crawler.settings).idle_close_seconds, crawler)
         crawler.signals.connect(ext._on_frontier_opened, signal=frontier_opened)
         crawler.signals.connect(ext.spider_idle, signal=signals.spider_idle)
         return ext
@@ -56,7 +59,7 @@ class IdleCloseExtension:
         queued, leased, paused = self.frontier.crawl_pending()
         if self.is_finished(queued, leased, paused, time.monotonic()):
             logger.info("frontier: crawl %s has nothing queued or leased for %.1fs; closing this worker",
-                        getattr(spider, "crawl_id", spider.name), self.grace)
+                        crawl_id_of(spider), self.grace)
             if self.crawler is not None and self.crawler.stats is not None:
                 self.crawler.stats.set_value("linkspider/frontier/finished", True)
             return  # no DontCloseSpider: the engine closes the spider with reason "finished"

@@ -19,6 +19,7 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
+from .config import FrontierConfig
 from .signals import frontier_opened
 
 logger = logging.getLogger(__name__)
@@ -73,8 +74,8 @@ class DomainDelayMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DomainDelayMiddleware:
-        delay = crawler.settings.getfloat("LINKSPIDER_POLITENESS_DELAY", 0.0)
-        honour = crawler.settings.getfloat("LINKSPIDER_POLITENESS_MAX_CRAWL_DELAY", 30.0) > 0
+        config = FrontierConfig.from_settings(crawler.settings)
+        delay, honour = config.delay_seconds, config.max_crawl_delay > 0
         if delay <= 0 and not honour:
             raise NotConfigured("no politeness delay")
         mw = cls(delay)
@@ -113,7 +114,6 @@ class DomainDelayMiddleware:
 
 
 def _domain(url: str) -> str:
-    from linkspider.domains import registered_domain
-    from linkspider.urls import host_of
+    from linkspider.domains import domain_of
 
-    return registered_domain(host_of(url))
+    return domain_of(url)

@@ -25,6 +25,7 @@ from scrapy.utils.asyncio import call_later, create_looping_call
 from twisted.python.failure import Failure
 
 from linkspider.errors import BadEntryError
+from linkspider.scheduling.crawl_ids import crawl_id_of
 
 from .codec import LEASE_META_KEY, RequestCodec
 from .config import FrontierConfig
@@ -49,10 +50,9 @@ _PUSH_STAT = {
 
 
 def _domain_of(url: str) -> str:
-    from linkspider.domains import registered_domain
-    from linkspider.urls import host_of
+    from linkspider.domains import domain_of
 
-    return registered_domain(host_of(url))
+    return domain_of(url)
 
 
 @dataclass
@@ -125,7 +125,7 @@ class FrontierScheduler(BaseScheduler):
     # -- lifecycle --------------------------------------------------------------------------
     def open(self, spider: Spider) -> None:
         self.spider = spider
-        crawl_id = getattr(spider, "crawl_id", None) or spider.name
+        crawl_id = crawl_id_of(spider)
         self.codec = RequestCodec(crawl_id, self.config.callbacks, self.config.meta_keys)
         self.server.ping()
         self.frontier = Frontier(

@@ -1,4 +1,7 @@
-"""Safety components: SSRF guard, credential redaction, MongoDB-injection guard.
+"""Safety components: SSRF guard and credential redaction.
+
+(Content never becomes a MongoDB operator: the store builds every document from fixed keys and
+coerces values to scalars, see ``linkspider.store.documents``.)
 
 Wire them in the Scrapy settings::
 
@@ -8,7 +11,6 @@ Wire them in the Scrapy settings::
 """
 from __future__ import annotations
 
-from linkspider.safety.documents import check_value, safe_document, safe_filter, safe_update
 from linkspider.safety.network import (
     AddressPolicy,
     NetworkGuardMiddleware,
@@ -37,16 +39,12 @@ __all__ = [
     "PublicOnlyResolver",
     "RedactingFilter",
     "RedactionExtension",
-    "check_value",
     "classify_address",
     "install_log_redaction",
     "parse_ip",
     "redact_stats",
     "redact_text",
     "redact_url",
-    "safe_document",
-    "safe_filter",
-    "safe_update",
     "secrets_from_settings",
     "url_secrets",
 ]

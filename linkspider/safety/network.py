@@ -28,6 +28,7 @@ from scrapy.resolver import CachingThreadedResolver
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.error import DNSLookupError
 
+from linkspider.config import get_setting
 from linkspider.errors import ConfigurationError, UnsafeAddressError
 from linkspider.safety.redact import redact_url
 
@@ -149,9 +150,9 @@ class AddressPolicy:
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> AddressPolicy:
         return cls(
-            allow_private=settings.getbool("LINKSPIDER_ALLOW_PRIVATE_NETWORKS"),
-            allowed=_networks("LINKSPIDER_ALLOWED_NETWORKS", settings.getlist("LINKSPIDER_ALLOWED_NETWORKS")),
-            denied=_networks("LINKSPIDER_DENIED_NETWORKS", settings.getlist("LINKSPIDER_DENIED_NETWORKS")),
+            allow_private=get_setting(settings, "LINKSPIDER_ALLOW_PRIVATE_NETWORKS"),
+            allowed=_networks("LINKSPIDER_ALLOWED_NETWORKS", get_setting(settings, "LINKSPIDER_ALLOWED_NETWORKS")),
+            denied=_networks("LINKSPIDER_DENIED_NETWORKS", get_setting(settings, "LINKSPIDER_DENIED_NETWORKS")),
         )
 
     def refusal_reason(self, ip: IPAddress) -> str | None:

@@ -36,6 +36,15 @@ def _placeholders(now: datetime) -> dict[str, str]:
 PLACEHOLDERS = tuple(_placeholders(datetime(2000, 1, 1, tzinfo=timezone.utc)))
 
 
+def crawl_id_of(spider: object) -> str:
+    """The crawl a running spider belongs to: its ``crawl_id`` argument, else its name.
+
+    Every component (frontier, dupefilter, idle close, crawl report) asks here, so a spider without
+    the argument still gets one consistent id across all of them.
+    """
+    return str(getattr(spider, "crawl_id", None) or getattr(spider, "name", None) or "default")
+
+
 def validate_crawl_id(crawl_id: str) -> str:
     """Return ``crawl_id`` if it is safe in keys, job ids and file names; raise otherwise."""
     if not CRAWL_ID_RE.fullmatch(crawl_id) or JOB_ID_SEPARATOR in crawl_id:

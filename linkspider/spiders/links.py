@@ -14,14 +14,15 @@ from typing import Any, ClassVar
 import scrapy
 from scrapy.http import Response, TextResponse
 
-from linkspider import defaults
-from linkspider.domains import registered_domain
+from linkspider.config import get_setting, require
+from linkspider.domains import domain_of
 from linkspider.errors import ConfigurationError
 from linkspider.extract import extract_links_with_stats
-from linkspider.items import LinkItem, PageItem
+from linkspider.frontier.connection import redis_from_settings
+from linkspider.items import add_link, new_page
 from linkspider.scope import Scope
 from linkspider.soft404 import SOFT_404_META_KEY
-from linkspider.urls import host_of, normalize_url, query_param_count, resolve_href, url_key
+from linkspider.urls import normalize_url, query_param_count, resolve_href, url_key
 
 logger = logging.getLogger(__name__)
 
@@ -69,26 +70,28 @@ class LinksSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
-
-        def setting(name: str) -> int:
-            return settings.getint(name, getattr(defaults, name))
-
-        spider.max_links = setting("LINKSPIDER_MAX_LINKS_PER_PAGE") or None
-        spider.max_anchor_chars = setting("LINKSPIDER_MAX_ANCHOR_CHARS")
-        spider.max_url_length = setting("LINKSPIDER_MAX_URL_LENGTH")
+        spider.max_links = get_setting(settings, "LINKSPIDER_MAX_LINKS_PER_PAGE") or None
+        spider.max_anchor_chars = get_setting(settings, "LINKSPIDER_MAX_ANCHOR_CHARS")
+        spider.max_url_length = get_setting(settings, "LINKSPIDER_MAX_URL_LENGTH")
         spider.max_redirects = settings.getint("REDIRECT_MAX_TIMES")
-        spider.max_query_params = setting("LINKSPIDER_MAX_QUERY_PARAMS")
-        spider.followed_cache_size = setting("LINKSPIDER_FOLLOWED_CACHE_SIZE")
-        server = None
-        if spider.scope_mode != "all":
-            import redis
-
-            server = redis.Redis.from_url(settings.get("REDIS_URL"))
+        spider.max_query_params = get_setting(settings, "LINKSPIDER_MAX_QUERY_PARAMS")
+        spider.followed_cache_size = get_setting(settings, "LINKSPIDER_FOLLOWED_CACHE_SIZE")
+        require([
+            ("LINKSPIDER_MAX_LINKS_PER_PAGE", spider.max_links, (spider.max_links or 0) >= 0, "zero (no cap) or more"),
+            ("LINKSPIDER_MAX_ANCHOR_CHARS", spider.max_anchor_chars, spider.max_anchor_chars >= 1, "at least 1"),
+            ("LINKSPIDER_MAX_URL_LENGTH", spider.max_url_length, spider.max_url_length >= 16, "at least 16"),
+            ("LINKSPIDER_MAX_QUERY_PARAMS", spider.max_query_params, spider.max_query_params >= 0,
+             "zero (no limit) or more"),
+            ("LINKSPIDER_FOLLOWED_CACHE_SIZE", spider.followed_cache_size, spider.followed_cache_size >= 1,
+             "at least 1"),
+        ])
+        # scope "domain" shares its domain list through the frontier's Redis, on the same connection path
+        server = redis_from_settings(settings) if spider.scope_mode != "all" else None
         spider.scope = Scope(spider.scope_mode, spider.crawl_id, server)
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        self.scope.add({registered_domain(host_of(url)) for url in self.seeds})
+        self.scope.add({domain_of(url) for url in self.seeds})
         for url in self.seeds:
             yield self._request(url, depth=0)
 
@@ -104,19 +107,17 @@ class LinksSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"linkspider/{key}", n)
 
     def parse(self, response: Response) -> Iterator[Any]:
-        now = datetime.now(timezone.utc)
-        source_url = normalize_url(response.url) or response.url
-        source_host = host_of(source_url)
-        source_domain = registered_domain(source_host)
-        page = PageItem(
-            url=source_url, url_key=url_key(source_url), status=response.status, fetched_at=now,
-            crawl_id=self.crawl_id, depth=response.meta.get("depth", 0), host=source_host,
-            domain=source_domain, outlinks=0, redirect_to=None, links=[], soft_404=False,
-        )
-        common = {
-            "source_url": source_url, "source_key": page["url_key"], "source_host": source_host,
-            "source_domain": source_domain, "crawl_id": self.crawl_id, "seen_at": now,
-        }
+        yield from self.page_items(response, fetched_at=datetime.now(timezone.utc))
+
+    def page_items(self, response: Response, *, fetched_at: datetime) -> Iterator[Any]:
+        """The page record of ``response`` with its links, and the requests for links to follow.
+
+        The one place that decides what a response means: redirect, gone, soft 404 or a page whose
+        links are extracted. Other spiders (archived responses) call it too, so their edges are the
+        ones a crawl of the same page records.
+        """
+        page = new_page(response.url, status=response.status, fetched_at=fetched_at, crawl_id=self.crawl_id,
+                        depth=response.meta.get("depth", 0))
         self._count("pages")
         self._count(f"pages/status/{response.status}")
 
@@ -128,9 +129,8 @@ class LinksSpider(scrapy.Spider):
                 self._count("links_dropped/bad_redirect")
             else:
                 page["redirect_to"] = target
-                page["outlinks"] = 1
-                page["links"].append(self._edge(common, target, href=location.decode("latin-1"),
-                                                link_type="redirect", placement="header"))  # an HTTP header
+                # an HTTP header, hence the placement
+                add_link(page, target, href=location.decode("latin-1"), link_type="redirect", placement="header")
                 hops = response.meta.get("redirect_hops", 0) + 1
                 if hops > self.max_redirects:
                     self._count("links_not_followed/redirect_chain_too_long")
@@ -160,20 +160,15 @@ class LinksSpider(scrapy.Spider):
             self._count("pages_flattened")  # nested too deep to parse safely: links kept, placements all body
         for reason, count in result.dropped.items():
             self._count(f"links_dropped/{reason}", count)
-        edges = page["links"]
         for link in result.links:
             target = link.target_url
-            item = self._edge(
-                common, target, href=link.href, link_type=link.link_type, anchor_text=link.anchor_text,
-                alt=link.alt, rel=list(link.rel), nofollow=link.nofollow, sponsored=link.sponsored,
-                ugc=link.ugc, placement=link.placement,
-            )
-            edges.append(item)
+            item = add_link(page, target, href=link.href, link_type=link.link_type, anchor_text=link.anchor_text,
+                            alt=link.alt, rel=link.rel, nofollow=link.nofollow, sponsored=link.sponsored,
+                            ugc=link.ugc, placement=link.placement)
             if link.link_type in FOLLOWED_LINK_TYPES and self._should_follow(
                     target, item["target_domain"], item["target_key"]):
                 yield self._request(target)
-        page["outlinks"] = len(edges)
-        self._count("links_found", len(edges))
+        self._count("links_found", page["outlinks"])
         yield page
 
     def _should_follow(self, url: str, domain: str | None = None, key: str | None = None) -> bool:
@@ -186,7 +181,7 @@ class LinksSpider(scrapy.Spider):
         if self.max_query_params and query_param_count(url) > self.max_query_params:
             self._count("links_not_followed/too_many_query_params")
             return False
-        allowed = self.scope.allows(domain or registered_domain(host_of(url)))
+        allowed = self.scope.allows(domain or domain_of(url))
         if not allowed:
             self._count("links_not_followed/out_of_scope")
             return False
@@ -194,18 +189,6 @@ class LinksSpider(scrapy.Spider):
             self._followed.clear()
         self._followed.add(key)
         return True
-
-    def _edge(self, common: dict[str, Any], target: str, *, href: str, link_type: str, anchor_text: str = "",
-              alt: str | None = None, rel: list[str] | None = None, nofollow: bool = False,
-              sponsored: bool = False, ugc: bool = False, placement: str = "body") -> LinkItem:
-        target_host = host_of(target)
-        target_domain = registered_domain(target_host)
-        return LinkItem(
-            common, target_url=target, target_key=url_key(target), target_host=target_host,
-            target_domain=target_domain, href=href, anchor_text=anchor_text, alt=alt, link_type=link_type,
-            rel=rel or [], nofollow=nofollow, sponsored=sponsored, ugc=ugc, placement=placement,
-            internal=target_domain == common["source_domain"],
-        )
 
     def on_error(self, failure) -> None:
         self._count(f"fetch_errors/{failure.type.__name__}")

@@ -22,6 +22,7 @@ from typing import Any
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.project import data_path
 
+from linkspider.config import get_setting
 from linkspider.items import LinkItem, PageItem
 from linkspider.store.client import get_client, mongo_settings
 from linkspider.store.documents import (
@@ -74,7 +75,7 @@ class MongoPipeline:
     @classmethod
     def from_crawler(cls, crawler: Any) -> MongoPipeline:
         settings = crawler.settings
-        if not settings.getbool("LINKSPIDER_STORE_ENABLED", True):
+        if not get_setting(settings, "LINKSPIDER_STORE_ENABLED"):
             raise NotConfigured("LINKSPIDER_STORE_ENABLED is off")
         config = StoreConfig.from_settings(settings)
         uri, database = mongo_settings(settings)

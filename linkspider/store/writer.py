@@ -38,7 +38,9 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, OperationFailure, PyMongoError
 
-from linkspider.errors import ConfigurationError, StoreError
+from linkspider import defaults as D
+from linkspider.config import get_setting, require
+from linkspider.errors import StoreError
 from linkspider.store.documents import (
     EDGES,
     OP_EDGE,
@@ -76,20 +78,20 @@ class TransientStoreError(StoreError):
 class StoreConfig:
     """Validated ``LINKSPIDER_STORE_*`` settings of the write path."""
 
-    flush_count: int = 1000
-    flush_bytes: int = 4 * 1024 * 1024
-    flush_interval: float = 1.0
-    max_buffer: int = 50_000
-    retry_backoff: float = 0.2
-    retry_backoff_max: float = 5.0
-    retry_max_seconds: float = 10.0
-    spill_dir: str = "linkspider-spill"
-    insert_first: bool = True
-    ensure_indexes: bool = True
-    server_timeout: float = 3.0
+    flush_count: int = D.LINKSPIDER_STORE_FLUSH_COUNT
+    flush_bytes: int = D.LINKSPIDER_STORE_FLUSH_BYTES
+    flush_interval: float = D.LINKSPIDER_STORE_FLUSH_INTERVAL
+    max_buffer: int = D.LINKSPIDER_STORE_MAX_BUFFER
+    retry_backoff: float = D.LINKSPIDER_STORE_RETRY_BACKOFF
+    retry_backoff_max: float = D.LINKSPIDER_STORE_RETRY_BACKOFF_MAX
+    retry_max_seconds: float = D.LINKSPIDER_STORE_RETRY_MAX_SECONDS
+    spill_dir: str = D.LINKSPIDER_STORE_SPILL_DIR
+    insert_first: bool = D.LINKSPIDER_STORE_INSERT_FIRST
+    ensure_indexes: bool = D.LINKSPIDER_STORE_ENSURE_INDEXES
+    server_timeout: float = D.LINKSPIDER_STORE_SERVER_TIMEOUT
 
     def __post_init__(self) -> None:
-        checks = [
+        require([
             ("LINKSPIDER_STORE_FLUSH_COUNT", self.flush_count, self.flush_count >= 1, "at least 1"),
             ("LINKSPIDER_STORE_FLUSH_BYTES", self.flush_bytes, self.flush_bytes >= 1024, "at least 1024"),
             ("LINKSPIDER_STORE_FLUSH_INTERVAL", self.flush_interval, self.flush_interval > 0, "positive"),
@@ -102,33 +104,26 @@ class StoreConfig:
              "zero or more"),
             ("LINKSPIDER_STORE_SPILL_DIR", self.spill_dir, bool(self.spill_dir), "a directory path"),
             ("LINKSPIDER_STORE_SERVER_TIMEOUT", self.server_timeout, self.server_timeout > 0, "positive"),
-        ]
-        for name, value, ok, expected in checks:
-            if not ok:
-                raise ConfigurationError(f"{name} must be {expected}, got {value!r}")
+        ])
 
     @classmethod
     def from_settings(cls, settings: Any) -> StoreConfig:
-        """Read every setting with Scrapy's typed getters (a non-number fails here, naming it)."""
-        def get(getter: str, name: str, default: Any) -> Any:
-            try:
-                return getattr(settings, getter)(name, default)
-            except (TypeError, ValueError) as exc:
-                raise ConfigurationError(f"{name} has an invalid value {settings.get(name)!r}: {exc}") from exc
+        """Read every setting, typed like its default (a non-number fails here, naming it)."""
+        def get(name: str) -> Any:
+            return get_setting(settings, name)
 
-        d = cls()
         return cls(
-            flush_count=get("getint", "LINKSPIDER_STORE_FLUSH_COUNT", d.flush_count),
-            flush_bytes=get("getint", "LINKSPIDER_STORE_FLUSH_BYTES", d.flush_bytes),
-            flush_interval=get("getfloat", "LINKSPIDER_STORE_FLUSH_INTERVAL", d.flush_interval),
-            max_buffer=get("getint", "LINKSPIDER_STORE_MAX_BUFFER", d.max_buffer),
-            retry_backoff=get("getfloat", "LINKSPIDER_STORE_RETRY_BACKOFF", d.retry_backoff),
-            retry_backoff_max=get("getfloat", "LINKSPIDER_STORE_RETRY_BACKOFF_MAX", d.retry_backoff_max),
-            retry_max_seconds=get("getfloat", "LINKSPIDER_STORE_RETRY_MAX_SECONDS", d.retry_max_seconds),
-            spill_dir=str(settings.get("LINKSPIDER_STORE_SPILL_DIR") or d.spill_dir),
-            insert_first=get("getbool", "LINKSPIDER_STORE_INSERT_FIRST", d.insert_first),
-            ensure_indexes=get("getbool", "LINKSPIDER_STORE_ENSURE_INDEXES", d.ensure_indexes),
-            server_timeout=get("getfloat", "LINKSPIDER_STORE_SERVER_TIMEOUT", d.server_timeout),
+            flush_count=get("LINKSPIDER_STORE_FLUSH_COUNT"),
+            flush_bytes=get("LINKSPIDER_STORE_FLUSH_BYTES"),
+            flush_interval=get("LINKSPIDER_STORE_FLUSH_INTERVAL"),
+            max_buffer=get("LINKSPIDER_STORE_MAX_BUFFER"),
+            retry_backoff=get("LINKSPIDER_STORE_RETRY_BACKOFF"),
+            retry_backoff_max=get("LINKSPIDER_STORE_RETRY_BACKOFF_MAX"),
+            retry_max_seconds=get("LINKSPIDER_STORE_RETRY_MAX_SECONDS"),
+            spill_dir=get("LINKSPIDER_STORE_SPILL_DIR"),
+            insert_first=get("LINKSPIDER_STORE_INSERT_FIRST"),
+            ensure_indexes=get("LINKSPIDER_STORE_ENSURE_INDEXES"),
+            server_timeout=get("LINKSPIDER_STORE_SERVER_TIMEOUT"),
         )
 
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from linkspider.demo.fixture_web import FixtureWebServer, build_web
 from linkspider.scheduling import ScrapydClient, wait_for_crawl
-from linkspider.testing.fixture_web import FixtureWebServer, build_web
 from tests.deploy.conftest import scrapyd_deploy
 from tests.deploy.scrapyd_harness import REPO
 

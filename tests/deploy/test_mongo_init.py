@@ -17,7 +17,7 @@ import pymongo
 import pytest
 from pymongo.errors import OperationFailure
 
-from linkspider.testing.servers import find_mongod, free_port
+from linkspider.demo.servers import find_mongod, free_port
 
 SCRIPT = Path(__file__).resolve().parents[2] / "deploy" / "mongo" / "init-replica-set.js"
 

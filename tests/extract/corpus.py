@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from linkspider.testing.fixture_web import default_corpus_dir
+from linkspider.demo.fixture_web import default_corpus_dir
 
 DATA = Path(__file__).parent / "data"
 

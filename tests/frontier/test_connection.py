@@ -8,11 +8,11 @@ import pytest
 import redis
 from scrapy.settings import Settings
 
+from linkspider.demo.servers import RedisServer
 from linkspider.errors import ConfigurationError
 from linkspider.frontier import Frontier, PushItem, RequestCodec, SeenConfig
 from linkspider.frontier.codec import Entry
 from linkspider.frontier.connection import redis_from_settings, redis_from_url
-from linkspider.testing.servers import RedisServer
 
 
 @pytest.mark.parametrize(

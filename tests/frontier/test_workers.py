@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 import redis
 
+from linkspider.demo.crawl import start_crawl
+from linkspider.demo.fixture_web import FixtureWebServer, build_web
 from linkspider.frontier.keys import FrontierKeys
-from linkspider.testing.crawl import start_crawl
-from linkspider.testing.fixture_web import FixtureWebServer, build_web
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 

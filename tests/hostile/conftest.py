@@ -185,7 +185,7 @@ class CrawlResult:
 @pytest.fixture
 def hostile_crawl(redis_url: str, mongo_uri: str, mongo_db, tmp_path: Path) -> Callable[..., CrawlResult]:
     """``scrapy crawl links`` with the hostile tests' safety net: it must finish within ``timeout``."""
-    from linkspider.testing.crawl import run_crawl
+    from linkspider.demo.crawl import run_crawl
 
     def _crawl(seeds: list[str], *, settings: dict[str, Any] | None = None, scope: str | None = None,
                timeout: float = 120, redis: str | None = None, mongo: str | None = None) -> CrawlResult:

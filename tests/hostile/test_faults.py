@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from linkspider.testing.fixture_web import FixtureWebServer, build_web
+from linkspider.demo.fixture_web import FixtureWebServer, build_web
 
 
 @pytest.fixture

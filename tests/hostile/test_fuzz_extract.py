@@ -8,9 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from linkspider.demo.fixture_web import default_corpus_dir
 from linkspider.extract import extract_links
 from linkspider.extract.links import extract_links_with_stats
-from linkspider.testing.fixture_web import default_corpus_dir
 
 from .strategies import html_fragments, mutate, urls
 from .test_fuzz_urls import assert_stored_form

@@ -1,7 +1,7 @@
 """The ``links`` spider's callback on recorded responses (scrapy-mock cassettes) and on built ones.
 
 The cassettes in tests/fixtures/cassettes were recorded from the fixture web served on port 8765
-(``python -m linkspider.testing.fixture_web --sites 3 --pages-per-site 10 --port 8765``); CI
+(``python -m linkspider.demo.fixture_web --sites 3 --pages-per-site 10 --port 8765``); CI
 replays them (``CI=true`` makes scrapy-mock refuse to record).
 """
 from __future__ import annotations

@@ -11,10 +11,10 @@ import time
 
 import pytest
 
+from linkspider.demo.crawl import run_crawl, start_crawl
+from linkspider.demo.fixture_web import FixtureWebServer, build_web
+from linkspider.demo.servers import MongoServer
 from linkspider.store.client import get_client
-from linkspider.testing.crawl import run_crawl, start_crawl
-from linkspider.testing.fixture_web import FixtureWebServer, build_web
-from linkspider.testing.servers import MongoServer
 
 OUTAGE_SECONDS = 20
 BASE_SETTINGS = {"LINKSPIDER_ALLOW_PRIVATE_NETWORKS": "True", "LINKSPIDER_IDLE_CLOSE_SECONDS": "1"}

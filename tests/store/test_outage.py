@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from linkspider.demo.servers import MongoServer
 from linkspider.items import LinkItem
 from linkspider.store.client import get_client
 from linkspider.store.documents import OP_EDGE, OP_LOST, OP_PAGE, edge_document
 from linkspider.store.spill import SpillStore, encode_op
-from linkspider.testing.servers import MongoServer
 
 from .conftest import run, stat
 from .helpers import at, synthetic_site

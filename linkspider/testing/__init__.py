@@ -1,1 +1,0 @@
-"""Test and demo support: real servers on loopback and the fixture web."""
