@@ -8,6 +8,7 @@ to a server. Progress goes through logging (the CLI sends it to stderr), never t
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -126,12 +127,16 @@ class ReportSettings:
         environ: Mapping[str, str] | None = None,
         load_project: bool = True,
     ) -> ReportSettings:
-        """Each value from the command line, else as everywhere in linkspider
-        (:func:`linkspider.store.client.mongo_settings`: the project settings, which read ``MONGO_URI`` /
-        ``MONGO_DATABASE`` from the environment, else the environment, else the default)."""
+        """Each value from the command line, else the environment (``MONGO_URI``, ``MONGO_DATABASE``),
+        else the project settings, else the default (the last two as
+        :func:`linkspider.store.client.mongo_settings`).
+
+        The environment comes before the project settings because ``settings.py`` read it once, at
+        import: a variable set later (a test, a wrapper) must still win."""
+        env = os.environ if environ is None else environ
         if settings is None and load_project:
             settings = _project_settings()
-        uri, db = mongo_settings(settings, environ)
+        uri, db = mongo_settings(settings, env)
 
         def setting(name: str, default: Any) -> Any:
             if settings is not None and settings.get(name) not in (None, ""):
@@ -145,8 +150,8 @@ class ReportSettings:
                 raise ConfigurationError(f"{name} must be a {kind.__name__}, got {value!r}") from exc
 
         return cls(
-            mongo_uri=mongo_uri or uri,
-            database=database or db,
+            mongo_uri=mongo_uri or env.get("MONGO_URI") or uri,
+            database=database or env.get("MONGO_DATABASE") or db,
             sitewide_share=number(
                 "LINKSPIDER_SITEWIDE_SHARE",
                 sitewide_share

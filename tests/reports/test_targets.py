@@ -137,15 +137,8 @@ class _Settings(dict):
             {},
             {"MONGO_URI": "mongodb://e:1", "MONGO_DATABASE": "edb"},
             {"MONGO_URI": "mongodb://p:1", "MONGO_DATABASE": "pdb"},
-            ("mongodb://p:1", "pdb"),
-            id="project-over-environment",  # as the crawl (store.client.mongo_settings); settings.py reads the env
-        ),
-        pytest.param(
-            {},
-            {"MONGO_URI": "mongodb://e:1", "MONGO_DATABASE": "edb"},
-            {},
             ("mongodb://e:1", "edb"),
-            id="environment",
+            id="environment-over-project",
         ),
         pytest.param(
             {"mongo_uri": "mongodb://c:1", "database": "cdb"},
