@@ -14,6 +14,8 @@ Why each index exists (also in the README):
 - ``edges_target_key_live``: the same questions for a URL target (``target_key``).
 - ``edges_source_key``: the write path marks lost links by source page and ``last_seen``
   (``source_key``, ``last_seen``).
+- ``edges_source_domain_live``: ``report outgoing --source DOMAIN`` matches
+  ``{source_domain, internal: false, lost_at: null}``.
 - ``edges_first_seen`` / ``edges_lost_at``: ``report new-lost`` over all targets; ``lost_at`` is
   sparse (only lost edges carry it), so it costs nothing for live links.
 - ``pages_domain``: crawled pages per domain, for sitewide links (a ``$lookup`` per referring domain).
@@ -50,6 +52,10 @@ INDEXES: dict[str, list[IndexModel]] = {
             name="edges_target_key_live",
         ),
         IndexModel([("source_key", ASCENDING), ("last_seen", ASCENDING)], name="edges_source_key"),
+        IndexModel(
+            [("source_domain", ASCENDING), ("internal", ASCENDING), ("lost_at", ASCENDING)],
+            name="edges_source_domain_live",
+        ),
         IndexModel([("first_seen", ASCENDING)], name="edges_first_seen"),
         IndexModel([("lost_at", ASCENDING)], name="edges_lost_at", sparse=True),
     ],

@@ -10,19 +10,7 @@ from linkspider.reports.broken import BROKEN_STATES, STATES, target_state
 from linkspider.reports.runner import run_broken, run_outgoing
 from linkspider.reports.targets import Target
 from linkspider.urls import url_key
-from tests.reports.edgegen import OTHER_TARGET, TARGET, EdgeSet
-
-# target page -> (what its pages document is set to, the state the report must give); None: no document
-PAGE_STATES = {
-    f"https://www.{TARGET}/p/0": ({"status": 404}, "gone"),
-    f"https://www.{TARGET}/p/1": ({"status": 410}, "gone"),
-    f"https://www.{TARGET}/p/2": ({"status": 503}, "server_error"),
-    f"https://www.{TARGET}/p/3": ({"status": 200, "soft_404": True}, "soft_404"),
-    f"https://www.{TARGET}/p/4": ({"status": 0, "error": "dns"}, "dns"),
-    f"https://www.{TARGET}/p/5": (None, "unchecked"),
-    f"https://www.{TARGET}/": ({"status": 301, "redirect_to": "https://target.com/"}, "redirect"),
-    f"https://{OTHER_TARGET}/about": ({"status": 0, "error": "timeout"}, "unreachable"),
-}
+from tests.reports.edgegen import PAGE_STATES, TARGET, EdgeSet
 
 
 @pytest.mark.parametrize(
@@ -45,16 +33,6 @@ PAGE_STATES = {
 )
 def test_target_state(page, want) -> None:
     assert target_state(page) == want
-
-
-@pytest.fixture
-def states_db(report_db, edge_set: EdgeSet):
-    """The generated store with target pages set to each state; known pages not listed stay 200 (ok)."""
-    for url, (fields, _) in PAGE_STATES.items():
-        report_db.pages.delete_one({"_id": url_key(url)})
-        if fields is not None:
-            report_db.pages.insert_one({"_id": url_key(url), "url": url, "domain": "x", **fields})
-    return report_db
 
 
 def _state(key: str, known_pages: set[str]) -> str:
