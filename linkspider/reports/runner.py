@@ -93,6 +93,8 @@ class ReportSettings:
     top: int = defaults.LINKSPIDER_REPORT_TOP
     harmonic_exact_max: int = defaults.LINKSPIDER_HARMONIC_EXACT_MAX
     harmonic_samples: int = defaults.LINKSPIDER_HARMONIC_SAMPLES
+    export_partitions: int = defaults.LINKSPIDER_EXPORT_PARTITIONS
+    export_batch: int = defaults.LINKSPIDER_EXPORT_BATCH
 
     def __post_init__(self) -> None:
         if not 0.0 < self.sitewide_share < 1.0:
@@ -111,6 +113,12 @@ class ReportSettings:
             )
         if self.harmonic_samples < 1:
             raise ConfigurationError(f"LINKSPIDER_HARMONIC_SAMPLES must be at least 1, got {self.harmonic_samples!r}")
+        if self.export_partitions < 1:
+            raise ConfigurationError(
+                f"LINKSPIDER_EXPORT_PARTITIONS must be at least 1, got {self.export_partitions!r}"
+            )
+        if self.export_batch < 1:
+            raise ConfigurationError(f"LINKSPIDER_EXPORT_BATCH must be at least 1, got {self.export_batch!r}")
         if not self.database:
             raise ConfigurationError("MONGO_DATABASE is empty")
 
@@ -179,6 +187,16 @@ class ReportSettings:
             harmonic_samples=number(
                 "LINKSPIDER_HARMONIC_SAMPLES",
                 setting("LINKSPIDER_HARMONIC_SAMPLES", defaults.LINKSPIDER_HARMONIC_SAMPLES),
+                int,
+            ),
+            export_partitions=number(
+                "LINKSPIDER_EXPORT_PARTITIONS",
+                setting("LINKSPIDER_EXPORT_PARTITIONS", defaults.LINKSPIDER_EXPORT_PARTITIONS),
+                int,
+            ),
+            export_batch=number(
+                "LINKSPIDER_EXPORT_BATCH",
+                setting("LINKSPIDER_EXPORT_BATCH", defaults.LINKSPIDER_EXPORT_BATCH),
                 int,
             ),
         )

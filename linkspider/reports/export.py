@@ -1,0 +1,265 @@
+"""``linkspider export``: edges and the domain graph as Parquet files that DuckDB, Polars and pandas read.
+
+Edges are streamed from one ``find()`` cursor in batches; each batch becomes an Arrow table (the
+fixed :data:`EDGE_SCHEMA`), is split by ``bucket = crc32(target_domain) % partitions`` and appended
+as one row group to that bucket's file, ``edges/bucket=07/part-0.parquet`` (Hive-style, so readers
+see a ``bucket`` column and skip files when a query names one).
+
+Nothing half-written is ever in place: the export is written under ``edges.tmp-<random>/`` and
+renamed to ``edges/`` only when every file is closed; an error or Ctrl-C removes the temporary
+folder. A document whose fields do not fit the schema is not dropped: each bad value is coerced
+(to text) or set to null, counted, and logged once per field.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from linkspider import defaults
+from linkspider.errors import ReportError
+
+__all__ = [
+    "DOMAIN_GRAPH_SCHEMA",
+    "EDGE_PROJECTION",
+    "EDGE_SCHEMA",
+    "ExportStats",
+    "bucket_of",
+    "edges_filter",
+    "edges_table",
+    "export_domain_graph",
+    "export_edges",
+]
+
+logger = logging.getLogger(__name__)
+
+_TS = pa.timestamp("ms", tz="UTC")
+EDGE_SCHEMA = pa.schema(
+    [
+        ("_id", pa.string()),
+        ("source_url", pa.string()),
+        ("source_key", pa.string()),
+        ("source_host", pa.string()),
+        ("source_domain", pa.string()),
+        ("target_url", pa.string()),
+        ("target_key", pa.string()),
+        ("target_host", pa.string()),
+        ("target_domain", pa.string()),
+        ("anchor_text", pa.string()),
+        ("alt", pa.string()),
+        ("link_type", pa.string()),
+        ("rel", pa.list_(pa.string())),
+        ("nofollow", pa.bool_()),
+        ("sponsored", pa.bool_()),
+        ("ugc", pa.bool_()),
+        ("placement", pa.string()),
+        ("internal", pa.bool_()),
+        ("first_seen", _TS),
+        ("last_seen", _TS),
+        ("lost_at", _TS),
+        ("lost_reason", pa.string()),
+        ("crawl_id", pa.string()),
+    ]
+)
+DOMAIN_GRAPH_SCHEMA = pa.schema([("source_domain", pa.string()), ("target_domain", pa.string()), ("links", pa.int64())])
+#: The ``find()`` projection: only the exported fields leave the server.
+EDGE_PROJECTION = dict.fromkeys(EDGE_SCHEMA.names, 1)
+
+
+@dataclass
+class ExportStats:
+    """What an export wrote, and what it had to repair on the way."""
+
+    edges: int = 0
+    files: int = 0
+    bytes: int = 0
+    coerced: dict[str, int] = field(default_factory=dict)
+
+
+def bucket_of(domain: str | None, partitions: int) -> int:
+    """The partition of a target domain: CRC-32 of its UTF-8 bytes modulo ``partitions`` (stable across runs)."""
+    return zlib.crc32((domain or "").encode("utf-8", "surrogatepass")) % partitions
+
+
+def edges_filter(target_domains: Iterable[str] = (), since: datetime | None = None) -> dict[str, Any]:
+    """The ``find()`` filter: edges to these domains; with ``since``, edges seen or lost at or after it."""
+    query: dict[str, Any] = {}
+    domains = sorted(set(target_domains))
+    if domains:
+        query["target_domain"] = domains[0] if len(domains) == 1 else {"$in": domains}
+    if since is not None:
+        query["$or"] = [{"last_seen": {"$gte": since}}, {"lost_at": {"$gte": since}}]
+    return query
+
+
+def _coerce(value: Any, kind: pa.DataType) -> tuple[Any, bool]:
+    """A value that fits ``kind`` and whether it had to change (None when nothing fits)."""
+    if value is None:
+        return None, False
+    if kind == pa.string():
+        return (value, False) if isinstance(value, str) else (str(value), True)
+    if kind == pa.bool_():
+        return (value, False) if isinstance(value, bool) else (None, True)
+    if kind == _TS:
+        return (value, False) if isinstance(value, datetime) else (None, True)
+    if isinstance(value, list):
+        fixed = [v if isinstance(v, str) else str(v) for v in value]
+        return fixed, any(not isinstance(v, str) for v in value)
+    return [], True
+
+
+def _repair(docs: list[Mapping[str, Any]], stats: ExportStats) -> list[dict[str, Any]]:
+    """Per-document conversion after a batch failed: coerce each bad value and count it per field."""
+    out = []
+    for doc in docs:
+        row = {}
+        for f in EDGE_SCHEMA:
+            value, changed = _coerce(doc.get(f.name), f.type)
+            if changed:
+                if f.name not in stats.coerced:
+                    logger.warning("export: field %s has values of the wrong type; coercing or nulling them", f.name)
+                stats.coerced[f.name] = stats.coerced.get(f.name, 0) + 1
+            row[f.name] = value
+        out.append(row)
+    return out
+
+
+def edges_table(docs: list[Mapping[str, Any]], stats: ExportStats | None = None) -> pa.Table:
+    """Edge documents as an Arrow table of :data:`EDGE_SCHEMA` (bad values repaired and counted in ``stats``)."""
+    try:
+        return pa.Table.from_pylist(docs, schema=EDGE_SCHEMA)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError):
+        return pa.Table.from_pylist(_repair(docs, stats if stats is not None else ExportStats()), schema=EDGE_SCHEMA)
+
+
+def _batches(cursor: Iterable[Mapping[str, Any]], size: int) -> Iterator[list[Mapping[str, Any]]]:
+    batch: list[Mapping[str, Any]] = []
+    for doc in cursor:
+        batch.append(doc)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _prepare(out_dir: Path, name: str, overwrite: bool) -> tuple[Path, Path]:
+    final = out_dir / name
+    if final.exists() and not overwrite:
+        raise ReportError(f"{final} exists; pass --overwrite to replace it")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f"{name}.tmp-", dir=out_dir))
+    return final, tmp
+
+
+def _publish(tmp: Path, final: Path) -> None:
+    """Put the finished export in place: one rename (the previous export is removed only after it)."""
+    old = None
+    if final.exists():
+        old = final.with_name(f"{final.name}.old-{os.getpid()}")
+        final.rename(old)
+    tmp.rename(final)
+    if old is not None:
+        shutil.rmtree(old) if old.is_dir() else old.unlink()
+
+
+def export_edges(
+    docs: Iterable[Mapping[str, Any]],
+    out_dir: str | Path,
+    *,
+    partitions: int = defaults.LINKSPIDER_EXPORT_PARTITIONS,
+    batch_size: int = defaults.LINKSPIDER_EXPORT_BATCH,
+    overwrite: bool = False,
+    progress: Callable[[int], None] | None = None,
+    compression: str = "zstd",
+) -> ExportStats:
+    """Write edge documents (a cursor) to ``out_dir/edges/bucket=NN/part-0.parquet``; see the module docstring."""
+    if partitions < 1:
+        raise ReportError(f"LINKSPIDER_EXPORT_PARTITIONS must be at least 1, got {partitions}")
+    if batch_size < 1:
+        raise ReportError(f"LINKSPIDER_EXPORT_BATCH must be at least 1, got {batch_size}")
+    final, tmp = _prepare(Path(out_dir), "edges", overwrite)
+    stats = ExportStats()
+    writers: dict[int, pq.ParquetWriter] = {}
+    width = len(str(partitions - 1))
+    try:
+        for batch in _batches(docs, batch_size):
+            table = edges_table(batch, stats)
+            buckets = pa.array(
+                [bucket_of(d, partitions) for d in table.column("target_domain").to_pylist()], pa.int32()
+            )
+            order = pc.sort_indices(buckets)
+            table = table.take(order)
+            sorted_buckets = buckets.take(order).to_pylist()
+            start = 0
+            while start < len(sorted_buckets):
+                bucket = sorted_buckets[start]
+                end = start
+                while end < len(sorted_buckets) and sorted_buckets[end] == bucket:
+                    end += 1
+                writer = writers.get(bucket)
+                if writer is None:
+                    path = tmp / f"bucket={bucket:0{width}d}" / "part-0.parquet"
+                    path.parent.mkdir()
+                    writer = writers[bucket] = pq.ParquetWriter(path, EDGE_SCHEMA, compression=compression)
+                writer.write_table(table.slice(start, end - start))
+                start = end
+            stats.edges += table.num_rows
+            if progress is not None:
+                progress(table.num_rows)
+        for writer in writers.values():
+            writer.close()
+        writers.clear()
+        stats.files = len(list(tmp.rglob("*.parquet")))
+        stats.bytes = sum(p.stat().st_size for p in tmp.rglob("*.parquet"))
+        _publish(tmp, final)
+    except BaseException:
+        for writer in writers.values():
+            try:
+                writer.close()
+            except (OSError, pa.ArrowException):
+                pass  # the folder is removed next; the original error is what matters
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if stats.coerced:
+        logger.warning("export: repaired values per field: %s", stats.coerced)
+    return stats
+
+
+def export_domain_graph(
+    rows: Iterable[tuple[str, str, int]], out_dir: str | Path, *, overwrite: bool = False
+) -> tuple[int, Path]:
+    """Write ``domain_graph/graph.parquet`` and ``domain_graph/edges.tsv`` (``source<TAB>target<TAB>links``,
+    which igraph's ``Graph.Read_Ncol``, networkx's ``read_weighted_edgelist`` and WebGraph tools read)."""
+    final, tmp = _prepare(Path(out_dir), "domain_graph", overwrite)
+    try:
+        rows = sorted(rows, key=lambda r: (r[0], r[1]))
+        table = pa.table(
+            {
+                "source_domain": [r[0] for r in rows],
+                "target_domain": [r[1] for r in rows],
+                "links": [int(r[2]) for r in rows],
+            },
+            schema=DOMAIN_GRAPH_SCHEMA,
+        )
+        pq.write_table(table, tmp / "graph.parquet", compression="zstd")
+        with open(tmp / "edges.tsv", "w", encoding="utf-8", newline="\n") as fh:
+            for s, t, n in rows:
+                fh.write(f"{s}\t{t}\t{int(n)}\n")
+        _publish(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return len(rows), final

@@ -1,0 +1,174 @@
+"""``linkspider export``: Parquet read back with pyarrow and DuckDB equals the stored edges; no half-written files."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+import igraph
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+import pytest
+
+from linkspider.cli import main
+from linkspider.errors import ReportError
+from linkspider.reports.export import EDGE_SCHEMA, ExportStats, bucket_of, edges_table, export_edges
+from tests.reports.edgegen import OTHER_TARGET, TARGET, EdgeSet
+
+
+def _export(capsys, db, uri: str, *argv: str) -> int:
+    code = main(["export", *argv, "--mongo-uri", uri, "--database", db.name])
+    capsys.readouterr()
+    return code
+
+
+def _read(path: Path) -> list[dict]:
+    table = ds.dataset(path, format="parquet", partitioning="hive").to_table()
+    return table.to_pylist()
+
+
+def _utc(value):
+    return value.replace(tzinfo=timezone.utc) if isinstance(value, datetime) and value.tzinfo is None else value
+
+
+def test_export_equals_the_store(report_db, mongo_uri: str, edge_set: EdgeSet, tmp_path: Path, capsys) -> None:
+    assert _export(capsys, report_db, mongo_uri, "edges", "--out", str(tmp_path)) == 0
+    rows = _read(tmp_path / "edges")
+    assert len(rows) == len(edge_set.edges)
+    by_id = {e["_id"]: e for e in edge_set.edges}
+    assert {r["_id"] for r in rows} == set(by_id)
+    for row in rows:
+        doc = by_id[row["_id"]]
+        for name in EDGE_SCHEMA.names:
+            assert row[name] == _utc(doc.get(name)), (name, row["_id"])
+        assert row["bucket"] == bucket_of(doc["target_domain"], 16)
+    files = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*"))
+    assert not any(".tmp-" in f for f in files)
+    assert all(f.startswith("edges/bucket=") for f in files if f.endswith(".parquet"))
+
+
+def test_filters(report_db, mongo_uri: str, edge_set: EdgeSet, tmp_path: Path, capsys) -> None:
+    since = "2026-04-01"
+    argv = ["edges", "--out", str(tmp_path), "--target-domain", f"www.{TARGET}", "--since", since]
+    assert _export(capsys, report_db, mongo_uri, *argv) == 0
+    cut = datetime(2026, 4, 1, tzinfo=timezone.utc)
+    want = {
+        e["_id"]
+        for e in edge_set.edges
+        if e["target_domain"] == TARGET
+        and (e["last_seen"] >= cut or (e.get("lost_at") is not None and e["lost_at"] >= cut))
+    }
+    got = {r["_id"] for r in _read(tmp_path / "edges")}
+    assert got == want and 0 < len(want) < len(edge_set.edges)
+
+
+def test_duckdb_reads_the_export(report_db, mongo_uri: str, edge_set: EdgeSet, tmp_path: Path, capsys) -> None:
+    """The README's DuckDB queries, checked against counts made in Python."""
+    assert _export(capsys, report_db, mongo_uri, "edges", "--out", str(tmp_path)) == 0
+    glob = f"{tmp_path}/edges/**/*.parquet"
+    con = duckdb.connect()
+    live = [e for e in edge_set.edges if not e["internal"] and e.get("lost_at") is None]
+    # 1. referring domains per target domain (live external links)
+    got = con.execute(
+        f"""SELECT target_domain, count(DISTINCT source_domain) AS referring_domains
+            FROM read_parquet('{glob}', hive_partitioning = true)
+            WHERE NOT internal AND lost_at IS NULL
+            GROUP BY target_domain ORDER BY referring_domains DESC, target_domain"""
+    ).fetchall()
+    refs: dict[str, set[str]] = defaultdict(set)
+    for e in live:
+        refs[e["target_domain"]].add(e["source_domain"])
+    assert got == sorted(((d, len(s)) for d, s in refs.items()), key=lambda r: (-r[1], r[0]))
+    # 2. links lost per day for one domain
+    got = con.execute(
+        f"""SELECT CAST(lost_at AS DATE) AS day, count(*) AS lost
+            FROM read_parquet('{glob}', hive_partitioning = true)
+            WHERE target_domain = '{TARGET}' AND lost_at IS NOT NULL
+            GROUP BY day ORDER BY day"""
+    ).fetchall()
+    lost = Counter(e["lost_at"].date() for e in edge_set.edges if e["target_domain"] == TARGET and e.get("lost_at"))
+    assert got == sorted(lost.items())
+    # 3. followed share per placement
+    got = con.execute(
+        f"""SELECT placement, count(*) FILTER (WHERE NOT (nofollow OR sponsored OR ugc)) AS followed, count(*) AS links
+            FROM read_parquet('{glob}', hive_partitioning = true)
+            WHERE NOT internal AND lost_at IS NULL GROUP BY placement ORDER BY placement"""
+    ).fetchall()
+    want = sorted(
+        (p, sum(not (e["nofollow"] or e["sponsored"] or e["ugc"]) for e in live if e["placement"] == p),
+         sum(e["placement"] == p for e in live))
+        for p in {e["placement"] for e in live}
+    )
+    assert got == want
+
+
+def test_existing_export_needs_overwrite(report_db, mongo_uri: str, tmp_path: Path, capsys) -> None:
+    assert _export(capsys, report_db, mongo_uri, "edges", "--out", str(tmp_path), "--target-domain", TARGET) == 0
+    first = len(_read(tmp_path / "edges"))
+    code = main(["export", "edges", "--out", str(tmp_path), "--mongo-uri", mongo_uri, "--database", report_db.name])
+    assert code == 2 and "--overwrite" in capsys.readouterr().err
+    argv = ["edges", "--out", str(tmp_path), "--target-domain", OTHER_TARGET, "--overwrite"]
+    assert _export(capsys, report_db, mongo_uri, *argv) == 0
+    rows = _read(tmp_path / "edges")
+    assert {r["target_domain"] for r in rows} == {OTHER_TARGET} and len(rows) != first
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["edges"]
+
+
+@pytest.mark.parametrize("error", [KeyboardInterrupt, OSError])
+def test_interrupted_export_leaves_nothing_in_place(edge_set: EdgeSet, tmp_path: Path, error) -> None:
+    calls = []
+
+    def progress(n: int) -> None:
+        calls.append(n)
+        if len(calls) == 2:
+            raise error("stop")
+
+    with pytest.raises(error):
+        export_edges(iter(edge_set.edges), tmp_path, batch_size=50, progress=progress)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_bad_values_are_repaired_and_counted(tmp_path: Path) -> None:
+    good = {"_id": "a", "target_domain": "x.com", "anchor_text": "ok", "nofollow": False,
+            "first_seen": datetime(2026, 1, 1, tzinfo=timezone.utc), "rel": ["nofollow"]}
+    bad = {"_id": "b", "target_domain": "x.com", "anchor_text": 42, "nofollow": "yes", "first_seen": "yesterday",
+           "rel": ["a", 3], "unknown_field": {"$ne": 1}}
+    stats = ExportStats()
+    table = edges_table([good, bad], stats)
+    rows = table.to_pylist()
+    assert [r["_id"] for r in rows] == ["a", "b"]
+    assert rows[1]["anchor_text"] == "42" and rows[1]["nofollow"] is None and rows[1]["first_seen"] is None
+    assert rows[1]["rel"] == ["a", "3"] and rows[0]["rel"] == ["nofollow"]
+    assert stats.coerced == {"anchor_text": 1, "nofollow": 1, "first_seen": 1, "rel": 1}
+    result = export_edges([good, bad], tmp_path, batch_size=1)
+    assert result.edges == 2 and result.coerced == stats.coerced
+
+
+def test_bad_partition_setting(tmp_path: Path) -> None:
+    with pytest.raises(ReportError, match="LINKSPIDER_EXPORT_PARTITIONS"):
+        export_edges([], tmp_path, partitions=0)
+
+
+def test_empty_store_exports_an_empty_folder(mongo_db, mongo_uri: str, tmp_path: Path, capsys) -> None:
+    assert _export(capsys, mongo_db, mongo_uri, "edges", "--out", str(tmp_path)) == 0
+    assert (tmp_path / "edges").is_dir() and list((tmp_path / "edges").iterdir()) == []
+
+
+@pytest.mark.parametrize("followed", [False, True])
+def test_domain_graph_export(report_db, mongo_uri: str, edge_set: EdgeSet, tmp_path: Path, capsys, followed) -> None:
+    argv = ["domain-graph", "--out", str(tmp_path)] + (["--followed"] if followed else [])
+    assert _export(capsys, report_db, mongo_uri, *argv) == 0
+    want: Counter[tuple[str, str]] = Counter(
+        (e["source_domain"], e["target_domain"])
+        for e in edge_set.edges
+        if not e["internal"] and e.get("lost_at") is None
+        and not (followed and (e["nofollow"] or e["sponsored"] or e["ugc"]))
+    )
+    table = pq.read_table(tmp_path / "domain_graph" / "graph.parquet")
+    got = {(r["source_domain"], r["target_domain"]): r["links"] for r in table.to_pylist()}
+    assert got == dict(want)
+    graph = igraph.Graph.Read_Ncol(str(tmp_path / "domain_graph" / "edges.tsv"), directed=True, weights=True)
+    assert graph.ecount() == len(want)
+    assert sum(graph.es["weight"]) == sum(want.values())
