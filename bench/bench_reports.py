@@ -1,4 +1,8 @@
-"""Benchmark ``report backlinks`` on a collection of at least 1,000,000 edges (target: under 2 s).
+"""Benchmark every ``linkspider report`` and ``linkspider export`` on a collection of 1,000,000 edges.
+
+Targets: every report under 2 s for the largest target; export at least 100k edges/s and at least
+0.5x a raw ``find()`` read of the same edges (same run); rank and harmonic centrality over a domain
+graph of 1M domain links under 30 s.
 
 Starts its own mongod on a free loopback port (``linkspider.demo.servers.MongoServer``), fills
 ``edges`` and ``pages`` with generated documents of the real schema (``insert_many`` in batches),
@@ -14,6 +18,7 @@ and prints the ratios and the mongod CPU seconds per report (wall time depends o
 
     .venv/bin/python bench/bench_reports.py            # 1,000,000 edges
     .venv/bin/python bench/bench_reports.py --edges 200000 --runs 3
+    .venv/bin/python bench/bench_reports.py --skip-backlinks     # only the workflow reports, export, rank
 """
 
 from __future__ import annotations
@@ -38,7 +43,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a check
 
 from linkspider.demo.servers import MongoServer
 from linkspider.reports.backlinks import backlinks_pipeline
-from linkspider.reports.runner import ReportSettings, run_backlinks
+from linkspider.reports.export import edges_cursor, export_edges
+from linkspider.reports.rank import domain_metrics
+from linkspider.reports.runner import (
+    ReportSettings,
+    run_anchors,
+    run_backlinks,
+    run_broken,
+    run_domain_metrics,
+    run_gap,
+    run_outgoing,
+)
 from linkspider.reports.targets import Target, target_filter
 from linkspider.store.indexes import ensure_indexes
 
@@ -211,12 +226,120 @@ def bench_target(db, target: Target, settings: ReportSettings, runs: int, label:
     }
 
 
+def bench_backlinks(db, args, server, settings, inserted, top, tenth, mid, url) -> bool:
+    """The original ``report backlinks`` timings: no-index baseline, then indexed, four targets."""
+    pipeline = backlinks_pipeline(top, top=10, sitewide_share=0.3, sitewide_min_pages=5)
+    t_scan, scan_doc = timed(lambda: list(db.edges.aggregate(pipeline, allowDiskUse=True)))
+    print(
+        f"baseline, no indexes (collection scan): backlinks pipeline for {top.value} in {t_scan:.3f} s "
+        f"(load average {os.getloadavg()[0]:.1f})"
+    )
+
+    t_idx, _ = timed(lambda: ensure_indexes(db))
+    print(f"ensure_indexes: {t_idx:.1f} s")
+
+    cpu = ServerCPU(server.process.pid if server is not None and server.process else None)
+    print(f"with indexes (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs):")
+    results = {
+        "largest": bench_target(db, top, settings, args.runs, "largest target", cpu),
+        "tenth": bench_target(db, tenth, settings, args.runs, "10th largest target", cpu),
+        "mid": bench_target(db, mid, settings, args.runs, "51st largest target", cpu),
+        "url": bench_target(db, url, settings, args.runs, "one page", cpu),
+    }
+    worst = max(r["max"] for r in results.values())
+    big = results["largest"]
+    print(
+        f"ratio, largest target: no-index baseline / indexed median = "
+        f"{t_scan / big['median']:.1f}x faster; "
+        f"indexed median / count_documents floor = {big['median'] / big['count']:.1f}x"
+    )
+    verdict = "PASS" if worst < 2.0 else "FAIL"
+    print(
+        f"target: every backlinks report under 2 s on {inserted:,} edges: {verdict} "
+        f"(slowest run {worst:.3f} s, "
+        f"largest target's mongod CPU {big['cpu']:.2f} s; load average now {os.getloadavg()[0]:.1f})"
+    )
+    return verdict == "PASS"
+
+
+def bench_workflows(db, gen: Generator, settings: ReportSettings, runs: int) -> float:
+    """gap, broken, outgoing, anchors (largest target) and domains --metric rank: median and max of ``runs``."""
+    top = gen.domain(0)
+    # target pages of the largest target in every state, so `broken` has something to list
+    statuses = (200, 200, 200, 404, 410, 503, 301, 200, 200, 200)
+    db.pages.insert_many(
+        [
+            {"_id": f"https://www.{top}/p/{i}", "url": f"https://www.{top}/p/{i}", "status": statuses[i % 10],
+             "domain": top, "soft_404": i % 17 == 0, **({"error": "dns", "status": 0} if i % 23 == 0 else {})}
+            for i in range(0, 200, 2)
+        ],
+        ordered=False,
+    )
+    target = Target("domain", top)
+    cases = {
+        "gap (3 competitors, --min 2)": lambda: run_gap(
+            db, [gen.domain(1), gen.domain(2), gen.domain(3)], top, min_competitors=2, limit=100
+        ),
+        "gap (3 competitors, --followed)": lambda: run_gap(
+            db, [gen.domain(1), gen.domain(2), gen.domain(3)], top, followed=True, limit=100
+        ),
+        "broken": lambda: run_broken(db, target),
+        "outgoing (a source domain)": lambda: run_outgoing(db, Target("domain", gen.domain(20))),
+        "anchors": lambda: run_anchors(db, target, settings),
+        "domains --metric rank": lambda: run_domain_metrics(db, settings, by="rank", top=20),
+    }
+    worst = 0.0
+    for label, fn in cases.items():
+        first, report = timed(fn)
+        runs_t = [timed(fn)[0] for _ in range(runs)]
+        worst = max(worst, first, *runs_t)
+        print(
+            f"  {label:34s} first {first:.3f} s, median {statistics.median(runs_t):.3f} s, "
+            f"max {max(runs_t):.3f} s ({runs} runs)"
+        )
+    return worst
+
+
+def bench_export(db, workdir: str) -> tuple[float, float, int]:
+    """A raw read of the export's own ``find()`` cursor (the baseline), then ``export_edges`` of the same cursor."""
+    t_find, n = timed(lambda: sum(1 for _ in edges_cursor(db.edges, {})))
+    out = Path(workdir) / "export"
+    t_export, stats = timed(lambda: export_edges(edges_cursor(db.edges, {}), out, overwrite=True))
+    print(
+        f"  raw find() read: {n:,} edges in {t_find:.2f} s ({n / t_find:,.0f}/s); "
+        f"export_edges: {stats.edges:,} edges in {t_export:.2f} s ({stats.edges / t_export:,.0f}/s, "
+        f"{stats.files} files, {stats.bytes / 1e6:.0f} MB); export / find() throughput = {t_find / t_export:.2f}x"
+    )
+    return t_find, t_export, stats.edges
+
+
+def bench_rank(domains: int, links: int, seed: int) -> float:
+    """Rank and harmonic centrality over a synthetic domain graph of ``links`` distinct domain links."""
+    rng = random.Random(seed)
+    names = [f"d{i}.example" for i in range(domains)]
+    pairs: set[tuple[str, str]] = set()
+    while len(pairs) < links:  # targets skewed towards low ids: a few popular domains, a long tail
+        s, t = names[rng.randrange(domains)], names[int(domains * rng.random() ** 2.5)]
+        if s != t:
+            pairs.add((s, t))
+    seconds, metrics = timed(lambda: domain_metrics(pairs))
+    how = "exact" if metrics.harmonic_exact else "estimated"
+    print(
+        f"  rank + harmonic centrality ({how}) over {domains:,} domains and {len(pairs):,} domain links: "
+        f"{seconds:.2f} s (igraph build included)"
+    )
+    return seconds
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--edges", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--batch", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--skip-backlinks", action="store_true", help="skip the backlinks report timings")
+    parser.add_argument("--rank-domains", type=int, default=100_000)
+    parser.add_argument("--rank-links", type=int, default=1_000_000)
     parser.add_argument(
         "--mongo-uri", help="use this server (a throwaway database) instead of starting mongod"
     )
@@ -253,38 +376,32 @@ def main(argv: list[str] | None = None) -> int:
         mid = Target("domain", gen.domain(50))
         url = Target("url", f"https://www.{gen.domain(0)}/p/1")
 
-        pipeline = backlinks_pipeline(top, top=10, sitewide_share=0.3, sitewide_min_pages=5)
-        t_scan, scan_doc = timed(lambda: list(db.edges.aggregate(pipeline, allowDiskUse=True)))
+        verdicts = []
+        if args.skip_backlinks:
+            ensure_indexes(db)
+        else:
+            verdicts.append(bench_backlinks(db, args, server, settings, inserted, top, tenth, mid, url))
+        print(f"workflow reports, largest target {top.value} (load average {os.getloadavg()[0]:.1f}):")
+        worst = bench_workflows(db, gen, settings, args.runs)
+        verdicts.append(worst < 2.0)
+        print(f"target: every workflow report under 2 s: {'PASS' if worst < 2.0 else 'FAIL'} (slowest {worst:.3f} s)")
+        print("export:")
+        t_find, t_export, n = bench_export(db, workdir.name)
+        rate = n / t_export
+        ok = rate >= 100_000 and t_find / t_export >= 0.5
+        verdicts.append(ok)
         print(
-            f"baseline, no indexes (collection scan): backlinks pipeline for {top.value} in {t_scan:.3f} s "
-            f"(load average {os.getloadavg()[0]:.1f})"
+            f"target: export at least 100,000 edges/s and at least 0.5x find(): {'PASS' if ok else 'FAIL'} "
+            f"({rate:,.0f}/s, {t_find / t_export:.2f}x)"
         )
-
-        t_idx, _ = timed(lambda: ensure_indexes(db))
-        print(f"ensure_indexes: {t_idx:.1f} s")
-
-        cpu = ServerCPU(server.process.pid if server is not None and server.process else None)
-        print(f"with indexes (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs):")
-        results = {
-            "largest": bench_target(db, top, settings, args.runs, "largest target", cpu),
-            "tenth": bench_target(db, tenth, settings, args.runs, "10th largest target", cpu),
-            "mid": bench_target(db, mid, settings, args.runs, "51st largest target", cpu),
-            "url": bench_target(db, url, settings, args.runs, "one page", cpu),
-        }
-        worst = max(r["max"] for r in results.values())
-        big = results["largest"]
+        print("domain graph metrics:")
+        t_rank = bench_rank(args.rank_domains, args.rank_links, args.seed)
+        verdicts.append(t_rank < 30.0)
         print(
-            f"ratio, largest target: no-index baseline / indexed median = "
-            f"{t_scan / big['median']:.1f}x faster; "
-            f"indexed median / count_documents floor = {big['median'] / big['count']:.1f}x"
+            f"target: rank and harmonic over {args.rank_links:,} domain links under 30 s: "
+            f"{'PASS' if t_rank < 30.0 else 'FAIL'} ({t_rank:.1f} s; export of {n:,} edges took {t_export:.1f} s)"
         )
-        verdict = "PASS" if worst < 2.0 else "FAIL"
-        print(
-            f"target: every backlinks report under 2 s on {inserted:,} edges: {verdict} "
-            f"(slowest run {worst:.3f} s, "
-            f"largest target's mongod CPU {big['cpu']:.2f} s; load average now {os.getloadavg()[0]:.1f})"
-        )
-        return 0 if verdict == "PASS" else 1
+        return 0 if all(verdicts) else 1
     finally:
         client.drop_database(db.name)
         client.close()

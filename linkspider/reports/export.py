@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
+from bson.codec_options import CodecOptions
 
 from linkspider import defaults
 from linkspider.errors import ReportError
@@ -37,6 +37,7 @@ __all__ = [
     "EDGE_SCHEMA",
     "ExportStats",
     "bucket_of",
+    "edges_cursor",
     "edges_filter",
     "edges_table",
     "export_domain_graph",
@@ -102,6 +103,16 @@ def edges_filter(target_domains: Iterable[str] = (), since: datetime | None = No
     if since is not None:
         query["$or"] = [{"last_seen": {"$gte": since}}, {"lost_at": {"$gte": since}}]
     return query
+
+
+def edges_cursor(collection: Any, query: Mapping[str, Any], *, batch_size: int = 10_000) -> Any:
+    """The ``find()`` cursor an export reads: only the exported fields, datetimes decoded naive.
+
+    BSON dates are UTC; decoding them without a time zone object is ~30 % faster, and Arrow reads a
+    naive datetime as UTC into the ``timestamp[ms, UTC]`` columns.
+    """
+    naive = collection.with_options(codec_options=CodecOptions(tz_aware=False))
+    return naive.find(dict(query), EDGE_PROJECTION, batch_size=batch_size)
 
 
 def _coerce(value: Any, kind: pa.DataType) -> tuple[Any, bool]:
@@ -194,28 +205,24 @@ def export_edges(
     stats = ExportStats()
     writers: dict[int, pq.ParquetWriter] = {}
     width = len(str(partitions - 1))
+    buckets: dict[Any, int] = {}  # target_domain -> bucket (few domains, many edges)
     try:
         for batch in _batches(docs, batch_size):
             table = edges_table(batch, stats)
-            buckets = pa.array(
-                [bucket_of(d, partitions) for d in table.column("target_domain").to_pylist()], pa.int32()
-            )
-            order = pc.sort_indices(buckets)
-            table = table.take(order)
-            sorted_buckets = buckets.take(order).to_pylist()
-            start = 0
-            while start < len(sorted_buckets):
-                bucket = sorted_buckets[start]
-                end = start
-                while end < len(sorted_buckets) and sorted_buckets[end] == bucket:
-                    end += 1
+            rows: dict[int, list[int]] = {}
+            for i, domain in enumerate(table.column("target_domain").to_pylist()):
+                bucket = buckets.get(domain)
+                if bucket is None:
+                    bucket = buckets[domain] = bucket_of(domain, partitions)
+                rows.setdefault(bucket, []).append(i)
+            for bucket, indices in sorted(rows.items()):
                 writer = writers.get(bucket)
                 if writer is None:
                     path = tmp / f"bucket={bucket:0{width}d}" / "part-0.parquet"
                     path.parent.mkdir()
                     writer = writers[bucket] = pq.ParquetWriter(path, EDGE_SCHEMA, compression=compression)
-                writer.write_table(table.slice(start, end - start))
-                start = end
+                part = table if len(rows) == 1 else table.take(pa.array(indices, pa.int64()))
+                writer.write_table(part)
             stats.edges += table.num_rows
             if progress is not None:
                 progress(table.num_rows)
