@@ -75,6 +75,11 @@ EDGE_SCHEMA = pa.schema(
     ]
 )
 DOMAIN_GRAPH_SCHEMA = pa.schema([("source_domain", pa.string()), ("target_domain", pa.string()), ("links", pa.int64())])
+#: Rows held in memory (as Arrow, ~0.4 KB each) before every bucket's pending rows are written as
+#: one row group each: row groups of FLUSH_ROWS / partitions rows, not one per batch and bucket.
+FLUSH_ROWS = 200_000
+ROW_GROUP_MAX = 1 << 20
+
 #: The ``find()`` projection: only the exported fields leave the server.
 EDGE_PROJECTION = dict.fromkeys(EDGE_SCHEMA.names, 1)
 
@@ -195,6 +200,7 @@ def export_edges(
     overwrite: bool = False,
     progress: Callable[[int], None] | None = None,
     compression: str = "zstd",
+    flush_rows: int = FLUSH_ROWS,
 ) -> ExportStats:
     """Write edge documents (a cursor) to ``out_dir/edges/bucket=NN/part-0.parquet``; see the module docstring."""
     if partitions < 1:
@@ -206,6 +212,19 @@ def export_edges(
     writers: dict[int, pq.ParquetWriter] = {}
     width = len(str(partitions - 1))
     buckets: dict[Any, int] = {}  # target_domain -> bucket (few domains, many edges)
+    pending: dict[int, list[pa.Table]] = {}  # rows per bucket not written yet
+    buffered = 0
+
+    def flush() -> None:
+        for bucket, parts in sorted(pending.items()):
+            writer = writers.get(bucket)
+            if writer is None:
+                path = tmp / f"bucket={bucket:0{width}d}" / "part-0.parquet"
+                path.parent.mkdir()
+                writer = writers[bucket] = pq.ParquetWriter(path, EDGE_SCHEMA, compression=compression)
+            writer.write_table(pa.concat_tables(parts), row_group_size=ROW_GROUP_MAX)
+        pending.clear()
+
     try:
         for batch in _batches(docs, batch_size):
             table = edges_table(batch, stats)
@@ -215,17 +234,17 @@ def export_edges(
                 if bucket is None:
                     bucket = buckets[domain] = bucket_of(domain, partitions)
                 rows.setdefault(bucket, []).append(i)
-            for bucket, indices in sorted(rows.items()):
-                writer = writers.get(bucket)
-                if writer is None:
-                    path = tmp / f"bucket={bucket:0{width}d}" / "part-0.parquet"
-                    path.parent.mkdir()
-                    writer = writers[bucket] = pq.ParquetWriter(path, EDGE_SCHEMA, compression=compression)
+            for bucket, indices in rows.items():
                 part = table if len(rows) == 1 else table.take(pa.array(indices, pa.int64()))
-                writer.write_table(part)
+                pending.setdefault(bucket, []).append(part)
+            buffered += table.num_rows
+            if buffered >= flush_rows:
+                flush()
+                buffered = 0
             stats.edges += table.num_rows
             if progress is not None:
                 progress(table.num_rows)
+        flush()
         for writer in writers.values():
             writer.close()
         writers.clear()

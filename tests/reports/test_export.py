@@ -126,8 +126,18 @@ def test_interrupted_export_leaves_nothing_in_place(edge_set: EdgeSet, tmp_path:
             raise error("stop")
 
     with pytest.raises(error):
-        export_edges(iter(edge_set.edges), tmp_path, batch_size=50, progress=progress)
+        export_edges(iter(edge_set.edges), tmp_path, batch_size=50, progress=progress, flush_rows=50)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_row_groups_hold_many_batches(edge_set: EdgeSet, tmp_path: Path) -> None:
+    stats = export_edges(iter(edge_set.edges), tmp_path, batch_size=10, partitions=2, flush_rows=400)
+    files = sorted((tmp_path / "edges").rglob("*.parquet"))
+    assert [f.parent.name for f in files] == ["bucket=0", "bucket=1"]
+    groups = [pq.ParquetFile(f).metadata.num_row_groups for f in files]
+    assert sum(pq.ParquetFile(f).metadata.num_rows for f in files) == stats.edges == len(edge_set.edges)
+    flushes = -(-len(edge_set.edges) // 400)
+    assert all(g <= flushes for g in groups)  # one row group per flush, not one per batch of 10
 
 
 def test_bad_values_are_repaired_and_counted(tmp_path: Path) -> None:
