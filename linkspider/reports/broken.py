@@ -6,7 +6,8 @@ also used by ``report outgoing`` to mark broken targets:
 
 - ``unchecked``: never fetched (no page document);
 - ``dns``: the host did not resolve (``error: "dns"``);
-- ``unreachable``: another fetch failure (``error`` set: refused, timeout, TLS...);
+- ``unreachable``: another fetch failure (``error`` set: refused, timeout, TLS...); an ``error``
+  older than the page's last crawl (``checked_at`` < ``fetched_at``) no longer counts;
 - ``gone``: 404 or 410;
 - ``server_error``: 5xx;
 - ``soft_404``: a 200 page that is the site's "not found" page;
@@ -30,12 +31,13 @@ __all__ = [
     "broken_result",
     "page_lookup",
     "target_state",
+    "targets_to_check_pipeline",
 ]
 
 STATES = ("gone", "server_error", "soft_404", "dns", "unreachable", "redirect", "ok", "unchecked")
 BROKEN_STATES = frozenset({"gone", "server_error", "soft_404", "dns"})
 #: What a state needs from a page document.
-PAGE_STATE_FIELDS = ("status", "soft_404", "error", "fetched_at")
+PAGE_STATE_FIELDS = ("status", "soft_404", "error", "fetched_at", "checked_at")
 
 
 def target_state(page: dict[str, Any] | None) -> str:
@@ -43,6 +45,9 @@ def target_state(page: dict[str, Any] | None) -> str:
     if not page:
         return "unchecked"
     error = page.get("error")
+    fetched, checked = page.get("fetched_at"), page.get("checked_at")
+    if error and fetched is not None and checked is not None and fetched > checked:
+        error = None  # a crawl fetched the page after the check failed: its status is newer
     if error:
         return "dns" if error == "dns" else "unreachable"
     status = page.get("status")
@@ -123,7 +128,7 @@ def broken_result(rows: list[dict[str, Any]], *, target: Target, limit: int) -> 
                     "target_url": row.get("url"),
                     "state": state,
                     "status": (page or {}).get("status"),
-                    "checked_at": (page or {}).get("fetched_at"),
+                    "checked_at": (page or {}).get("checked_at") or (page or {}).get("fetched_at"),
                     "links": int(row["links"]),
                     "referring_domains": int(row["referring_domains"]),
                     "examples": [dict(e) for e in row.get("examples") or []],
@@ -141,3 +146,18 @@ def broken_result(rows: list[dict[str, Any]], *, target: Target, limit: int) -> 
         "broken": broken[:limit] if limit else broken,
         "settings": {"limit": limit},
     }
+
+
+def targets_to_check_pipeline(target: Target, *, recheck: bool = False, limit: int = 0) -> list[dict[str, Any]]:
+    """Target pages of live backlinks for ``linkspider check-targets``: never-fetched ones (all with
+    ``recheck``), most linked first, as ``{_id: target_key, url, links}``."""
+    stages: list[dict[str, Any]] = [
+        {"$match": target_filter(target, include_lost=False)},
+        {"$group": {"_id": "$target_key", "url": {"$min": "$target_url"}, "links": {"$sum": 1}}},
+    ]
+    if not recheck:
+        stages += [page_lookup(), {"$match": {"page": {"$size": 0}}}, {"$project": {"page": 0}}]
+    stages.append({"$sort": {"links": -1, "_id": 1}})
+    if limit:
+        stages.append({"$limit": limit})
+    return stages

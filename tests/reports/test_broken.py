@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from datetime import datetime
 
 import pytest
 
@@ -29,6 +30,16 @@ from tests.reports.edgegen import PAGE_STATES, TARGET, EdgeSet
         pytest.param({"status": 403}, "ok", id="forbidden-is-not-broken"),
         pytest.param({"status": "404"}, "unchecked", id="bad-type"),
         pytest.param({"status": 0}, "unchecked", id="no-status"),
+        pytest.param(
+            {"status": 200, "error": "dns", "checked_at": datetime(2026, 1, 1), "fetched_at": datetime(2026, 2, 1)},
+            "ok",
+            id="crawled-after-a-failed-check",
+        ),
+        pytest.param(
+            {"status": 200, "error": "dns", "checked_at": datetime(2026, 3, 1), "fetched_at": datetime(2026, 2, 1)},
+            "dns",
+            id="check-failed-after-the-crawl",
+        ),
     ],
 )
 def test_target_state(page, want) -> None:
