@@ -43,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a check
 
 from linkspider.demo.servers import MongoServer
 from linkspider.reports.backlinks import backlinks_pipeline
-from linkspider.reports.export import edges_cursor, export_edges
+from linkspider.reports.export import edge_batches, edges_cursor, export_edges
 from linkspider.reports.rank import domain_metrics
 from linkspider.reports.runner import (
     ReportSettings,
@@ -304,7 +304,7 @@ def bench_export(db, workdir: str) -> tuple[float, float, int]:
     """A raw read of the export's own ``find()`` cursor (the baseline), then ``export_edges`` of the same cursor."""
     t_find, n = timed(lambda: sum(1 for _ in edges_cursor(db.edges, {})))
     out = Path(workdir) / "export"
-    t_export, stats = timed(lambda: export_edges(edges_cursor(db.edges, {}), out, overwrite=True))
+    t_export, stats = timed(lambda: export_edges(edge_batches(db.edges, {}), out, overwrite=True))
     print(
         f"  raw find() read: {n:,} edges in {t_find:.2f} s ({n / t_find:,.0f}/s); "
         f"export_edges: {stats.edges:,} edges in {t_export:.2f} s ({stats.edges / t_export:,.0f}/s, "

@@ -15,7 +15,7 @@ import time
 
 from tqdm import tqdm
 
-from linkspider.reports.export import edges_cursor, edges_filter, export_domain_graph, export_edges
+from linkspider.reports.export import edge_batches, edges_filter, export_domain_graph, export_edges
 from linkspider.reports.runner import EDGES, ReportSettings, connect, run_domain_graph
 from linkspider.reports.targets import parse_domain, parse_when
 
@@ -70,11 +70,9 @@ def run(args: argparse.Namespace) -> int:
     since = parse_when(args.since) if args.since else None
     query = edges_filter(domains, since)
     total = db[EDGES].count_documents(query) if query else db[EDGES].estimated_document_count()
-    cursor = edges_cursor(db[EDGES], query, batch_size=min(batch, 10_000))
+    batches = edge_batches(db[EDGES], query, batch_size=batch)
     with tqdm(total=total, unit=" edges", unit_scale=True, file=sys.stderr, disable=None, desc="export") as bar:
-        stats = export_edges(
-            cursor, args.out, partitions=partitions, batch_size=batch, overwrite=args.overwrite, progress=bar.update
-        )
+        stats = export_edges(batches, args.out, partitions=partitions, overwrite=args.overwrite, progress=bar.update)
     seconds = time.monotonic() - started
     logger.info(
         "wrote %d edges in %d files (%.1f MB) to %s in %.1fs (%.0f edges/s)%s",

@@ -14,7 +14,7 @@ import pytest
 
 from linkspider.cli import main
 from linkspider.errors import ReportError
-from linkspider.reports.export import EDGE_SCHEMA, ExportStats, bucket_of, edges_table, export_edges
+from linkspider.reports.export import EDGE_SCHEMA, ExportStats, batched, bucket_of, edges_table, export_edges
 from tests.reports.edgegen import OTHER_TARGET, TARGET, EdgeSet
 
 
@@ -126,12 +126,12 @@ def test_interrupted_export_leaves_nothing_in_place(edge_set: EdgeSet, tmp_path:
             raise error("stop")
 
     with pytest.raises(error):
-        export_edges(iter(edge_set.edges), tmp_path, batch_size=50, progress=progress, flush_rows=50)
+        export_edges(batched(edge_set.edges, 50), tmp_path, progress=progress, flush_rows=50)
     assert list(tmp_path.iterdir()) == []
 
 
 def test_row_groups_hold_many_batches(edge_set: EdgeSet, tmp_path: Path) -> None:
-    stats = export_edges(iter(edge_set.edges), tmp_path, batch_size=10, partitions=2, flush_rows=400)
+    stats = export_edges(batched(edge_set.edges, 10), tmp_path, partitions=2, flush_rows=400)
     files = sorted((tmp_path / "edges").rglob("*.parquet"))
     assert [f.parent.name for f in files] == ["bucket=0", "bucket=1"]
     groups = [pq.ParquetFile(f).metadata.num_row_groups for f in files]
@@ -152,13 +152,17 @@ def test_bad_values_are_repaired_and_counted(tmp_path: Path) -> None:
     assert rows[1]["anchor_text"] == "42" and rows[1]["nofollow"] is None and rows[1]["first_seen"] is None
     assert rows[1]["rel"] == ["a", "3"] and rows[0]["rel"] == ["nofollow"]
     assert stats.coerced == {"anchor_text": 1, "nofollow": 1, "first_seen": 1, "rel": 1}
-    result = export_edges([good, bad], tmp_path, batch_size=1)
-    assert result.edges == 2 and result.coerced == stats.coerced
+    nameless = {**good, "_id": "c", "target_domain": None}
+    result = export_edges([[good, bad, nameless]], tmp_path, partitions=64)
+    assert result.edges == 3 and result.coerced == stats.coerced
+    assert sorted(r["_id"] for r in _read(tmp_path / "edges")) == ["a", "b", "c"]  # a missing domain is not dropped
 
 
 def test_bad_partition_setting(tmp_path: Path) -> None:
     with pytest.raises(ReportError, match="LINKSPIDER_EXPORT_PARTITIONS"):
         export_edges([], tmp_path, partitions=0)
+    with pytest.raises(ReportError, match="LINKSPIDER_EXPORT_BATCH"):
+        list(batched([], 0))
 
 
 def test_empty_store_exports_an_empty_folder(mongo_db, mongo_uri: str, tmp_path: Path, capsys) -> None:
