@@ -170,6 +170,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     out.add_argument("--output", dest="output", metavar="FILE", help="same as --html")
     p.add_argument("--since", help="start of the new-vs-lost chart (default: the first link ever seen)")
     p.add_argument("--until", help="end of the new-vs-lost chart, exclusive (a bare date includes that day)")
+    p.add_argument("--competitors", help="comma-separated domains: add a link gap section (a domain target only)")
     _backlink_options(p)
     _connection(p)
 
@@ -220,7 +221,19 @@ def run(args: argparse.Namespace) -> int:
         assert target is not None
         backlinks = run_backlinks(db, target, settings, include_lost=args.include_lost)
         timeline = run_new_lost(db, target, since=since, until=until, limit=1)
-        page = render_html(backlinks, timeline)
+        gap = None
+        if args.competitors:
+            domain = parse_domain(args.target)
+            competitors = [parse_domain(c, option="--competitors") for c in args.competitors.split(",") if c.strip()]
+            gap = run_gap(db, validate_gap(competitors, domain, 1), domain, limit=settings.top * 5)
+        page = render_html(
+            backlinks,
+            timeline,
+            anchor_profile=run_anchors(db, target, settings, include_lost=args.include_lost),
+            broken=run_broken(db, target, limit=settings.top * 5),
+            outgoing=run_outgoing(db, target, limit=settings.top * 5),
+            gap=gap,
+        )
         path = Path(args.output)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(page, encoding="utf-8")
