@@ -8,15 +8,18 @@ a bad value never switches a feature off quietly.
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from scrapy.settings import BaseSettings, Settings
 
 from linkspider import defaults
 from linkspider.errors import ConfigurationError
 
-__all__ = ["Check", "default_of", "get_setting", "require"]
+__all__ = ["Check", "default_of", "get_setting", "read_config", "require", "setting"]
+
+C = TypeVar("C")
 
 #: ``(setting name, value, acceptable?, what it must be)``, as ``require`` takes them.
 Check = tuple[str, Any, bool, str]
@@ -60,3 +63,19 @@ def require(checks: Iterable[Check]) -> None:
     for name, value, ok, expected in checks:
         if not ok:
             raise ConfigurationError(f"{name} must be {expected}, got {value!r}")
+
+
+def setting(name: str) -> Any:
+    """A typed-config dataclass field backed by setting ``name``: its default is the table's."""
+    default = default_of(name)
+    if isinstance(default, list):
+        return dataclasses.field(default_factory=lambda: default_of(name), metadata={"setting": name})
+    return dataclasses.field(default=default, metadata={"setting": name})
+
+
+def read_config(cls: type[C], settings: BaseSettings | Mapping[str, Any] | None, **overrides: Any) -> C:
+    """Build a typed config from settings: each ``setting(...)`` field read with ``get_setting``."""
+    values = {f.name: get_setting(settings, f.metadata["setting"])
+              for f in dataclasses.fields(cls) if "setting" in f.metadata}
+    values.update(overrides)
+    return cls(**values)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -31,7 +32,7 @@ from scrapy.http.request import NO_CALLBACK
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 
-from linkspider.config import get_setting, require
+from linkspider.config import get_setting, read_config, require, setting
 from linkspider.extract.links import parse_html
 
 logger = logging.getLogger(__name__)
@@ -91,6 +92,23 @@ def similarity(a: frozenset[int], b: frozenset[int]) -> float:
     return len(a & b) / len(a | b)
 
 
+@dataclass(frozen=True)
+class Soft404Config:
+    """The ``LINKSPIDER_SOFT404_*`` settings, validated when the crawl starts."""
+
+    similarity: float = setting("LINKSPIDER_SOFT404_SIMILARITY")
+    max_directories: int = setting("LINKSPIDER_SOFT404_MAX_DIRECTORIES")
+    directories_per_site: int = setting("LINKSPIDER_SOFT404_DIRECTORIES_PER_SITE")
+
+    def __post_init__(self) -> None:
+        require([
+            ("LINKSPIDER_SOFT404_SIMILARITY", self.similarity, 0 < self.similarity <= 1, "in (0, 1]"),
+            ("LINKSPIDER_SOFT404_MAX_DIRECTORIES", self.max_directories, self.max_directories >= 0, "zero or more"),
+            ("LINKSPIDER_SOFT404_DIRECTORIES_PER_SITE", self.directories_per_site, self.directories_per_site >= 1,
+             "at least 1"),
+        ])
+
+
 class SoftNotFoundMiddleware:
     """Downloader middleware that marks soft-404 responses (see the module docstring).
 
@@ -116,16 +134,9 @@ class SoftNotFoundMiddleware:
         settings = crawler.settings
         if not get_setting(settings, "LINKSPIDER_SOFT404_ENABLED"):
             raise NotConfigured("LINKSPIDER_SOFT404_ENABLED is off")
-        threshold = get_setting(settings, "LINKSPIDER_SOFT404_SIMILARITY")
-        max_dirs = get_setting(settings, "LINKSPIDER_SOFT404_MAX_DIRECTORIES")
-        per_site = get_setting(settings, "LINKSPIDER_SOFT404_DIRECTORIES_PER_SITE")
         # a bad value stops the crawl here, naming the setting: it never switches the check off quietly
-        require([
-            ("LINKSPIDER_SOFT404_SIMILARITY", threshold, 0 < threshold <= 1, "in (0, 1]"),
-            ("LINKSPIDER_SOFT404_MAX_DIRECTORIES", max_dirs, max_dirs >= 0, "zero or more"),
-            ("LINKSPIDER_SOFT404_DIRECTORIES_PER_SITE", per_site, per_site >= 1, "at least 1"),
-        ])
-        return cls(crawler, threshold, max_dirs, per_site)
+        config = read_config(Soft404Config, settings)
+        return cls(crawler, config.similarity, config.max_directories, config.directories_per_site)
 
     def _inc(self, key: str) -> None:
         self.stats.inc_value(f"linkspider/soft404/{key}")

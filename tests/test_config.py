@@ -90,3 +90,14 @@ def test_every_setting_is_documented_in_the_readme() -> None:
     assert sorted(rows) == NAMES
     for name in NAMES:
         assert rows[name].replace("_", "") == repr(getattr(defaults, name)).strip("'").replace("_", ""), name
+
+
+@pytest.mark.parametrize("name, value", [("LINKSPIDER_MAX_ANCHOR_CHARS", "0"),
+                                         ("LINKSPIDER_FOLLOWED_CACHE_SIZE", "-1"),
+                                         ("LINKSPIDER_MAX_QUERY_PARAMS", "many")])
+def test_spider_refuses_to_start_on_a_bad_limit(name: str, value: str) -> None:
+    from linkspider.spiders.links import LinksSpider
+
+    crawler = get_crawler(LinksSpider, settings_dict={name: value})
+    with pytest.raises(ConfigurationError, match=name):
+        LinksSpider.from_crawler(crawler, scope="all")

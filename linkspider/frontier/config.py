@@ -5,8 +5,7 @@ from dataclasses import dataclass, field
 
 from scrapy.settings import BaseSettings
 
-from linkspider import defaults as D
-from linkspider.config import get_setting, require
+from linkspider.config import get_setting, read_config, require, setting
 
 from .codec import DEFAULT_CALLBACKS, DEFAULT_META_KEYS
 from .seen import SEEN_MODES, SeenConfig, bloom_size
@@ -18,23 +17,23 @@ __all__ = ["FrontierConfig"]
 class FrontierConfig:
     """The ``LINKSPIDER_FRONTIER_*``, ``LINKSPIDER_SEEN_*`` and ``LINKSPIDER_POLITENESS_*`` settings."""
 
-    lease_seconds: float = D.LINKSPIDER_FRONTIER_LEASE_SECONDS
-    heartbeat_seconds: float = D.LINKSPIDER_FRONTIER_HEARTBEAT_SECONDS
-    poll_seconds: float = D.LINKSPIDER_FRONTIER_POLL_SECONDS
-    push_batch: int = D.LINKSPIDER_FRONTIER_PUSH_BATCH
-    prefetch: int = D.LINKSPIDER_FRONTIER_PREFETCH
-    ack_delay: float = D.LINKSPIDER_FRONTIER_ACK_DELAY
+    lease_seconds: float = setting("LINKSPIDER_FRONTIER_LEASE_SECONDS")
+    heartbeat_seconds: float = setting("LINKSPIDER_FRONTIER_HEARTBEAT_SECONDS")
+    poll_seconds: float = setting("LINKSPIDER_FRONTIER_POLL_SECONDS")
+    push_batch: int = setting("LINKSPIDER_FRONTIER_PUSH_BATCH")
+    prefetch: int = setting("LINKSPIDER_FRONTIER_PREFETCH")
+    ack_delay: float = setting("LINKSPIDER_FRONTIER_ACK_DELAY")
     callbacks: tuple[str, ...] = DEFAULT_CALLBACKS
     meta_keys: tuple[str, ...] = DEFAULT_META_KEYS
-    seen_mode: str = D.LINKSPIDER_SEEN_MODE
-    seen_expected: int = D.LINKSPIDER_SEEN_EXPECTED_URLS
-    seen_error_rate: float = D.LINKSPIDER_SEEN_ERROR_RATE
-    seen_local_cache: int = D.LINKSPIDER_SEEN_LOCAL_CACHE
-    max_concurrency: int = D.LINKSPIDER_POLITENESS_CONCURRENCY
-    delay_seconds: float = D.LINKSPIDER_POLITENESS_DELAY
-    max_crawl_delay: float = D.LINKSPIDER_POLITENESS_MAX_CRAWL_DELAY
-    domain_cap: int = D.LINKSPIDER_MAX_PAGES_PER_DOMAIN
-    idle_close_seconds: float = D.LINKSPIDER_IDLE_CLOSE_SECONDS
+    seen_mode: str = setting("LINKSPIDER_SEEN_MODE")
+    seen_expected: int = setting("LINKSPIDER_SEEN_EXPECTED_URLS")
+    seen_error_rate: float = setting("LINKSPIDER_SEEN_ERROR_RATE")
+    seen_local_cache: int = setting("LINKSPIDER_SEEN_LOCAL_CACHE")
+    max_concurrency: int = setting("LINKSPIDER_POLITENESS_CONCURRENCY")
+    delay_seconds: float = setting("LINKSPIDER_POLITENESS_DELAY")
+    max_crawl_delay: float = setting("LINKSPIDER_POLITENESS_MAX_CRAWL_DELAY")
+    domain_cap: int = setting("LINKSPIDER_MAX_PAGES_PER_DOMAIN")
+    idle_close_seconds: float = setting("LINKSPIDER_IDLE_CLOSE_SECONDS")
     extra: dict = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
@@ -62,31 +61,12 @@ class FrontierConfig:
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> FrontierConfig:
-        def get(name: str) -> object:
-            return get_setting(settings, name)
-
         def merged(name: str, builtin: tuple[str, ...]) -> tuple[str, ...]:
-            return tuple(dict.fromkeys([*builtin, *get(name)]))
+            return tuple(dict.fromkeys([*builtin, *get_setting(settings, name)]))
 
-        return cls(
-            lease_seconds=get("LINKSPIDER_FRONTIER_LEASE_SECONDS"),
-            heartbeat_seconds=get("LINKSPIDER_FRONTIER_HEARTBEAT_SECONDS"),
-            poll_seconds=get("LINKSPIDER_FRONTIER_POLL_SECONDS"),
-            push_batch=get("LINKSPIDER_FRONTIER_PUSH_BATCH"),
-            prefetch=get("LINKSPIDER_FRONTIER_PREFETCH"),
-            ack_delay=get("LINKSPIDER_FRONTIER_ACK_DELAY"),
-            callbacks=merged("LINKSPIDER_FRONTIER_CALLBACKS", DEFAULT_CALLBACKS),
-            meta_keys=merged("LINKSPIDER_FRONTIER_META_KEYS", DEFAULT_META_KEYS),
-            seen_mode=get("LINKSPIDER_SEEN_MODE"),
-            seen_expected=get("LINKSPIDER_SEEN_EXPECTED_URLS"),
-            seen_error_rate=get("LINKSPIDER_SEEN_ERROR_RATE"),
-            seen_local_cache=get("LINKSPIDER_SEEN_LOCAL_CACHE"),
-            max_concurrency=get("LINKSPIDER_POLITENESS_CONCURRENCY"),
-            delay_seconds=get("LINKSPIDER_POLITENESS_DELAY"),
-            max_crawl_delay=get("LINKSPIDER_POLITENESS_MAX_CRAWL_DELAY"),
-            domain_cap=get("LINKSPIDER_MAX_PAGES_PER_DOMAIN"),
-            idle_close_seconds=get("LINKSPIDER_IDLE_CLOSE_SECONDS"),
-        )
+        return read_config(cls, settings,
+                           callbacks=merged("LINKSPIDER_FRONTIER_CALLBACKS", DEFAULT_CALLBACKS),
+                           meta_keys=merged("LINKSPIDER_FRONTIER_META_KEYS", DEFAULT_META_KEYS))
 
     def seen_config(self) -> SeenConfig:
         return SeenConfig.sized(self.seen_mode, self.seen_expected, self.seen_error_rate)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, ClassVar
@@ -14,7 +15,7 @@ from typing import Any, ClassVar
 import scrapy
 from scrapy.http import Response, TextResponse
 
-from linkspider.config import get_setting, require
+from linkspider.config import read_config, require, setting
 from linkspider.domains import domain_of
 from linkspider.errors import ConfigurationError
 from linkspider.extract import extract_links_with_stats
@@ -29,6 +30,28 @@ logger = logging.getLogger(__name__)
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 GONE_STATUSES = (404, 410)
 FOLLOWED_LINK_TYPES = frozenset({"a", "area", "canonical", "refresh", "redirect", "frame", "iframe"})
+
+
+@dataclass(frozen=True)
+class SpiderLimits:
+    """The spider's bounds on what it records and follows (validated when the crawl starts)."""
+
+    max_links: int = setting("LINKSPIDER_MAX_LINKS_PER_PAGE")
+    max_anchor_chars: int = setting("LINKSPIDER_MAX_ANCHOR_CHARS")
+    max_url_length: int = setting("LINKSPIDER_MAX_URL_LENGTH")
+    max_query_params: int = setting("LINKSPIDER_MAX_QUERY_PARAMS")
+    followed_cache_size: int = setting("LINKSPIDER_FOLLOWED_CACHE_SIZE")
+
+    def __post_init__(self) -> None:
+        require([
+            ("LINKSPIDER_MAX_LINKS_PER_PAGE", self.max_links, self.max_links >= 0, "zero (no cap) or more"),
+            ("LINKSPIDER_MAX_ANCHOR_CHARS", self.max_anchor_chars, self.max_anchor_chars >= 1, "at least 1"),
+            ("LINKSPIDER_MAX_URL_LENGTH", self.max_url_length, self.max_url_length >= 0, "zero (no limit) or more"),
+            ("LINKSPIDER_MAX_QUERY_PARAMS", self.max_query_params, self.max_query_params >= 0,
+             "zero (no limit) or more"),
+            ("LINKSPIDER_FOLLOWED_CACHE_SIZE", self.followed_cache_size, self.followed_cache_size >= 1,
+             "at least 1"),
+        ])
 
 
 def parse_seeds(value: str | None) -> list[str]:
@@ -70,21 +93,9 @@ class LinksSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
-        spider.max_links = get_setting(settings, "LINKSPIDER_MAX_LINKS_PER_PAGE") or None
-        spider.max_anchor_chars = get_setting(settings, "LINKSPIDER_MAX_ANCHOR_CHARS")
-        spider.max_url_length = get_setting(settings, "LINKSPIDER_MAX_URL_LENGTH")
+        spider.limits = read_config(SpiderLimits, settings)
+        spider.max_links = spider.limits.max_links or None
         spider.max_redirects = settings.getint("REDIRECT_MAX_TIMES")
-        spider.max_query_params = get_setting(settings, "LINKSPIDER_MAX_QUERY_PARAMS")
-        spider.followed_cache_size = get_setting(settings, "LINKSPIDER_FOLLOWED_CACHE_SIZE")
-        require([
-            ("LINKSPIDER_MAX_LINKS_PER_PAGE", spider.max_links, (spider.max_links or 0) >= 0, "zero (no cap) or more"),
-            ("LINKSPIDER_MAX_ANCHOR_CHARS", spider.max_anchor_chars, spider.max_anchor_chars >= 1, "at least 1"),
-            ("LINKSPIDER_MAX_URL_LENGTH", spider.max_url_length, spider.max_url_length >= 16, "at least 16"),
-            ("LINKSPIDER_MAX_QUERY_PARAMS", spider.max_query_params, spider.max_query_params >= 0,
-             "zero (no limit) or more"),
-            ("LINKSPIDER_FOLLOWED_CACHE_SIZE", spider.followed_cache_size, spider.followed_cache_size >= 1,
-             "at least 1"),
-        ])
         # scope "domain" shares its domain list through the frontier's Redis, on the same connection path
         server = redis_from_settings(settings) if spider.scope_mode != "all" else None
         spider.scope = Scope(spider.scope_mode, spider.crawl_id, server)
@@ -154,8 +165,8 @@ class LinksSpider(scrapy.Spider):
             return
 
         result = extract_links_with_stats(response.body, response.url, headers=response.headers,
-                                          max_links=self.max_links, max_anchor_chars=self.max_anchor_chars,
-                                          max_url_length=self.max_url_length)
+                                          max_links=self.max_links, max_anchor_chars=self.limits.max_anchor_chars,
+                                          max_url_length=self.limits.max_url_length)
         if result.flattened:
             self._count("pages_flattened")  # nested too deep to parse safely: links kept, placements all body
         for reason, count in result.dropped.items():
@@ -178,14 +189,14 @@ class LinksSpider(scrapy.Spider):
             # it here spares Scrapy's per-request middleware and scheduling work (most links are repeats).
             self._count("links_not_followed/already_followed")
             return False
-        if self.max_query_params and query_param_count(url) > self.max_query_params:
+        if self.limits.max_query_params and query_param_count(url) > self.limits.max_query_params:
             self._count("links_not_followed/too_many_query_params")
             return False
         allowed = self.scope.allows(domain or domain_of(url))
         if not allowed:
             self._count("links_not_followed/out_of_scope")
             return False
-        if len(self._followed) >= self.followed_cache_size:
+        if len(self._followed) >= self.limits.followed_cache_size:
             self._followed.clear()
         self._followed.add(key)
         return True

@@ -38,8 +38,7 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, OperationFailure, PyMongoError
 
-from linkspider import defaults as D
-from linkspider.config import get_setting, require
+from linkspider.config import read_config, require, setting
 from linkspider.errors import StoreError
 from linkspider.store.documents import (
     EDGES,
@@ -78,17 +77,17 @@ class TransientStoreError(StoreError):
 class StoreConfig:
     """Validated ``LINKSPIDER_STORE_*`` settings of the write path."""
 
-    flush_count: int = D.LINKSPIDER_STORE_FLUSH_COUNT
-    flush_bytes: int = D.LINKSPIDER_STORE_FLUSH_BYTES
-    flush_interval: float = D.LINKSPIDER_STORE_FLUSH_INTERVAL
-    max_buffer: int = D.LINKSPIDER_STORE_MAX_BUFFER
-    retry_backoff: float = D.LINKSPIDER_STORE_RETRY_BACKOFF
-    retry_backoff_max: float = D.LINKSPIDER_STORE_RETRY_BACKOFF_MAX
-    retry_max_seconds: float = D.LINKSPIDER_STORE_RETRY_MAX_SECONDS
-    spill_dir: str = D.LINKSPIDER_STORE_SPILL_DIR
-    insert_first: bool = D.LINKSPIDER_STORE_INSERT_FIRST
-    ensure_indexes: bool = D.LINKSPIDER_STORE_ENSURE_INDEXES
-    server_timeout: float = D.LINKSPIDER_STORE_SERVER_TIMEOUT
+    flush_count: int = setting("LINKSPIDER_STORE_FLUSH_COUNT")
+    flush_bytes: int = setting("LINKSPIDER_STORE_FLUSH_BYTES")
+    flush_interval: float = setting("LINKSPIDER_STORE_FLUSH_INTERVAL")
+    max_buffer: int = setting("LINKSPIDER_STORE_MAX_BUFFER")
+    retry_backoff: float = setting("LINKSPIDER_STORE_RETRY_BACKOFF")
+    retry_backoff_max: float = setting("LINKSPIDER_STORE_RETRY_BACKOFF_MAX")
+    retry_max_seconds: float = setting("LINKSPIDER_STORE_RETRY_MAX_SECONDS")
+    spill_dir: str = setting("LINKSPIDER_STORE_SPILL_DIR")
+    insert_first: bool = setting("LINKSPIDER_STORE_INSERT_FIRST")
+    ensure_indexes: bool = setting("LINKSPIDER_STORE_ENSURE_INDEXES")
+    server_timeout: float = setting("LINKSPIDER_STORE_SERVER_TIMEOUT")
 
     def __post_init__(self) -> None:
         require([
@@ -109,22 +108,7 @@ class StoreConfig:
     @classmethod
     def from_settings(cls, settings: Any) -> StoreConfig:
         """Read every setting, typed like its default (a non-number fails here, naming it)."""
-        def get(name: str) -> Any:
-            return get_setting(settings, name)
-
-        return cls(
-            flush_count=get("LINKSPIDER_STORE_FLUSH_COUNT"),
-            flush_bytes=get("LINKSPIDER_STORE_FLUSH_BYTES"),
-            flush_interval=get("LINKSPIDER_STORE_FLUSH_INTERVAL"),
-            max_buffer=get("LINKSPIDER_STORE_MAX_BUFFER"),
-            retry_backoff=get("LINKSPIDER_STORE_RETRY_BACKOFF"),
-            retry_backoff_max=get("LINKSPIDER_STORE_RETRY_BACKOFF_MAX"),
-            retry_max_seconds=get("LINKSPIDER_STORE_RETRY_MAX_SECONDS"),
-            spill_dir=get("LINKSPIDER_STORE_SPILL_DIR"),
-            insert_first=get("LINKSPIDER_STORE_INSERT_FIRST"),
-            ensure_indexes=get("LINKSPIDER_STORE_ENSURE_INDEXES"),
-            server_timeout=get("LINKSPIDER_STORE_SERVER_TIMEOUT"),
-        )
+        return read_config(cls, settings)
 
 
 class _Stats:
