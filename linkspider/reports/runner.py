@@ -20,8 +20,8 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
-from linkspider import defaults
-from linkspider.errors import ConfigurationError, StoreError
+from linkspider.config import read_config, require, setting
+from linkspider.errors import StoreError
 from linkspider.reports.anchors import anchors_pipeline, anchors_result
 from linkspider.reports.backlinks import (
     backlinks_pipeline,
@@ -88,39 +88,32 @@ class ReportSettings:
 
     mongo_uri: str = DEFAULT_MONGO_URI
     database: str = DEFAULT_MONGO_DATABASE
-    sitewide_share: float = defaults.LINKSPIDER_SITEWIDE_SHARE
-    sitewide_min_pages: int = defaults.LINKSPIDER_SITEWIDE_MIN_PAGES
-    top: int = defaults.LINKSPIDER_REPORT_TOP
-    harmonic_exact_max: int = defaults.LINKSPIDER_HARMONIC_EXACT_MAX
-    harmonic_samples: int = defaults.LINKSPIDER_HARMONIC_SAMPLES
-    export_partitions: int = defaults.LINKSPIDER_EXPORT_PARTITIONS
-    export_batch: int = defaults.LINKSPIDER_EXPORT_BATCH
+    sitewide_share: float = setting("LINKSPIDER_SITEWIDE_SHARE")
+    sitewide_min_pages: int = setting("LINKSPIDER_SITEWIDE_MIN_PAGES")
+    top: int = setting("LINKSPIDER_REPORT_TOP")
+    harmonic_exact_max: int = setting("LINKSPIDER_HARMONIC_EXACT_MAX")
+    harmonic_samples: int = setting("LINKSPIDER_HARMONIC_SAMPLES")
+    export_partitions: int = setting("LINKSPIDER_EXPORT_PARTITIONS")
+    export_batch: int = setting("LINKSPIDER_EXPORT_BATCH")
 
     def __post_init__(self) -> None:
-        if not 0.0 < self.sitewide_share < 1.0:
-            raise ConfigurationError(
-                f"LINKSPIDER_SITEWIDE_SHARE must be between 0 and 1 (exclusive), got {self.sitewide_share!r}"
-            )
-        if self.sitewide_min_pages < 1:
-            raise ConfigurationError(
-                f"LINKSPIDER_SITEWIDE_MIN_PAGES must be at least 1, got {self.sitewide_min_pages!r}"
-            )
-        if self.top < 1:
-            raise ConfigurationError(f"LINKSPIDER_REPORT_TOP must be at least 1, got {self.top!r}")
-        if self.harmonic_exact_max < 0:
-            raise ConfigurationError(
-                f"LINKSPIDER_HARMONIC_EXACT_MAX must be 0 or more, got {self.harmonic_exact_max!r}"
-            )
-        if self.harmonic_samples < 1:
-            raise ConfigurationError(f"LINKSPIDER_HARMONIC_SAMPLES must be at least 1, got {self.harmonic_samples!r}")
-        if self.export_partitions < 1:
-            raise ConfigurationError(
-                f"LINKSPIDER_EXPORT_PARTITIONS must be at least 1, got {self.export_partitions!r}"
-            )
-        if self.export_batch < 1:
-            raise ConfigurationError(f"LINKSPIDER_EXPORT_BATCH must be at least 1, got {self.export_batch!r}")
-        if not self.database:
-            raise ConfigurationError("MONGO_DATABASE is empty")
+        require(
+            [
+                (
+                    "LINKSPIDER_SITEWIDE_SHARE",
+                    self.sitewide_share,
+                    0.0 < self.sitewide_share < 1.0,
+                    "between 0 and 1 (exclusive)",
+                ),
+                ("LINKSPIDER_SITEWIDE_MIN_PAGES", self.sitewide_min_pages, self.sitewide_min_pages >= 1, "at least 1"),
+                ("LINKSPIDER_REPORT_TOP", self.top, self.top >= 1, "at least 1"),
+                ("LINKSPIDER_HARMONIC_EXACT_MAX", self.harmonic_exact_max, self.harmonic_exact_max >= 0, "0 or more"),
+                ("LINKSPIDER_HARMONIC_SAMPLES", self.harmonic_samples, self.harmonic_samples >= 1, "at least 1"),
+                ("LINKSPIDER_EXPORT_PARTITIONS", self.export_partitions, self.export_partitions >= 1, "at least 1"),
+                ("LINKSPIDER_EXPORT_BATCH", self.export_batch, self.export_batch >= 1, "at least 1"),
+                ("MONGO_DATABASE", self.database, bool(self.database), "a database name"),
+            ]
+        )
 
     @classmethod
     def resolve(
@@ -137,7 +130,7 @@ class ReportSettings:
     ) -> ReportSettings:
         """Each value from the command line, else the environment (``MONGO_URI``, ``MONGO_DATABASE``),
         else the project settings, else the default (the last two as
-        :func:`linkspider.store.client.mongo_settings`).
+        :func:`linkspider.store.client.mongo_settings`; ``LINKSPIDER_*`` through :func:`linkspider.config.read_config`).
 
         The environment comes before the project settings because ``settings.py`` read it once, at
         import: a variable set later (a test, a wrapper) must still win."""
@@ -145,60 +138,13 @@ class ReportSettings:
         if settings is None and load_project:
             settings = _project_settings()
         uri, db = mongo_settings(settings, env)
-
-        def setting(name: str, default: Any) -> Any:
-            if settings is not None and settings.get(name) not in (None, ""):
-                return settings.get(name)
-            return default
-
-        def number(name: str, value: Any, kind: type) -> Any:
-            try:
-                return kind(value)
-            except (TypeError, ValueError) as exc:
-                raise ConfigurationError(f"{name} must be a {kind.__name__}, got {value!r}") from exc
-
-        return cls(
+        cli = {"sitewide_share": sitewide_share, "sitewide_min_pages": sitewide_min_pages, "top": top}
+        return read_config(
+            cls,
+            settings,
             mongo_uri=mongo_uri or env.get("MONGO_URI") or uri,
             database=database or env.get("MONGO_DATABASE") or db,
-            sitewide_share=number(
-                "LINKSPIDER_SITEWIDE_SHARE",
-                sitewide_share
-                if sitewide_share is not None
-                else setting("LINKSPIDER_SITEWIDE_SHARE", defaults.LINKSPIDER_SITEWIDE_SHARE),
-                float,
-            ),
-            sitewide_min_pages=number(
-                "LINKSPIDER_SITEWIDE_MIN_PAGES",
-                sitewide_min_pages
-                if sitewide_min_pages is not None
-                else setting("LINKSPIDER_SITEWIDE_MIN_PAGES", defaults.LINKSPIDER_SITEWIDE_MIN_PAGES),
-                int,
-            ),
-            top=number(
-                "LINKSPIDER_REPORT_TOP",
-                top if top is not None else setting("LINKSPIDER_REPORT_TOP", defaults.LINKSPIDER_REPORT_TOP),
-                int,
-            ),
-            harmonic_exact_max=number(
-                "LINKSPIDER_HARMONIC_EXACT_MAX",
-                setting("LINKSPIDER_HARMONIC_EXACT_MAX", defaults.LINKSPIDER_HARMONIC_EXACT_MAX),
-                int,
-            ),
-            harmonic_samples=number(
-                "LINKSPIDER_HARMONIC_SAMPLES",
-                setting("LINKSPIDER_HARMONIC_SAMPLES", defaults.LINKSPIDER_HARMONIC_SAMPLES),
-                int,
-            ),
-            export_partitions=number(
-                "LINKSPIDER_EXPORT_PARTITIONS",
-                setting("LINKSPIDER_EXPORT_PARTITIONS", defaults.LINKSPIDER_EXPORT_PARTITIONS),
-                int,
-            ),
-            export_batch=number(
-                "LINKSPIDER_EXPORT_BATCH",
-                setting("LINKSPIDER_EXPORT_BATCH", defaults.LINKSPIDER_EXPORT_BATCH),
-                int,
-            ),
+            **{k: v for k, v in cli.items() if v is not None},
         )
 
 
