@@ -32,7 +32,7 @@ from linkspider.reports.backlinks import (
 )
 from linkspider.reports.broken import broken_pipeline, broken_result
 from linkspider.reports.domains import DomainGraph, domain_edges_pipeline, domain_ranking
-from linkspider.reports.gap import gap_pipeline, gap_result
+from linkspider.reports.gap import gap_examples_pipeline, gap_pipeline, gap_referrers, gap_result
 from linkspider.reports.new_lost import new_lost_pipeline, new_lost_result
 from linkspider.reports.outgoing import outgoing_pipeline, outgoing_result
 from linkspider.reports.rank import domain_metrics, metric_ranking
@@ -329,8 +329,24 @@ def run_gap(
 ) -> dict[str, Any]:
     pipeline = gap_pipeline(competitors, target, min_competitors=min_competitors, followed=followed, limit=limit)
     doc = aggregate_one(db[EDGES], pipeline, label=f"link gap of {target} against {len(competitors)} competitors")
+    referrers = gap_referrers(doc)
+    examples = (
+        aggregate_all(
+            db[EDGES],
+            gap_examples_pipeline(competitors, target, referrers, followed=followed),
+            label=f"example links of {len(referrers)} referring domains",
+        )
+        if referrers
+        else []
+    )
     return gap_result(
-        doc, competitors=competitors, target=target, min_competitors=min_competitors, followed=followed, limit=limit
+        doc,
+        competitors=competitors,
+        target=target,
+        min_competitors=min_competitors,
+        followed=followed,
+        limit=limit,
+        examples=examples,
     )
 
 
