@@ -365,7 +365,8 @@ def _anchors_table(report: dict[str, Any]) -> str:
     ]
     for c in report["classes"]:
         if c["top_anchors"]:
-            parts.append(table([f"{c['class']} anchor", "links"], [(a["value"], a["count"]) for a in c["top_anchors"]]))
+            rows = [(a["value"] or "(no text, no alt)", a["count"]) for a in c["top_anchors"]]
+            parts.append(table([f"{c['class']} anchor", "links"], rows))
     return "\n".join(parts)
 
 
