@@ -15,6 +15,7 @@ import time
 
 from tqdm import tqdm
 
+from linkspider.errors import ReportError
 from linkspider.reports.export import edge_batches, edges_filter, export_domain_graph, export_edges
 from linkspider.reports.runner import EDGES, ReportSettings, connect, run_domain_graph
 from linkspider.reports.targets import parse_domain, parse_when
@@ -56,6 +57,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    try:
+        return _run(args)
+    except OSError as exc:  # an unwritable --out, a full disk: the temporary folder is already removed
+        raise ReportError(f"cannot write the export under {args.out}: {exc.strerror or exc}") from exc
+
+
+def _run(args: argparse.Namespace) -> int:
     settings = ReportSettings.resolve(mongo_uri=args.mongo_uri, database=args.database)
     _, db = connect(settings.mongo_uri, settings.database)
     started = time.monotonic()

@@ -181,3 +181,12 @@ def test_domain_graph_export(report_db, mongo_uri: str, edge_set: EdgeSet, tmp_p
     graph = igraph.Graph.Read_Ncol(str(tmp_path / "domain_graph" / "edges.tsv"), directed=True, weights=True)
     assert graph.ecount() == len(want)
     assert sum(graph.es["weight"]) == sum(want.values())
+
+
+def test_unwritable_out_is_a_clear_error(report_db, mongo_uri: str, tmp_path: Path, capsys) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    code = main(["export", "edges", "--out", str(blocker), "--mongo-uri", mongo_uri, "--database", report_db.name])
+    err = capsys.readouterr().err
+    assert code == 2 and "cannot write the export under" in err and "Traceback" not in err
+    assert blocker.read_text() == "not a folder"
