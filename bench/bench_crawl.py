@@ -30,11 +30,13 @@ from linkspider.demo.servers import MongoServer, RedisServer
 COMMON = {"CONCURRENT_REQUESTS": 32, "CONCURRENT_REQUESTS_PER_DOMAIN": 8, "LOG_LEVEL": "INFO"}
 
 
-def start_fixture_web(sites: int, pages: int, workdir: Path) -> tuple[subprocess.Popen, dict]:
+def start_fixture_web(sites: int, pages: int, workdir: Path, faults: list[str] = ()) -> tuple[subprocess.Popen, dict]:
+    """The fixture web in its own process; ``faults`` are ``SITE=KIND`` (``--fault``), e.g. ``0=slow:0.1``."""
     ready = workdir / "fixture-ready.json"
     proc = subprocess.Popen(
         [sys.executable, "-m", "linkspider.demo.fixture_web", "--sites", str(sites), "--pages-per-site",
-         str(pages), "--port", "0", "--prerender", "--ready-file", str(ready)],
+         str(pages), "--port", "0", "--prerender", "--ready-file", str(ready),
+         *(arg for fault in faults for arg in ("--fault", fault))],
         cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=open(workdir / "fixture.log", "wb"),  # noqa: SIM115 - the child owns it
     )
     deadline = time.monotonic() + 120

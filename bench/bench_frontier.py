@@ -155,6 +155,47 @@ def memory(url: str, n: int) -> dict[str, tuple[float, float]]:
     return results
 
 
+def queue_memory(url: str, n: int) -> dict[str, tuple[float, float]]:
+    """Bytes per queued request: linkspider's frontier (queue + exact seen-set) against scrapy-redis's
+    stock PriorityQueue (pickled requests in one sorted set), same requests, as the spider makes them."""
+    from scrapy import Request, Spider
+    from scrapy_redis.queue import PriorityQueue
+
+    from linkspider.domains import domain_of
+
+    client = redis.Redis.from_url(url)
+    urls = [f"https://www.site{i % 500}.example/section/{i % 37}/article-{i}-a-slug-of-words.html" for i in range(n)]
+    requests = [Request(u, meta={"depth": 3}) for u in urls]
+    results = {}
+
+    def measure(name: str, fill) -> None:
+        client.flushdb()
+        fill(requests[:10])  # scripts loaded, first keys made: the delta below holds data only
+        before = client.info("memory")["used_memory"]
+        for i in range(10, n, 2000):
+            fill(requests[i:i + 2000])
+        results[name] = ((client.info("memory")["used_memory"] - before) / (n - 10), 0.0)
+
+    crawl_id = "bench-queue"
+    frontier = Frontier(client, crawl_id, seen=SeenConfig.sized("exact", n, 0.01))
+    codec = RequestCodec(crawl_id)
+
+    def fill_frontier(batch: list) -> None:
+        frontier.push_many([PushItem(codec.encode(r), domain_of(r.url), r.url) for r in batch])
+
+    stock = PriorityQueue(client, Spider("bench"), "bench:requests")
+
+    def fill_stock(batch: list) -> None:
+        for r in batch:
+            stock.push(r)
+
+    measure("linkspider", fill_frontier)
+    measure("scrapy-redis", fill_stock)
+    client.flushdb()
+    results["url_length"] = (sum(map(len, urls)) / n, 0.0)
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=5.0, help="per throughput run (default %(default)s)")
@@ -195,6 +236,12 @@ def main(argv: list[str] | None = None) -> int:
         for name in ("exact", "bloom", "scrapy-redis"):
             usage, delta = mem[name]
             print(f"{labels[name]:>26} {usage:>23.2f} {delta:>24.2f} {usage / stock:>8.3f}x")
+        queued = queue_memory(server.url, min(args.urls, 100_000))
+        ours, theirs = queued["linkspider"][0], queued["scrapy-redis"][0]
+        print(f"\nqueued requests: {min(args.urls, 100_000):,} URLs of {queued['url_length'][0]:.0f} characters, "
+              "used_memory delta per request")
+        print(f"  linkspider frontier (queue + exact seen-set) {ours:8.1f} bytes  (target <= 130)")
+        print(f"  scrapy-redis PriorityQueue (pickle, no seen-set) {theirs:6.1f} bytes  ratio {ours / theirs:.2f}x")
     return 0
 
 

@@ -42,6 +42,8 @@ DEPTH_LIMIT = 0
 DEPTH_PRIORITY = 0
 RETRY_TIMES = 2
 REDIRECT_MAX_TIMES = 10
+# The spider records redirects and meta refreshes as edges and follows them itself (links.py).
+METAREFRESH_ENABLED = False
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")

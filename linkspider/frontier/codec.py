@@ -128,7 +128,8 @@ class RequestCodec:
         )
 
     def encode_entry(self, entry: Entry) -> str:
-        doc: dict[str, Any] = {"v": SCHEMA_VERSION, "url": entry.url, "crawl": entry.crawl_id}
+        # the crawl id is not stored: the entry's key names its crawl (bytes per queued URL, docs/frontier.md)
+        doc: dict[str, Any] = {"v": SCHEMA_VERSION, "url": entry.url}
         if entry.depth:
             doc["depth"] = entry.depth
         if entry.priority:
@@ -164,7 +165,7 @@ class RequestCodec:
         url = doc.get("url")
         if not isinstance(url, str) or not url.startswith(("http://", "https://")) or len(url) > _MAX_URL:
             raise BadEntryError(f"url {url!r} is not an http(s) URL")
-        if doc.get("crawl") != self.crawl_id:
+        if "crawl" in doc and doc["crawl"] != self.crawl_id:  # entries written before 2026-12 name their crawl
             raise BadEntryError(f"entry of crawl {doc.get('crawl')!r} in crawl {self.crawl_id!r}")
         depth, priority = doc.get("depth", 0), doc.get("priority", 0)
         for name, value in (("depth", depth), ("priority", priority)):

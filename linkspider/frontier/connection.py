@@ -63,3 +63,26 @@ def redis_from_settings(settings: BaseSettings) -> redis.Redis:
     params["retry_on_timeout"] = False  # scrapy-redis's default; our Retry covers timeouts already
     params.pop("encoding", None)  # scrapy-redis's default utf-8 stays; responses stay bytes
     return get_redis_from_settings(Settings({"REDIS_URL": url, "REDIS_PARAMS": params}))
+
+
+def is_out_of_memory(exc: Exception) -> bool:
+    """Redis refused a write because it reached ``maxmemory`` under the ``noeviction`` policy."""
+    return isinstance(exc, redis.exceptions.OutOfMemoryError) or str(exc).startswith("OOM ")
+
+
+def warn_if_evicting(server: redis.Redis) -> str | None:
+    """Warn when Redis may evict keys at ``maxmemory``: it would drop queued requests without a word.
+
+    The frontier needs ``maxmemory-policy noeviction``: then a full Redis refuses writes, and the
+    scheduler keeps and retries what it could not write. Returns the policy (None if not readable,
+    as on managed services that disable CONFIG).
+    """
+    try:
+        policy = server.config_get("maxmemory-policy").get("maxmemory-policy")
+    except redis.RedisError:
+        return None
+    policy = policy.decode() if isinstance(policy, bytes) else policy
+    if policy and policy != "noeviction":
+        logger.warning("Redis maxmemory-policy is %r: at maxmemory it may evict queued requests and seen URLs; "
+                       "set maxmemory-policy noeviction for the frontier's Redis", policy)
+    return policy

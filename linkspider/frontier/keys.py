@@ -84,7 +84,12 @@ class FrontierKeys:
         return self.key("paused")
 
     def queue(self, domain: str) -> str:
+        """The domain's sorted set of requests with a priority other than 0."""
         return self.key(f"q:{domain}")
+
+    def fifo(self, domain: str) -> str:
+        """The domain's list of priority-0 requests (first in, first out)."""
+        return self.key(f"l:{domain}")
 
     def worker_info(self, worker_id: str) -> str:
         return self.key(f"worker:{worker_id}")

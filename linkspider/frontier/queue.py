@@ -6,7 +6,10 @@ crawl cannot lose or double-hand a request.
 
 Data model (keys under ``linkspider:<crawl_id>:``, see :mod:`.keys`):
 
-* ``q:<domain>`` sorted set of "id TAB JSON entry" (score: priority, then FIFO: the id is a sequence);
+* ``l:<domain>`` list of JSON entries of priority 0, first in first out: almost every request. A list
+  costs the entry and a few bytes (listpack nodes), where a sorted set member costs about 100 more;
+* ``q:<domain>`` sorted set of "id TAB JSON entry" for the other priorities (score: priority, then FIFO:
+  the id is a sequence); higher priorities go before the list, lower ones after it;
   ``domcount`` hash domain -> new URLs admitted (the page cap; also lists the crawl's domains);
 * ``ready`` sorted set of domains that have backlog and a free concurrency slot, scored by the time
   (ms) they may next be fetched; hand-out always takes the domain that has waited longest, so a
@@ -15,8 +18,9 @@ Data model (keys under ``linkspider:<crawl_id>:``, see :mod:`.keys`):
   hash domain -> robots.txt Crawl-delay (ms);
 * ``leases`` sorted set of leases scored by deadline; a lease is the string
   "worker TAB domain TAB queue score TAB n TAB queue member", so one ZREM acks it and everything needed
-  to requeue it travels with it. ``n`` is new at every hand-out, so a late ack of an expired lease
-  (already handed to another worker) is a no-op. An expired lease goes back to its queue.
+  to requeue it travels with it (queue score ``L`` and member "0 TAB entry" for an entry of the list).
+  ``n`` is new at every hand-out, so a late ack of an expired lease (already handed to another worker)
+  is a no-op. An expired lease goes back to its queue.
 
 Leases are bytes in Python (the entry inside may not be valid UTF-8 if someone wrote garbage into Redis;
 it must round-trip exactly to be acked).
@@ -55,7 +59,10 @@ PUSH_NEW = 1  #: new URL, queued
 PUSH_CAPPED = 2  #: new URL refused: its domain reached LINKSPIDER_MAX_PAGES_PER_DOMAIN
 PUSH_REQUEUED = 3  #: dont_filter request (retry, forced seed) queued whether seen or not
 
-_LUA_COMMON = LUA_SEEN + """
+# "#!lua" (Redis >= 7): Redis checks maxmemory once, before a script runs, and refuses it whole when
+# full; without it a write inside the script fails midway and leaves the writes before it (a URL
+# marked seen but never queued).
+_LUA_COMMON = "#!lua\n" + LUA_SEEN + """
 local function now_ms(arg)
   local n = tonumber(arg)
   if n and n >= 0 then return n end
@@ -82,20 +89,24 @@ local function release_slot(p, d, now, maxc, delay_ms)
     if prev > nxt then nxt = prev end
     redis.call('HSET', p .. 'next', d, nxt)
   end
-  if a < maxc and redis.call('EXISTS', p .. 'q:' .. d) == 1 then
+  if a < maxc and redis.call('EXISTS', p .. 'q:' .. d, p .. 'l:' .. d) > 0 then
     redis.call('ZADD', p .. 'ready', nxt, d)
   end
 end
 -- a lease member is worker TAB domain TAB queue-score TAB lease-seq TAB queue-member (id TAB body)
 local function split_lease(m)
   local w, d, s, qm = string.match(m, '^(.-)\\t(.-)\\t(.-)\\t[^\\t]*\\t(.*)$')
-  return w, d, tonumber(s), qm
+  return w, d, s, qm
 end
 local function requeue(p, m, now, maxc, delay_ms)
   if redis.call('ZREM', p .. 'leases', m) == 0 then return 0 end
   local w, d, score, qm = split_lease(m)
   if not w then return 0 end
-  redis.call('ZADD', p .. 'q:' .. d, score, qm)
+  if score == 'L' then
+    redis.call('LPUSH', p .. 'l:' .. d, string.sub(qm, 3))  -- back at the head, where it was taken
+  else
+    redis.call('ZADD', p .. 'q:' .. d, tonumber(score), qm)
+  end
   redis.call('HINCRBY', p .. 'counters', 'queued', 1)
   if redis.call('SREM', p .. 'freed', m) == 0 then
     release_slot(p, d, now, maxc, delay_ms)
@@ -148,11 +159,15 @@ for base = 7, #ARGV, step do
   end
   if code == 1 or code == 3 then
     if code == 1 then fresh = fresh + 1 end
-    if seq == nil then
-      seq = redis.call('INCRBY', p .. 'seq', (#ARGV - 6) / step) - (#ARGV - 6) / step
+    if pri == 0 then
+      redis.call('RPUSH', p .. 'l:' .. d, body)
+    else
+      if seq == nil then
+        seq = redis.call('INCRBY', p .. 'seq', (#ARGV - 6) / step) - (#ARGV - 6) / step
+      end
+      seq = seq + 1
+      redis.call('ZADD', p .. 'q:' .. d, -pri * 4294967296 + seq, seq .. '\\t' .. body)
     end
-    seq = seq + 1
-    redis.call('ZADD', p .. 'q:' .. d, -pri * 4294967296 + seq, seq .. '\\t' .. body)
     pushed = pushed + 1
     if not redis.call('ZSCORE', p .. 'ready', d) then
       if tonumber(redis.call('HGET', p .. 'active', d) or '0') < maxc then
@@ -182,17 +197,25 @@ while got < n do
   local first = redis.call('ZRANGEBYSCORE', p .. 'ready', '-inf', now, 'LIMIT', 0, 1)
   if #first == 0 then break end
   local d = first[1]
-  local qk = p .. 'q:' .. d
-  local popped = redis.call('ZPOPMIN', qk)
-  if #popped == 0 then
+  local qk, lk = p .. 'q:' .. d, p .. 'l:' .. d
+  -- the sorted set's head goes first if it outranks the list (priority > 0) or the list is empty
+  local qm, score = nil, nil
+  local head = redis.call('ZRANGE', qk, 0, 0, 'WITHSCORES')
+  if #head > 0 and (tonumber(head[2]) < 0 or redis.call('LLEN', lk) == 0) then
+    redis.call('ZREM', qk, head[1])
+    qm, score = head[1], head[2]
+  else
+    local body = redis.call('LPOP', lk)
+    if body then qm, score = '0\\t' .. body, 'L' end
+  end
+  if qm == nil then
     redis.call('ZREM', p .. 'ready', d)
   else
-    local qm, score = popped[1], popped[2]
     local active = redis.call('HINCRBY', p .. 'active', d, 1)
     local dl = domain_delay(p, d, delay_ms)
     local nxt = now + dl
     if dl > 0 then redis.call('HSET', p .. 'next', d, nxt) end
-    if active >= maxc or redis.call('EXISTS', qk) == 0 then
+    if active >= maxc or redis.call('EXISTS', qk, lk) == 0 then
       redis.call('ZREM', p .. 'ready', d)
     else
       redis.call('ZADD', p .. 'ready', nxt, d)
@@ -527,6 +550,13 @@ class Frontier:
         queued, leased, paused = pipe.execute()
         return int(queued or 0), int(leased), bool(paused)
 
+    def backlog(self, domain: str) -> int:
+        """Requests of ``domain`` waiting in the queue (its list and its sorted set)."""
+        pipe = self.server.pipeline(transaction=False)
+        pipe.zcard(self.keys.queue(domain))
+        pipe.llen(self.keys.fifo(domain))
+        return sum(int(n) for n in pipe.execute())
+
     def pause(self) -> None:
         self.server.set(self.keys.paused, f"{time.time():.3f}")
 
@@ -565,7 +595,9 @@ class Frontier:
         pipe = self.server.pipeline(transaction=False)
         for d in known_domains:
             pipe.zcard(k.queue(d))
-        backlog_d = {d: int(n) for d, n in zip(known_domains, pipe.execute() if known_domains else []) if n}
+            pipe.llen(k.fifo(d))
+        sizes = pipe.execute() if known_domains else []
+        backlog_d = {d: int(a) + int(b) for d, a, b in zip(known_domains, sizes[::2], sizes[1::2]) if int(a) + int(b)}
         active_d = {_s(d): int(n) for d, n in active.items()}
         lease_counts: dict[str, int] = {}
         for member in self.server.zrange(k.leases, 0, -1):

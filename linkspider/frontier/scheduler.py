@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from redis.exceptions import ResponseError
 from scrapy import Request, Spider, signals
 from scrapy.core.scheduler import BaseScheduler
 from scrapy.crawler import Crawler
@@ -29,9 +30,9 @@ from linkspider.scheduling.crawl_ids import crawl_id_of
 
 from .codec import LEASE_META_KEY, RequestCodec
 from .config import FrontierConfig
-from .connection import redis_from_settings
+from .connection import is_out_of_memory, redis_from_settings, warn_if_evicting
 from .politeness import crawl_delay_from_robots, effective_crawl_delay, is_robots_url
-from .queue import PUSH_CAPPED, PUSH_DUPLICATE, PUSH_NEW, PUSH_REQUEUED, Frontier, PushItem
+from .queue import PUSH_CAPPED, PUSH_DUPLICATE, PUSH_NEW, PUSH_REQUEUED, Frontier, LeaseBatch, PushItem
 from .seen import LocalSeenCache, seen_key
 from .signals import frontier_opened
 
@@ -110,6 +111,7 @@ class FrontierScheduler(BaseScheduler):
         self._wake_call: Any = None
         self._known: tuple[int, int, bool] = (0, 0, False)
         self._warned: set[str] = set()
+        self._refused_until = 0.0  # Redis refused writes (maxmemory): pushes wait for a poll, not each request
         self._started = False
         self.crawl_delays: dict[str, float] = {}  # robots.txt Crawl-delay this worker recorded, by domain
 
@@ -133,6 +135,7 @@ class FrontierScheduler(BaseScheduler):
             max_concurrency=self.config.max_concurrency, delay_seconds=self.config.delay_seconds,
             domain_cap=self.config.domain_cap,
         )
+        warn_if_evicting(self.server)
         queued, leased, paused = self.frontier.pending()
         logger.info("frontier %s: worker %s joins (%d queued, %d leased%s)", self.frontier.keys.prefix,
                     self.frontier.worker_id, queued, leased, ", paused" if paused else "")
@@ -200,7 +203,7 @@ class FrontierScheduler(BaseScheduler):
                                      entry.priority, entry.dont_filter))
         if parent:
             self.ack(parent, "replaced")  # sent after the buffered push, in the same round trip
-        elif len(self._buffer) >= self.config.push_batch:
+        elif len(self._buffer) >= self.config.push_batch and time.monotonic() >= self._refused_until:
             self.flush()
         return True
 
@@ -248,7 +251,22 @@ class FrontierScheduler(BaseScheduler):
         items, self._buffer = self._buffer, []
         acks, self._acks = self._acks, []
         done, self._done = self._done, []
-        codes, acked, batch = self.frontier.exchange(items, acks, lease_n, done=done)
+        try:
+            codes, acked, batch = self.frontier.exchange(items, acks, lease_n, done=done)
+        except ResponseError as exc:
+            if not is_out_of_memory(exc):
+                raise
+            # Redis is at maxmemory (noeviction) and refuses writes: keep everything and try again with
+            # the next round trip; nothing is handed out meanwhile, so the worker waits instead of losing.
+            self._buffer[:0], self._acks[:0], self._done[:0] = items, acks, done
+            self._refused_until = time.monotonic() + self.config.poll_seconds  # no retry per request
+            self._inc("refused_oom")
+            self._warn_once("oom", "frontier: Redis refuses writes at its maxmemory (%s); %d requests and %d acks "
+                                   "kept in this worker and retried (counted in %s/refused_oom)",
+                            exc, len(self._buffer), len(self._acks), STATS)
+            if self.crawler is not None:  # unit tests without a crawler drive the scheduler themselves
+                self.wake(self.config.poll_seconds)
+            return LeaseBatch()
         self._count_pushes(items, codes)
         if acked < len(acks):
             self._inc("ack_lost", len(acks) - acked)  # leases that expired and went to someone else

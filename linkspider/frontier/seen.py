@@ -154,7 +154,8 @@ local function seen_set(p, mode, base, nargs, chunk_bits)
 end
 """
 
-_ADD_MANY = LUA_SEEN + """
+# "#!lua": checked against maxmemory before it runs, refused whole when Redis is full (see queue.py)
+_ADD_MANY = "#!lua\n" + LUA_SEEN + """
 local p, mode, nargs, chunk_bits, test_only = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
 local out, added = {}, 0
 for base = 6, #ARGV, nargs do

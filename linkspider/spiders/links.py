@@ -107,7 +107,9 @@ class LinksSpider(scrapy.Spider):
             yield self._request(url, depth=0)
 
     def _request(self, url: str, depth: int | None = None, redirect_hops: int = 0) -> scrapy.Request:
-        meta: dict[str, Any] = {"dont_redirect": True}
+        # no dont_redirect: handle_httpstatus_list keeps redirects away from RedirectMiddleware, and
+        # METAREFRESH_ENABLED is off (settings.py), so each entry in Redis is that much shorter
+        meta: dict[str, Any] = {}
         if depth is not None:
             meta["depth"] = depth
         if redirect_hops:

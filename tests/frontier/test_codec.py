@@ -39,12 +39,21 @@ def test_round_trip_keeps_schema_fields(codec, spider):
                          meta={"depth": 2, "retry_times": 1, "dont_redirect": True, "cookiejar": object()})
     raw = codec.encode(req, spider)
     doc = json.loads(raw)
-    assert doc == {"v": 1, "url": "http://a.test/x?q=1", "crawl": "c1", "depth": 2, "priority": 3, "cb": "parse",
+    assert doc == {"v": 1, "url": "http://a.test/x?q=1", "depth": 2, "priority": 3, "cb": "parse",
                    "eb": "on_error", "meta": {"retry_times": 1, "dont_redirect": True}}
     back = codec.to_request(codec.decode(raw), spider)
     assert back.url == req.url and back.priority == 3
     assert back.callback == spider.parse and back.errback == spider.on_error
     assert back.meta == {"depth": 2, "retry_times": 1, "dont_redirect": True}
+
+
+def test_entries_do_not_repeat_the_crawl_id_but_older_ones_still_decode(codec):
+    """The key names the crawl; an entry written before that still decodes, and one of another crawl fails."""
+    assert "crawl" not in json.loads(codec.encode_entry(Entry(url="http://a.test/", crawl_id="c1")))
+    assert codec.decode(b'{"v": 1, "url": "http://a.test/", "crawl": "c1"}').url == "http://a.test/"
+    assert codec.decode(b'{"v": 1, "url": "http://a.test/"}').crawl_id == "c1"
+    with pytest.raises(BadEntryError, match="other"):
+        codec.decode(b'{"v": 1, "url": "http://a.test/", "crawl": "other"}')
 
 
 def test_encoding_is_json_never_pickle(codec, spider):

@@ -129,3 +129,16 @@ def test_tls_rediss_url_with_password(tmp_path):
         assert len(frontier.lease(1).items) == 1
         with pytest.raises(redis.ConnectionError):
             redis_from_url(f"redis://:s3cret@127.0.0.1:{server.port}/0", retries=0, socket_timeout=2).ping()
+
+
+def test_an_evicting_redis_is_reported_at_start(redis_client, caplog) -> None:
+    """An evicting Redis would drop queued requests silently: the worker says so when it starts."""
+    from linkspider.frontier.connection import warn_if_evicting
+
+    assert warn_if_evicting(redis_client) == "noeviction" and "evict" not in caplog.text
+    redis_client.config_set("maxmemory-policy", "allkeys-lru")
+    try:
+        assert warn_if_evicting(redis_client) == "allkeys-lru"
+        assert "maxmemory-policy noeviction" in caplog.text
+    finally:
+        redis_client.config_set("maxmemory-policy", "noeviction")

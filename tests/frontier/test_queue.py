@@ -48,7 +48,32 @@ def test_lease_moves_to_in_flight_and_ack_removes(make_frontier, item_for):
     assert f.ack([lease_id]) == 1
     assert f.ack([lease_id]) == 0, "ack is idempotent"
     assert f.pending() == (1, 0, False)
-    assert f.server.zcard(f.keys.leases) == 0 and f.server.zcard(f.keys.queue("a.test")) == 1
+    assert f.server.zcard(f.keys.leases) == 0 and f.backlog("a.test") == 1
+
+
+def test_priority_zero_requests_wait_in_a_list_and_keep_their_order_around_other_priorities(make_frontier, item_for):
+    """Priority 0 (almost every request) costs a list entry, not a sorted-set member; order is kept:
+    higher priorities first, then the list in FIFO order, then lower priorities."""
+    f = make_frontier(max_concurrency=100)
+    plain = [item_for(f"http://a.test/{i}") for i in range(3)]
+    urgent = item_for("http://a.test/urgent", priority=5)
+    later = item_for("http://a.test/later", priority=-5)
+    f.push_many([plain[0], later, plain[1], urgent, plain[2]])
+    assert f.server.llen(f.keys.fifo("a.test")) == 3 and f.server.zcard(f.keys.queue("a.test")) == 2
+    assert f.backlog("a.test") == 5
+    batch = f.lease(5, now_ms=1_000)
+    assert urls_of(batch) == ["http://a.test/urgent", "http://a.test/0", "http://a.test/1", "http://a.test/2",
+                              "http://a.test/later"]
+
+
+def test_a_requeued_list_entry_goes_back_to_the_head_of_its_list(make_frontier, item_for):
+    f = make_frontier(lease_seconds=5.0, max_concurrency=100)
+    f.push_many([item_for(f"http://a.test/{i}") for i in range(3)])
+    first = f.lease(1, now_ms=1_000)
+    assert urls_of(first) == ["http://a.test/0"]
+    assert f.reap(now_ms=10_000) == 1
+    assert f.server.llen(f.keys.fifo("a.test")) == 3
+    assert urls_of(f.lease(3, now_ms=11_000)) == ["http://a.test/0", "http://a.test/1", "http://a.test/2"]
 
 
 def test_expired_lease_of_a_dead_worker_is_requeued(make_frontier, item_for, redis_client):

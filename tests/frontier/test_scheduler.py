@@ -154,7 +154,7 @@ def test_close_hands_back_unfinished_leases_and_keeps_shared_state(sched, redis_
     sched.next_request()
     sched.close("shutdown")
     assert sched.frontier.pending() == (3, 0, False)
-    assert redis_client.zcard(sched.frontier.keys.queue("a.test")) == 3
+    assert sched.frontier.backlog("a.test") == 3
     assert stat(sched, "released") == 3, "the handed-out lease and the two prefetched ones"
 
 
@@ -204,3 +204,23 @@ def test_ack_delay_frees_the_slot_now_and_keeps_the_lease_until_the_store_has_wr
     s.flush()
     assert s.frontier.pending()[1] == 1
     s.close("test")
+
+
+def test_requests_refused_by_a_full_redis_are_kept_counted_and_sent_later(sched, redis_client):
+    """At maxmemory (noeviction) Redis refuses the push: the worker keeps the requests, counts and
+    logs the refusal, hands out nothing meanwhile, and writes them once Redis has room again."""
+    spider = sched.spider
+    assert redis_client.config_get("maxmemory-policy")["maxmemory-policy"] == "noeviction"
+    used = int(redis_client.info("memory")["used_memory"])
+    redis_client.config_set("maxmemory", used + 64 * 1024)
+    try:
+        for i in range(3000):
+            sched.enqueue_request(scrapy.Request(f"http://full.test/{i}/{'x' * 150}", callback=spider.parse))
+        sched.flush()
+        assert stat(sched, "refused_oom") >= 1
+        assert sched.next_request() is None  # nothing handed out while Redis refuses writes
+    finally:
+        redis_client.config_set("maxmemory", 0)
+    sched.flush()
+    assert sched.frontier.backlog("full.test") == 3000
+    assert [sched.next_request() is not None for _ in range(3)] == [True, True, True]
