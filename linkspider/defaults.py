@@ -66,6 +66,13 @@ LINKSPIDER_HARMONIC_SAMPLES = 256  # ... larger ones an estimate from this many 
 LINKSPIDER_EXPORT_PARTITIONS = 16  # `linkspider export edges`: files by hash of target_domain (bucket=00..15)
 LINKSPIDER_EXPORT_BATCH = 10_000  # edges read and converted to Arrow at a time (row groups are larger)
 
+# --- WARC: archive crawls, ingest WARC/WAT files (`scrapy crawl warc`) -------------------------
+LINKSPIDER_WARC_DIR = ""  # set: `scrapy crawl links` archives every response it parses as WARC here
+LINKSPIDER_WARC_MAX_FILE_BYTES = 1_000_000_000  # an archive file is closed (and a new one started) past this size
+LINKSPIDER_WARC_VERSION = "1.1"  # "1.0" or "1.1" (1.1 stores WARC-Date to the microsecond)
+LINKSPIDER_WARC_CDXJ = True  # write a sorted CDXJ index (cdxj-indexer) next to each finished archive file
+LINKSPIDER_WARC_PROGRESS_SECONDS = 30.0  # ingest logs a progress line (records/s) this often per file
+
 # --- deploy / scheduling ----------------------------------------------------------
 LINKSPIDER_CRAWL_REPORT_ENABLED = True  # write one document per job into the MongoDB `crawls` collection
 

@@ -20,11 +20,13 @@ def scope_key(crawl_id: str) -> str:
 class Scope:
     """Answers "follow this domain?" for a crawl, caching Redis's answer for a few seconds."""
 
-    def __init__(self, mode: str, crawl_id: str, server=None, refresh_seconds: float = 5.0) -> None:
+    def __init__(self, mode: str, crawl_id: str, server=None, refresh_seconds: float = 5.0,
+                 key: str | None = None) -> None:
         if mode not in SCOPES:
             raise ConfigurationError(f"scope={mode!r} is not one of {', '.join(SCOPES)}")
         self.mode = mode
         self.crawl_id = crawl_id
+        self.key = key or scope_key(crawl_id)  # another key: another shared domain set (WARC ingest's targets)
         self.server = server
         self.refresh_seconds = refresh_seconds
         self._domains: set[str] = set()
@@ -36,13 +38,13 @@ class Scope:
             return
         self._domains |= domains
         if self.server is not None:
-            self.server.sadd(scope_key(self.crawl_id), *sorted(domains))
+            self.server.sadd(self.key, *sorted(domains))
 
     def domains(self, max_age: float | None = None) -> set[str]:
         now = time.monotonic()
         max_age = self.refresh_seconds if max_age is None else max_age
         if self.server is not None and now - self._loaded_at > max_age:
-            members = self.server.smembers(scope_key(self.crawl_id))
+            members = self.server.smembers(self.key)
             self._domains |= {d.decode() if isinstance(d, bytes) else d for d in members}
             self._loaded_at = now
         return self._domains

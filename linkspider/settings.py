@@ -50,6 +50,7 @@ LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 
 SPIDER_MIDDLEWARES: dict[str, int] = {
     "linkspider.frontier.FrontierAckMiddleware": 1,  # acks a lease once its output is processed
+    "linkspider.warc.archive.WarcArchiveMiddleware": 45,  # LINKSPIDER_WARC_DIR: archive responses as WARC
 }
 DOWNLOADER_MIDDLEWARES: dict[str, int] = {
     "linkspider.safety.NetworkGuardMiddleware": 50,  # before robots.txt (100): refuse private addresses

@@ -116,6 +116,9 @@ def _seed(frontier, config, args: argparse.Namespace) -> int:
 def _print_status(st: dict[str, Any]) -> None:
     print(f"crawl {st['crawl_id']}{'  (PAUSED)' if st['paused'] else ''}")
     print(f"  queued {st['queued']}   leased {st['leased']}   seen {st['seen']}   domains {st['domains']}")
+    if "files" in st:
+        files = st["files"]
+        print(f"  files (WARC/WAT ingest): done {files['done']}   leased {files['leased']}   left {files['left']}")
     counters = st["counters"]
     print("  totals: " + "  ".join(f"{k} {counters[k]}" for k in sorted(counters) if k not in ("queued", "seen")))
     if st["seen_config"]:
@@ -135,6 +138,10 @@ def run(args: argparse.Namespace) -> int:
     frontier, config = _frontier(args)
     if args.action == "status":
         st = frontier.status(top=args.top)
+        from linkspider.warc.sources import ingest_kind
+
+        if ingest_kind(frontier.server, args.crawl_id):  # a crawl's units are files: say so
+            st["files"] = {"done": st["counters"].get("acked", 0), "leased": st["leased"], "left": st["queued"]}
         if args.json:
             json.dump(st, sys.stdout, indent=2)
             print()

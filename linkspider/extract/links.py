@@ -636,6 +636,18 @@ def _anchor_links(
     return links
 
 
+def _new_result(base_url: str, max_links: int | None) -> tuple[ExtractResult, int | None, bool]:
+    """An empty result for the page, the link cap (negative: none), and whether the page URL can be a
+    base at all (if not, the result says ``invalid_base`` and there is nothing to extract)."""
+    result = ExtractResult(base_url=base_url)
+    if max_links is not None and max_links < 0:
+        max_links = None
+    if not ada_url.check_url(base_url):
+        result.dropped["invalid_base"] += 1
+        return result, max_links, False
+    return result, max_links, True
+
+
 def extract_links_with_stats(
     body: bytes | str,
     base_url: str,
@@ -652,11 +664,8 @@ def extract_links_with_stats(
     200,000 links costs little more than one at the cap. ``max_anchor_chars`` cuts anchor text and
     alt; ``max_url_length`` drops longer target URLs (``too_long``); 0 disables either.
     """
-    result = ExtractResult(base_url=base_url)
-    if max_links is not None and max_links < 0:
-        max_links = None
-    if not ada_url.check_url(base_url):
-        result.dropped["invalid_base"] += 1
+    result, max_links, usable = _new_result(base_url, max_links)
+    if not usable:
         return result
     tree, result.flattened, cuts = _parse(body, headers, cut_raw_text=_walker is not None)
     nofollow_page = any(_robots_nofollow(v) for v in _header_values(headers, "x-robots-tag"))
@@ -728,3 +737,61 @@ def redirect_links(chain: Iterable[str]) -> list[tuple[str, Link]]:
         if src and tgt:
             out.append((src, Link(target, tgt, "", None, "redirect", (), False, False, False, "header")))
     return out
+
+
+AnchorRow = tuple[str, str, str, "str | None", "str | None"]  # (link_type, href, text, alt, rel)
+
+
+def links_from_rows(
+    anchors: Iterable[AnchorRow],
+    head_rows: _HeadRows,
+    base_url: str,
+    *,
+    headers: Mapping | None = None,
+    placement: str = "unknown",
+    max_links: int | None = None,
+    max_anchor_chars: int = DEFAULT_MAX_ANCHOR_CHARS,
+    max_url_length: int = DEFAULT_MAX_URL_LENGTH,
+) -> ExtractResult:
+    """Links of a page whose markup someone else already took apart (Common Crawl WAT files).
+
+    ``anchors`` are the page's links in page order; ``head_rows`` its ``<link>``, ``<meta>`` and
+    ``<base>`` rows as :func:`_head_rows` gives them. The same rules as :func:`extract_links_with_stats`
+    apply (base, robots nofollow, resolution, drop reasons, rel, text, duplicates, caps), except
+    placement: without the page's structure every anchor gets ``placement`` (``unknown``).
+    """
+    result, max_links, usable = _new_result(base_url, max_links)
+    if not usable:
+        return result
+    base, meta_nofollow, head_links = _scan_head(head_rows, base_url)
+    nofollow_page = meta_nofollow or any(_robots_nofollow(v) for v in _header_values(headers, "x-robots-tag"))
+    result.page_nofollow = nofollow_page
+    result.base_url = base
+    resolve = _Resolver(base, max_url_length)
+    dropped = result.dropped
+    links = _page_links(head_links, headers, base_url, resolve, nofollow_page, dropped)
+    seen: set = set()
+    for link_type, href, text, alt, rel_value in anchors:
+        if max_links is not None and len(links) >= max_links:
+            dropped["max_links"] += 1
+            continue
+        target, reason = resolve(href)
+        if target is None:
+            dropped[reason] += 1
+            continue
+        text = cap_text(" ".join(text.split()), max_anchor_chars) if text else ""
+        if alt is not None:
+            alt = cap_text(" ".join(alt.split()), max_anchor_chars)
+        if rel_value:
+            rel, nofollow, sponsored, ugc = _rel_flags(rel_value)
+            nofollow = nofollow or nofollow_page
+        else:
+            rel, nofollow, sponsored, ugc = (), nofollow_page, False, False
+        key = (target, text, alt, link_type, rel)
+        if key in seen:
+            dropped["duplicate"] += 1
+            continue
+        seen.add(key)
+        links.append(_make_link(href, target, text, alt, link_type, rel, nofollow, sponsored, ugc, placement))
+    result.links = links
+    return result

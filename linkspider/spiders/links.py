@@ -18,7 +18,7 @@ from scrapy.http import Response, TextResponse
 from linkspider.config import read_config, require, setting
 from linkspider.domains import domain_of
 from linkspider.errors import ConfigurationError
-from linkspider.extract import extract_links_with_stats
+from linkspider.extract import ExtractResult, extract_links_with_stats
 from linkspider.frontier.connection import redis_from_settings
 from linkspider.items import add_link, new_page
 from linkspider.scope import Scope
@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 GONE_STATUSES = (404, 410)
+FETCHED_AT_META_KEY = "linkspider_fetched_at"  # a response's fetch time, when something recorded it
 FOLLOWED_LINK_TYPES = frozenset({"a", "area", "canonical", "refresh", "redirect", "frame", "iframe"})
 
 
@@ -79,6 +80,7 @@ def parse_seeds(value: str | None) -> list[str]:
 class LinksSpider(scrapy.Spider):
     name = "links"
     handle_httpstatus_list: ClassVar[list[int]] = [*REDIRECT_STATUSES, *GONE_STATUSES]
+    plain_edges: ClassVar[bool] = False  # edges as plain dicts, not LinkItems (see items.add_link)
 
     def __init__(self, seeds: str | None = None, crawl_id: str | None = None, scope: str = "domain",
                  **kwargs: Any) -> None:
@@ -120,14 +122,18 @@ class LinksSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"linkspider/{key}", n)
 
     def parse(self, response: Response) -> Iterator[Any]:
-        yield from self.page_items(response, fetched_at=datetime.now(timezone.utc))
+        # the archive middleware (linkspider.warc.archive) stamps the time it wrote as WARC-Date, so
+        # ingesting the archive later gives these very edges, timestamps included
+        yield from self.page_items(response, fetched_at=response.meta.get(FETCHED_AT_META_KEY)
+                                   or datetime.now(timezone.utc))
 
-    def page_items(self, response: Response, *, fetched_at: datetime) -> Iterator[Any]:
-        """The page record of ``response`` with its links, and the requests for links to follow.
+    def page_items(self, response: Response, *, fetched_at: datetime, follow: bool = True,
+                   extracted: ExtractResult | None = None) -> Iterator[Any]:
+        """The page record of ``response`` with its links, and (``follow``) the requests for links to follow.
 
         The one place that decides what a response means: redirect, gone, soft 404 or a page whose
         links are extracted. Other spiders (archived responses) call it too, so their edges are the
-        ones a crawl of the same page records.
+        ones a crawl of the same page records; WAT ingest passes the links ``extracted`` from its JSON.
         """
         page = new_page(response.url, status=response.status, fetched_at=fetched_at, crawl_id=self.crawl_id,
                         depth=response.meta.get("depth", 0))
@@ -143,13 +149,14 @@ class LinksSpider(scrapy.Spider):
             else:
                 page["redirect_to"] = target
                 # an HTTP header, hence the placement
-                add_link(page, target, href=location.decode("latin-1"), link_type="redirect", placement="header")
+                add_link(page, target, href=location.decode("latin-1"), link_type="redirect", placement="header",
+                         plain=self.plain_edges)
                 hops = response.meta.get("redirect_hops", 0) + 1
                 if hops > self.max_redirects:
                     self._count("links_not_followed/redirect_chain_too_long")
                     logger.info("not following %s: redirect chain longer than %d (REDIRECT_MAX_TIMES)",
                                 target, self.max_redirects)
-                elif self._should_follow(target):
+                elif follow and self._should_follow(target):
                     yield self._request(target, redirect_hops=hops)
             yield page
             return
@@ -166,9 +173,9 @@ class LinksSpider(scrapy.Spider):
             yield page
             return
 
-        result = extract_links_with_stats(response.body, response.url, headers=response.headers,
-                                          max_links=self.max_links, max_anchor_chars=self.limits.max_anchor_chars,
-                                          max_url_length=self.limits.max_url_length)
+        result = extracted if extracted is not None else extract_links_with_stats(
+            response.body, response.url, headers=response.headers, max_links=self.max_links,
+            max_anchor_chars=self.limits.max_anchor_chars, max_url_length=self.limits.max_url_length)
         if result.flattened:
             self._count("pages_flattened")  # nested too deep to parse safely: links kept, placements all body
         for reason, count in result.dropped.items():
@@ -177,8 +184,8 @@ class LinksSpider(scrapy.Spider):
             target = link.target_url
             item = add_link(page, target, href=link.href, link_type=link.link_type, anchor_text=link.anchor_text,
                             alt=link.alt, rel=link.rel, nofollow=link.nofollow, sponsored=link.sponsored,
-                            ugc=link.ugc, placement=link.placement)
-            if link.link_type in FOLLOWED_LINK_TYPES and self._should_follow(
+                            ugc=link.ugc, placement=link.placement, plain=self.plain_edges)
+            if follow and link.link_type in FOLLOWED_LINK_TYPES and self._should_follow(
                     target, item["target_domain"], item["target_key"]):
                 yield self._request(target)
         self._count("links_found", page["outlinks"])

@@ -145,7 +145,7 @@ def edge_document(item: Mapping[str, Any], now: datetime | None = None) -> dict[
         seen = millis
     else:
         seen = utcnow() if now is None else to_millis(now)
-    return {
+    doc = {
         "_id": edge_id(source_key, target_key, link_type, anchor_text, placement),
         "source_url": source_url,
         "source_key": source_key,
@@ -169,6 +169,11 @@ def edge_document(item: Mapping[str, Any], now: datetime | None = None) -> dict[
         "crawl_id": crawl_id,
         "schema_version": SCHEMA_VERSION,
     }
+    source = get("source")
+    if source is not None:  # read from an archive (WARC/WAT ingest); crawled edges have no source
+        doc["source"] = _str(source)
+        doc["source_file"] = _opt_str(get("source_file"))
+    return doc
 
 
 _EDGE_INSERT_ONLY = ("_id", "first_seen", "last_seen")
@@ -215,7 +220,7 @@ def page_document(item: Mapping[str, Any], now: datetime | None = None) -> dict[
     """The page document for a ``PageItem`` (``_id`` is the page's url_key)."""
     get = _fields(item).get
     url = _str(get("url"))
-    return {
+    doc = {
         "_id": _str(get("url_key") or url),
         "url": url,
         "status": _int(get("status")),
@@ -229,6 +234,11 @@ def page_document(item: Mapping[str, Any], now: datetime | None = None) -> dict[
         "soft_404": get("soft_404") is True,
         "schema_version": SCHEMA_VERSION,
     }
+    source = get("source")
+    if source is not None:
+        doc["source"] = _str(source)
+        doc["source_file"] = _opt_str(get("source_file"))
+    return doc
 
 
 def page_upsert_from_document(doc: Mapping[str, Any]) -> UpdateOne:

@@ -142,7 +142,7 @@ class MongoPipeline:
         has_space = writer.put(OP_PAGE, doc, size)
         start = self._fetch_start.pop(doc["_id"], None)
         reason = lost_reason(doc["status"], doc["redirect_to"], doc["soft_404"])
-        if reason is not None:
+        if reason is not None and not item.get("partial"):  # a filtered link list proves no loss
             cutoff = doc["fetched_at"] if start is None else min(start, doc["fetched_at"])
             has_space = writer.put(OP_LOST, lost_mark(doc["_id"], cutoff, reason), 128)
         return has_space

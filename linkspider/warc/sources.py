@@ -1,0 +1,185 @@
+"""Which WARC/WAT files an ingest reads, and how each becomes a work unit in the Redis frontier.
+
+A unit is an ordinary frontier request to a ``https://warc.invalid/unit?src=...`` URL (``.invalid``
+never resolves, RFC 2606), so units get the frontier's leases, acks, requeue of a dead worker's
+work, seen-set (a file listed twice or by several workers is queued once) and status.
+"""
+from __future__ import annotations
+
+import glob
+import gzip
+import io
+import os
+import queue
+import threading
+import urllib.request
+from collections.abc import Iterable
+from typing import BinaryIO
+from urllib.parse import parse_qs, quote, urlsplit
+
+from linkspider.errors import ConfigurationError
+
+__all__ = ["UNIT_DOMAIN", "ingest_kind", "mark_ingest", "open_source", "parse_sources", "source_name", "unit_source",
+           "unit_url"]
+
+UNIT_DOMAIN = "warc.invalid"
+_UNIT_PREFIX = f"https://{UNIT_DOMAIN}/unit?src="
+ARCHIVE_SUFFIXES = (".warc.gz", ".warc", ".wat.gz", ".wat", ".arc.gz")
+
+
+def _kind_key(crawl_id: str) -> str:
+    from linkspider.frontier.keys import FrontierKeys
+
+    return FrontierKeys(crawl_id).key("kind")  # under the crawl's prefix: `frontier purge` removes it
+
+
+def mark_ingest(server, crawl_id: str) -> None:
+    """Record that the crawl's frontier holds files (for `linkspider frontier status`)."""
+    server.set(_kind_key(crawl_id), "warc")
+
+
+def ingest_kind(server, crawl_id: str) -> bool:
+    return server.get(_kind_key(crawl_id)) == b"warc"
+
+
+def unit_url(source: str) -> str:
+    return _UNIT_PREFIX + quote(source, safe="")
+
+
+def unit_source(url: str) -> str | None:
+    """The file a unit URL names, or None if the URL is not a unit."""
+    parts = urlsplit(url)
+    if parts.hostname != UNIT_DOMAIN:
+        return None
+    values = parse_qs(parts.query).get("src")
+    return values[0] if values else None
+
+
+def _is_url(value: str) -> bool:
+    return value.startswith(("http://", "https://"))
+
+
+def source_name(source: str) -> str:
+    """The file name stored with each edge (``source_file``)."""
+    path = urlsplit(source).path if _is_url(source) else source
+    return os.path.basename(path.rstrip("/")) or source
+
+
+def open_source(source: str, timeout: float = 60.0, user_agent: str = "linkspider") -> BinaryIO:
+    """A binary stream of a local file or an http(s) URL (read as it arrives, never whole)."""
+    if _is_url(source):
+        request = urllib.request.Request(source, headers={"User-Agent": user_agent})
+        return Prefetch(urllib.request.urlopen(request, timeout=timeout))
+    return open(source, "rb")
+
+
+class Prefetch(io.RawIOBase):
+    """Reads a network stream ahead in a thread, so the download overlaps parsing and extraction
+    (which run on the reactor thread) and a slow read does not stall the worker's heartbeats.
+
+    At most ``depth`` chunks wait in memory. A read error in the thread is raised by ``read``.
+    """
+
+    def __init__(self, stream: BinaryIO, chunk: int = 1 << 20, depth: int = 4) -> None:
+        self._stream = stream
+        self._chunks: queue.Queue[bytes | BaseException] = queue.Queue(depth)
+        self._buf = b""
+        self._done = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._pump, args=(chunk,), name="warc-prefetch", daemon=True)
+        self._thread.start()
+
+    def _pump(self, chunk: int) -> None:
+        try:
+            while not self._stop.is_set():
+                data = self._stream.read(chunk)
+                self._put(data)
+                if not data:
+                    return
+        except Exception as exc:  # handed to the reader, which raises it
+            self._put(exc if isinstance(exc, OSError) else OSError(f"reading failed: {exc!r}"))
+
+    def _put(self, item: bytes | BaseException) -> None:
+        while not self._stop.is_set():
+            try:
+                self._chunks.put(item, timeout=0.5)
+                return
+            except queue.Full:
+                continue
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, n: int = -1) -> bytes:
+        while not self._done and (n < 0 or len(self._buf) < n):
+            item = self._chunks.get()
+            if isinstance(item, BaseException):
+                self._done = True
+                raise item
+            if not item:
+                self._done = True
+            self._buf += item
+        if n < 0:
+            data, self._buf = self._buf, b""
+        else:
+            data, self._buf = self._buf[:n], self._buf[n:]
+        return data
+
+    def close(self) -> None:
+        self._stop.set()
+        try:
+            self._stream.close()
+        finally:
+            super().close()
+
+
+def _lines(ref: str, timeout: float) -> list[str]:
+    """The lines of a list file (local or URL; gzip-compressed like ``warc.paths.gz`` or plain)."""
+    try:
+        with open_source(ref, timeout) as stream:
+            data = stream.read()
+    except OSError as exc:
+        raise ConfigurationError(f"paths list {ref} cannot be read: {exc}") from exc
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.GzipFile(fileobj=io.BytesIO(data)).read()
+        except (OSError, EOFError) as exc:
+            raise ConfigurationError(f"paths list {ref} is not valid gzip: {exc}") from exc
+    return [line.split("#", 1)[0].strip() for line in data.decode("utf-8", "replace").splitlines()]
+
+
+def _expand_local(path: str) -> list[str]:
+    path = os.path.expanduser(path)
+    if any(ch in path for ch in "*?["):
+        return sorted(os.path.abspath(m) for m in glob.glob(path) if os.path.isfile(m))
+    if os.path.isdir(path):
+        return sorted(os.path.abspath(os.path.join(path, n)) for n in os.listdir(path) if n.endswith(ARCHIVE_SUFFIXES))
+    if not os.path.isfile(path):
+        raise ConfigurationError(f"paths: {path} is not a file")
+    return [os.path.abspath(path)]
+
+
+def parse_sources(paths: str | None, prefix: str | None = None, timeout: float = 60.0) -> list[str]:
+    """The ``paths`` spider argument as a list of files: local paths, globs or directories, and
+    http(s) URLs, comma-separated; ``@list`` reads a list file (one per line, ``#`` comments; gzip
+    like Common Crawl's ``warc.paths.gz``; a local path or a URL). A relative entry of a list gets
+    ``prefix`` (``https://data.commoncrawl.org/``) in front when one is given.
+    """
+    if not paths:
+        return []
+    entries: Iterable[str] = (part.strip() for part in paths.split(","))
+    out: list[str] = []
+    for entry in filter(None, entries):
+        if entry.startswith("@"):
+            for line in filter(None, _lines(entry[1:], timeout)):
+                if prefix and not _is_url(line) and not os.path.isabs(line):
+                    line = prefix.rstrip("/") + "/" + line.lstrip("/")
+                out.extend([line] if _is_url(line) else _expand_local(line))
+        elif _is_url(entry):
+            out.append(entry)
+        else:
+            if prefix and not os.path.isabs(entry):
+                out.append(prefix.rstrip("/") + "/" + entry.lstrip("/"))
+            else:
+                out.extend(_expand_local(entry))
+    return list(dict.fromkeys(out))
