@@ -16,7 +16,14 @@ import time
 from tqdm import tqdm
 
 from linkspider.errors import ReportError
-from linkspider.reports.export import edge_batches, edges_filter, export_domain_graph, export_edges
+from linkspider.reports.export import (
+    edge_batches,
+    edges_filter,
+    export_domain_graph,
+    export_edges,
+    export_raw_edges,
+    raw_edge_batches,
+)
 from linkspider.reports.runner import EDGES, ReportSettings, connect, run_domain_graph
 from linkspider.reports.targets import parse_domain, parse_when
 
@@ -78,9 +85,25 @@ def _run(args: argparse.Namespace) -> int:
     since = parse_when(args.since) if args.since else None
     query = edges_filter(domains, since)
     total = db[EDGES].count_documents(query) if query else db[EDGES].estimated_document_count()
-    batches = edge_batches(db[EDGES], query, batch_size=batch)
+    workers = settings.export_workers
     with tqdm(total=total, unit=" edges", unit_scale=True, file=sys.stderr, disable=None, desc="export") as bar:
-        stats = export_edges(batches, args.out, partitions=partitions, overwrite=args.overwrite, progress=bar.update)
+        if workers > 1:
+            stats = export_raw_edges(
+                raw_edge_batches(db[EDGES], query, batch_size=batch),
+                args.out,
+                workers=workers,
+                partitions=partitions,
+                overwrite=args.overwrite,
+                progress=bar.update,
+            )
+        else:
+            stats = export_edges(
+                edge_batches(db[EDGES], query, batch_size=batch),
+                args.out,
+                partitions=partitions,
+                overwrite=args.overwrite,
+                progress=bar.update,
+            )
     seconds = time.monotonic() - started
     logger.info(
         "wrote %d edges in %d files (%.1f MB) to %s in %.1fs (%.0f edges/s)%s",

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import gc
 import logging
+import multiprocessing
 import os
+import queue
 import shutil
 import tempfile
 import zlib
@@ -47,6 +49,8 @@ __all__ = [
     "edges_table",
     "export_domain_graph",
     "export_edges",
+    "export_raw_edges",
+    "raw_edge_batches",
 ]
 
 logger = logging.getLogger(__name__)
@@ -207,6 +211,71 @@ def _publish(tmp: Path, final: Path) -> None:
         shutil.rmtree(old) if old.is_dir() else old.unlink()
 
 
+class _BucketFiles:
+    """One writer's rows by bucket: pending tables are written as large row groups to
+    ``root/bucket=NN/part-<part>.parquet`` once ``flush_rows`` rows are buffered."""
+
+    def __init__(
+        self, root: Path, partitions: int, *, part: int = 0, compression: str = "zstd", flush_rows: int = FLUSH_ROWS
+    ) -> None:
+        self.root, self.partitions, self.part = root, partitions, part
+        self.compression, self.flush_rows = compression, flush_rows
+        self.width = len(str(partitions - 1))
+        self.writers: dict[int, pq.ParquetWriter] = {}
+        self.pending: dict[int, list[pa.Table]] = {}
+        self.buffered = 0
+
+    def add(self, table: pa.Table) -> None:
+        # one bucket per distinct domain (a few per batch), then per row by a vectorized take
+        domains = pc.fill_null(table.column("target_domain"), "")  # a missing domain is bucketed as ""
+        encoded = pc.dictionary_encode(domains).combine_chunks()
+        per_domain = [bucket_of(d, self.partitions) for d in encoded.dictionary.to_pylist()]
+        used = sorted(set(per_domain))
+        if len(used) == 1:
+            self.pending.setdefault(used[0], []).append(table)
+        elif used:
+            row_buckets = pa.array(per_domain, pa.int32()).take(encoded.indices)
+            for bucket in used:
+                self.pending.setdefault(bucket, []).append(table.filter(pc.equal(row_buckets, bucket)))
+        self.buffered += table.num_rows
+        if self.buffered >= self.flush_rows:
+            self.flush()
+
+    def flush(self) -> None:
+        for bucket, parts in sorted(self.pending.items()):
+            writer = self.writers.get(bucket)
+            if writer is None:
+                path = self.root / f"bucket={bucket:0{self.width}d}" / f"part-{self.part}.parquet"
+                path.parent.mkdir(exist_ok=True)
+                writer = self.writers[bucket] = pq.ParquetWriter(path, EDGE_SCHEMA, compression=self.compression)
+            writer.write_table(pa.concat_tables(parts), row_group_size=ROW_GROUP_MAX)
+        self.pending.clear()
+        self.buffered = 0
+
+    def close(self) -> None:
+        self.flush()
+        for writer in self.writers.values():
+            writer.close()
+        self.writers.clear()
+
+    def abort(self) -> None:
+        for writer in self.writers.values():
+            try:
+                writer.close()
+            except (OSError, pa.ArrowException):
+                pass  # the folder is removed next; the original error is what matters
+        self.writers.clear()
+
+
+def _finish(tmp: Path, final: Path, stats: ExportStats) -> ExportStats:
+    stats.files = len(list(tmp.rglob("*.parquet")))
+    stats.bytes = sum(p.stat().st_size for p in tmp.rglob("*.parquet"))
+    _publish(tmp, final)
+    if stats.coerced:
+        logger.warning("export: repaired values per field: %s", stats.coerced)
+    return stats
+
+
 def export_edges(
     batches: Iterable[Sequence[Mapping[str, Any]]],
     out_dir: str | Path,
@@ -218,70 +287,146 @@ def export_edges(
     flush_rows: int = FLUSH_ROWS,
 ) -> ExportStats:
     """Write batches of edge documents (:func:`edge_batches`, or :func:`batched` of any iterable) to
-    ``out_dir/edges/bucket=NN/part-0.parquet``; see the module docstring."""
+    ``out_dir/edges/bucket=NN/part-0.parquet`` in this process; see the module docstring."""
     if partitions < 1:
         raise ReportError(f"LINKSPIDER_EXPORT_PARTITIONS must be at least 1, got {partitions}")
     final, tmp = _prepare(Path(out_dir), "edges", overwrite)
     stats = ExportStats()
-    writers: dict[int, pq.ParquetWriter] = {}
-    width = len(str(partitions - 1))
-    pending: dict[int, list[pa.Table]] = {}  # rows per bucket not written yet
-    buffered = 0
-
-    def flush() -> None:
-        for bucket, parts in sorted(pending.items()):
-            writer = writers.get(bucket)
-            if writer is None:
-                path = tmp / f"bucket={bucket:0{width}d}" / "part-0.parquet"
-                path.parent.mkdir()
-                writer = writers[bucket] = pq.ParquetWriter(path, EDGE_SCHEMA, compression=compression)
-            writer.write_table(pa.concat_tables(parts), row_group_size=ROW_GROUP_MAX)
-        pending.clear()
-
+    files = _BucketFiles(tmp, partitions, compression=compression, flush_rows=flush_rows)
     gc_was_enabled = gc.isenabled()
     gc.disable()  # the cursor makes millions of acyclic dicts: cyclic GC passes over them cost ~half the time
     try:
         for batch in batches:
             table = edges_table(list(batch), stats)
-            # one bucket per distinct domain (a few per batch), then per row by a vectorized take
-            domains = pc.fill_null(table.column("target_domain"), "")  # a missing domain is bucketed as ""
-            encoded = pc.dictionary_encode(domains).combine_chunks()
-            per_domain = [bucket_of(d, partitions) for d in encoded.dictionary.to_pylist()]
-            used = sorted(set(per_domain))
-            if len(used) == 1:
-                pending.setdefault(used[0], []).append(table)
-            elif used:
-                row_buckets = pa.array(per_domain, pa.int32()).take(encoded.indices)
-                for bucket in used:
-                    pending.setdefault(bucket, []).append(table.filter(pc.equal(row_buckets, bucket)))
-            buffered += table.num_rows
-            if buffered >= flush_rows:
-                flush()
-                buffered = 0
+            files.add(table)
             stats.edges += table.num_rows
             if progress is not None:
                 progress(table.num_rows)
-        flush()
-        for writer in writers.values():
-            writer.close()
-        writers.clear()
-        stats.files = len(list(tmp.rglob("*.parquet")))
-        stats.bytes = sum(p.stat().st_size for p in tmp.rglob("*.parquet"))
-        _publish(tmp, final)
+        files.close()
+        return _finish(tmp, final, stats)
     except BaseException:
-        for writer in writers.values():
-            try:
-                writer.close()
-            except (OSError, pa.ArrowException):
-                pass  # the folder is removed next; the original error is what matters
+        files.abort()
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     finally:
         if gc_was_enabled:
             gc.enable()
-    if stats.coerced:
-        logger.warning("export: repaired values per field: %s", stats.coerced)
-    return stats
+
+
+def raw_edge_batches(collection: Any, query: Mapping[str, Any], *, batch_size: int = 10_000) -> Iterator[bytes]:
+    """The edges of :func:`edge_batches` as undecoded server batches (decoded by the export's workers)."""
+    yield from collection.find_raw_batches(dict(query), EDGE_PROJECTION, batch_size=batch_size)
+
+
+def _export_worker(
+    root: str, partitions: int, part: int, compression: str, flush_rows: int, inbox: Any, outbox: Any
+) -> None:
+    """A worker process: decode raw batches, convert, write its own part of each bucket, report back."""
+    gc.disable()
+    options = CodecOptions(tz_aware=False)
+    stats = ExportStats()
+    files = _BucketFiles(Path(root), partitions, part=part, compression=compression, flush_rows=flush_rows)
+    try:
+        while (raw := inbox.get()) is not None:
+            table = edges_table(bson.decode_all(raw, options), stats)
+            files.add(table)
+            stats.edges += table.num_rows
+            outbox.put(("progress", table.num_rows))
+        files.close()
+        outbox.put(("done", stats))
+    except BaseException as exc:  # reported to the parent, which removes the folder and raises
+        files.abort()
+        outbox.put(("error", f"{type(exc).__name__}: {exc}"))
+
+
+def export_raw_edges(
+    raw_batches: Iterable[bytes],
+    out_dir: str | Path,
+    *,
+    workers: int = 2,
+    partitions: int = defaults.LINKSPIDER_EXPORT_PARTITIONS,
+    overwrite: bool = False,
+    progress: Callable[[int], None] | None = None,
+    compression: str = "zstd",
+    flush_rows: int = FLUSH_ROWS,
+) -> ExportStats:
+    """:func:`export_edges` with ``workers`` processes decoding and writing while this one reads.
+
+    BSON decoding and the Arrow conversion hold the GIL, so only processes run them side by side.
+    Each worker writes ``bucket=NN/part-<worker>.parquet``; batches go round-robin through bounded
+    queues (a slow worker slows the reader, memory stays bounded).
+    """
+    if partitions < 1:
+        raise ReportError(f"LINKSPIDER_EXPORT_PARTITIONS must be at least 1, got {partitions}")
+    if workers < 1:
+        raise ReportError(f"LINKSPIDER_EXPORT_WORKERS must be at least 1, got {workers}")
+    final, tmp = _prepare(Path(out_dir), "edges", overwrite)
+    ctx = multiprocessing.get_context("spawn")  # never fork a process whose MongoClient runs threads
+    inboxes = [ctx.Queue(maxsize=4) for _ in range(workers)]
+    outbox = ctx.Queue()
+    procs = [
+        ctx.Process(
+            target=_export_worker,
+            args=(str(tmp), partitions, w, compression, flush_rows, inboxes[w], outbox),
+            daemon=True,
+        )
+        for w in range(workers)
+    ]
+    stats = ExportStats()
+    done = 0
+
+    def drain(block: bool) -> None:
+        nonlocal done
+        while True:
+            try:
+                kind, value = outbox.get(timeout=0.5) if block else outbox.get_nowait()
+            except queue.Empty:
+                if block and not any(p.is_alive() for p in procs) and done < workers:
+                    raise ReportError("export: a worker process died") from None
+                return
+            if kind == "progress":
+                if progress is not None:
+                    progress(value)
+            elif kind == "done":
+                done += 1
+                stats.edges += value.edges
+                for name, n in value.coerced.items():
+                    stats.coerced[name] = stats.coerced.get(name, 0) + n
+            else:
+                raise ReportError(f"export worker failed: {value}")
+            if block:
+                return
+
+    def put(inbox: Any, item: Any) -> None:
+        while True:
+            try:
+                inbox.put(item, timeout=0.5)
+                return
+            except queue.Full:
+                drain(block=False)
+                if not any(p.is_alive() for p in procs):
+                    raise ReportError("export: the worker processes died") from None
+
+    try:
+        for p in procs:
+            p.start()
+        for i, raw in enumerate(raw_batches):
+            put(inboxes[i % workers], raw)
+            drain(block=False)
+        for inbox in inboxes:
+            put(inbox, None)
+        while done < workers:
+            drain(block=True)
+        for p in procs:
+            p.join()
+        return _finish(tmp, final, stats)
+    except BaseException:
+        for p in procs:
+            if p.is_alive():
+                p.terminate()
+            p.join(timeout=5)
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
 
 def export_domain_graph(

@@ -96,6 +96,7 @@ class ReportSettings:
     harmonic_samples: int = setting("LINKSPIDER_HARMONIC_SAMPLES")
     export_partitions: int = setting("LINKSPIDER_EXPORT_PARTITIONS")
     export_batch: int = setting("LINKSPIDER_EXPORT_BATCH")
+    export_workers: int = setting("LINKSPIDER_EXPORT_WORKERS")
 
     def __post_init__(self) -> None:
         require(
@@ -112,6 +113,7 @@ class ReportSettings:
                 ("LINKSPIDER_HARMONIC_SAMPLES", self.harmonic_samples, self.harmonic_samples >= 1, "at least 1"),
                 ("LINKSPIDER_EXPORT_PARTITIONS", self.export_partitions, self.export_partitions >= 1, "at least 1"),
                 ("LINKSPIDER_EXPORT_BATCH", self.export_batch, self.export_batch >= 1, "at least 1"),
+                ("LINKSPIDER_EXPORT_WORKERS", self.export_workers, self.export_workers >= 1, "at least 1"),
                 ("MONGO_DATABASE", self.database, bool(self.database), "a database name"),
             ]
         )

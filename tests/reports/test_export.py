@@ -6,6 +6,7 @@ from collections import Counter, defaultdict
 from datetime import datetime, timezone
 from pathlib import Path
 
+import bson
 import duckdb
 import igraph
 import pyarrow.dataset as ds
@@ -14,7 +15,15 @@ import pytest
 
 from linkspider.cli import main
 from linkspider.errors import ReportError
-from linkspider.reports.export import EDGE_SCHEMA, ExportStats, batched, bucket_of, edges_table, export_edges
+from linkspider.reports.export import (
+    EDGE_SCHEMA,
+    ExportStats,
+    batched,
+    bucket_of,
+    edges_table,
+    export_edges,
+    export_raw_edges,
+)
 from tests.reports.edgegen import OTHER_TARGET, TARGET, EdgeSet
 
 
@@ -190,3 +199,39 @@ def test_unwritable_out_is_a_clear_error(report_db, mongo_uri: str, tmp_path: Pa
     err = capsys.readouterr().err
     assert code == 2 and "cannot write the export under" in err and "Traceback" not in err
     assert blocker.read_text() == "not a folder"
+
+
+def _raw(docs, size: int) -> list[bytes]:
+    return [b"".join(bson.encode(d) for d in docs[i : i + size]) for i in range(0, len(docs), size)]
+
+
+def test_worker_processes_write_the_same_rows(edge_set: EdgeSet, tmp_path: Path) -> None:
+    stats = export_raw_edges(_raw(edge_set.edges, 37), tmp_path, workers=3, partitions=4)
+    rows = _read(tmp_path / "edges")
+    assert stats.edges == len(rows) == len(edge_set.edges)
+    by_id = {e["_id"]: e for e in edge_set.edges}
+    assert {r["_id"] for r in rows} == set(by_id)
+    for row in rows:
+        assert row["anchor_text"] == by_id[row["_id"]]["anchor_text"]
+        assert row["first_seen"] == _utc(by_id[row["_id"]]["first_seen"])
+        assert row["bucket"] == bucket_of(row["target_domain"], 4)
+    names = {p.name for p in (tmp_path / "edges").rglob("*.parquet")}
+    assert names <= {"part-0.parquet", "part-1.parquet", "part-2.parquet"} and len(names) > 1
+
+
+@pytest.mark.parametrize("case", ["bad-bson", "interrupted"])
+def test_failed_parallel_export_leaves_nothing(edge_set: EdgeSet, tmp_path: Path, case: str) -> None:
+    batches = _raw(edge_set.edges, 50)
+    progress = None
+    if case == "bad-bson":
+        batches.insert(2, b"\x05\x00\x00\x00garbage")
+        expected: type[BaseException] = ReportError
+    else:
+        expected = KeyboardInterrupt
+
+        def progress(n: int) -> None:
+            raise KeyboardInterrupt
+
+    with pytest.raises(expected):
+        export_raw_edges(batches, tmp_path, workers=2, progress=progress, flush_rows=50)
+    assert list(tmp_path.iterdir()) == []
