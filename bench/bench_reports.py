@@ -43,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a check
 
 from linkspider.demo.servers import MongoServer
 from linkspider.reports.backlinks import backlinks_pipeline
-from linkspider.reports.export import edge_batches, edges_cursor, export_edges
+from linkspider.reports.export import edge_batches, edges_cursor, export_edges, export_raw_edges, raw_edge_batches
 from linkspider.reports.rank import domain_metrics
 from linkspider.reports.runner import (
     ReportSettings,
@@ -147,9 +147,7 @@ class Generator:
                         "target_key": tgt,
                         "target_host": f"www.{tgt_domain}",
                         "target_domain": tgt_domain,
-                        "anchor_text": ANCHORS[
-                            bisect.bisect_left(self.anchor_cum, rng.random() * self.anchor_cum[-1])
-                        ],
+                        "anchor_text": ANCHORS[bisect.bisect_left(self.anchor_cum, rng.random() * self.anchor_cum[-1])],
                         "alt": None,
                         "link_type": LINK_TYPES[rng.randrange(len(LINK_TYPES))],
                         "rel": ["nofollow"] if flags < 0.25 else [],
@@ -269,8 +267,14 @@ def bench_workflows(db, gen: Generator, settings: ReportSettings, runs: int, cpu
     statuses = (200, 200, 200, 404, 410, 503, 301, 200, 200, 200)
     db.pages.insert_many(
         [
-            {"_id": f"https://www.{top}/p/{i}", "url": f"https://www.{top}/p/{i}", "status": statuses[i % 10],
-             "domain": top, "soft_404": i % 17 == 0, **({"error": "dns", "status": 0} if i % 23 == 0 else {})}
+            {
+                "_id": f"https://www.{top}/p/{i}",
+                "url": f"https://www.{top}/p/{i}",
+                "status": statuses[i % 10],
+                "domain": top,
+                "soft_404": i % 17 == 0,
+                **({"error": "dns", "status": 0} if i % 23 == 0 else {}),
+            }
             for i in range(0, 200, 2)
         ],
         ordered=False,
@@ -304,17 +308,21 @@ def bench_workflows(db, gen: Generator, settings: ReportSettings, runs: int, cpu
     return worst
 
 
-def bench_export(db, workdir: str) -> tuple[float, float, int]:
-    """A raw read of the export's own ``find()`` cursor (the baseline), then ``export_edges`` of the same cursor."""
+def bench_export(db, workdir: str, workers: int) -> tuple[float, float, int]:
+    """A raw read of the export's own ``find()`` cursor (the baseline), then the export of the same edges:
+    in this process (``export_edges``) and with ``workers`` processes (``export_raw_edges``, the default)."""
     t_find, n = timed(lambda: sum(1 for _ in edges_cursor(db.edges, {})))
     out = Path(workdir) / "export"
-    t_export, stats = timed(lambda: export_edges(edge_batches(db.edges, {}), out, overwrite=True))
+    t_one, one = timed(lambda: export_edges(edge_batches(db.edges, {}), out, overwrite=True))
+    t_par, par = timed(lambda: export_raw_edges(raw_edge_batches(db.edges, {}), out, workers=workers, overwrite=True))
     print(
-        f"  raw find() read: {n:,} edges in {t_find:.2f} s ({n / t_find:,.0f}/s); "
-        f"export_edges: {stats.edges:,} edges in {t_export:.2f} s ({stats.edges / t_export:,.0f}/s, "
-        f"{stats.files} files, {stats.bytes / 1e6:.0f} MB); export / find() throughput = {t_find / t_export:.2f}x"
+        f"  raw find() read: {n:,} edges in {t_find:.2f} s ({n / t_find:,.0f}/s)\n"
+        f"  export, one process: {one.edges:,} edges in {t_one:.2f} s ({one.edges / t_one:,.0f}/s); "
+        f"export / find() throughput = {t_find / t_one:.2f}x\n"
+        f"  export, {workers} worker processes: {par.edges:,} edges in {t_par:.2f} s ({par.edges / t_par:,.0f}/s, "
+        f"{par.files} files, {par.bytes / 1e6:.0f} MB); export / find() throughput = {t_find / t_par:.2f}x"
     )
-    return t_find, t_export, stats.edges
+    return t_find, t_par, par.edges
 
 
 def bench_rank(domains: int, links: int, seed: int) -> float:
@@ -342,11 +350,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--skip-backlinks", action="store_true", help="skip the backlinks report timings")
+    parser.add_argument("--export-workers", type=int, default=2)
     parser.add_argument("--rank-domains", type=int, default=100_000)
     parser.add_argument("--rank-links", type=int, default=1_000_000)
-    parser.add_argument(
-        "--mongo-uri", help="use this server (a throwaway database) instead of starting mongod"
-    )
+    parser.add_argument("--mongo-uri", help="use this server (a throwaway database) instead of starting mongod")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
 
@@ -391,7 +398,7 @@ def main(argv: list[str] | None = None) -> int:
         verdicts.append(worst < 2.0)
         print(f"target: every workflow report under 2 s: {'PASS' if worst < 2.0 else 'FAIL'} (slowest {worst:.3f} s)")
         print("export:")
-        t_find, t_export, n = bench_export(db, workdir.name)
+        t_find, t_export, n = bench_export(db, workdir.name, args.export_workers)
         rate = n / t_export
         ok = rate >= 100_000 and t_find / t_export >= 0.5
         verdicts.append(ok)
