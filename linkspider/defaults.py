@@ -64,7 +64,7 @@ LINKSPIDER_REPORT_TOP = 10  # rows in each "top" list of a report
 LINKSPIDER_HARMONIC_EXACT_MAX = 5_000  # domain graphs up to this many domains get exact harmonic centrality ...
 LINKSPIDER_HARMONIC_SAMPLES = 256  # ... larger ones an estimate from this many sampled source domains
 LINKSPIDER_EXPORT_PARTITIONS = 16  # `linkspider export edges`: files by hash of target_domain (bucket=00..15)
-LINKSPIDER_EXPORT_WORKERS = 2  # processes that decode and write Parquet while the export command reads; 1: in-process
+LINKSPIDER_EXPORT_WORKERS = 1  # >1: processes that decode and write Parquet while the export command reads
 LINKSPIDER_EXPORT_BATCH = 10_000  # edges read and converted to Arrow at a time (row groups are larger)
 
 # --- WARC: archive crawls, ingest WARC/WAT files (`scrapy crawl warc`) -------------------------

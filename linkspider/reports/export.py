@@ -343,7 +343,7 @@ def export_raw_edges(
     raw_batches: Iterable[bytes],
     out_dir: str | Path,
     *,
-    workers: int = 2,
+    workers: int = 2,  # the command passes LINKSPIDER_EXPORT_WORKERS
     partitions: int = defaults.LINKSPIDER_EXPORT_PARTITIONS,
     overwrite: bool = False,
     progress: Callable[[int], None] | None = None,
