@@ -60,6 +60,11 @@ LINKSPIDER_STORE_SERVER_TIMEOUT = 3.0  # seconds pymongo waits to select/connect
 LINKSPIDER_SITEWIDE_SHARE = 0.3  # a referring domain linking from more than this share of its pages is sitewide
 LINKSPIDER_SITEWIDE_MIN_PAGES = 5  # ... and only if it has at least this many crawled pages
 LINKSPIDER_REPORT_TOP = 10  # rows in each "top" list of a report
+LINKSPIDER_HARMONIC_EXACT_MAX = 5_000  # domain graphs up to this many domains get exact harmonic centrality ...
+LINKSPIDER_HARMONIC_SAMPLES = 256  # ... larger ones an estimate from this many sampled source domains
+LINKSPIDER_EXPORT_PARTITIONS = 16  # `linkspider export edges`: files by hash of target_domain (bucket=00..15)
+LINKSPIDER_EXPORT_WORKERS = 1  # >1: processes that decode and write Parquet while the export command reads
+LINKSPIDER_EXPORT_BATCH = 10_000  # edges read and converted to Arrow at a time (row groups are larger)
 
 # --- WARC: archive crawls, ingest WARC/WAT files (`scrapy crawl warc`) -------------------------
 LINKSPIDER_WARC_DIR = ""  # set: `scrapy crawl links` archives every response it parses as WARC here

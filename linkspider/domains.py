@@ -15,7 +15,7 @@ import tldextract
 
 from linkspider.urls import host_of
 
-__all__ = ["INCLUDE_PSL_PRIVATE_DOMAINS", "domain_of", "is_ip_host", "registered_domain"]
+__all__ = ["INCLUDE_PSL_PRIVATE_DOMAINS", "brand_name", "domain_of", "is_ip_host", "registered_domain"]
 
 #: Private PSL suffixes count as public ones: ``alice.blogspot.com`` is its own registered domain.
 INCLUDE_PSL_PRIVATE_DOMAINS = True
@@ -50,6 +50,20 @@ def registered_domain(host: str) -> str:
         return f"{result.domain}.{result.suffix}" if result.domain else host
     labels = host.split(".")
     return ".".join(labels[-2:])
+
+
+def brand_name(domain: str) -> str:
+    """The registered domain's own label, without its public suffix: ``bbc.co.uk`` -> ``bbc``.
+
+    The anchor profile calls an anchor "brand" when it contains this name. An IP host has none ("").
+    """
+    host = domain.strip().rstrip(".").lower()
+    if not host or is_ip_host(host):
+        return ""
+    result = _EXTRACT.extract_str(host)
+    if result.suffix:
+        return result.domain
+    return host.split(".")[-2] if "." in host else host
 
 
 def domain_of(url: str) -> str:

@@ -47,22 +47,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = ReportSettings.resolve(mongo_uri=args.mongo_uri, database=args.database)
-    client, db = connect(settings.mongo_uri, settings.database)
-    try:
-        if args.action == "migrate":
-            if args.batch < 1:
-                sys.stderr.write(f"--batch must be at least 1, got {args.batch}\n")
-                return 2
-            done = migrate_database(db, batch=args.batch)
-            sys.stdout.write(f"{db.name}: schema {SCHEMA_VERSION}; "
-                             + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in done.items()) + "\n")
-            return 0
-        if args.action == "rollup":
-            sys.stdout.write(f"{db.name}.rollup: {rebuild_rollup(db)} keys\n")
-            return 0
-        created = ensure_indexes(db)
-    finally:
-        client.close()
+    _, db = connect(settings.mongo_uri, settings.database)  # the shared client: closed at exit
+    if args.action == "migrate":
+        if args.batch < 1:
+            sys.stderr.write(f"--batch must be at least 1, got {args.batch}\n")
+            return 2
+        done = migrate_database(db, batch=args.batch)
+        sys.stdout.write(f"{db.name}: schema {SCHEMA_VERSION}; "
+                         + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in done.items()) + "\n")
+        return 0
+    if args.action == "rollup":
+        sys.stdout.write(f"{db.name}.rollup: {rebuild_rollup(db)} keys\n")
+        return 0
+    created = ensure_indexes(db)
     for coll, names in created.items():
         sys.stdout.write(f"{db.name}.{coll}: {', '.join(names)}\n")
     logger.info("indexes ensured on %s database %s", mask_uri(settings.mongo_uri), settings.database)

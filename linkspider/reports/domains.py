@@ -14,16 +14,23 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from linkspider.reports.targets import followed_filter
+
 __all__ = ["DomainGraph", "PageRankResult", "domain_edges_pipeline", "domain_ranking", "pagerank"]
 
 logger = logging.getLogger(__name__)
 
 
-def domain_edges_pipeline(*, include_lost: bool = False) -> list[dict[str, Any]]:
-    """Group external edges into ``{_id: {s: source_domain, t: target_domain}, links: n}`` rows."""
+def domain_edges_pipeline(*, include_lost: bool = False, followed: bool = False) -> list[dict[str, Any]]:
+    """Group external edges into ``{_id: {s: source_domain, t: target_domain}, links: n}`` rows.
+
+    ``followed``: only links without ``nofollow``, ``sponsored`` or ``ugc`` (the graph of ``--metric rank``).
+    """
     match: dict[str, Any] = {"internal": False}
     if not include_lost:
         match["lost_at"] = None
+    if followed:
+        match.update(followed_filter())
     return [
         {"$match": match},
         {"$group": {"_id": {"s": "$source_domain", "t": "$target_domain"}, "links": {"$sum": 1}}},

@@ -114,9 +114,7 @@ def _backlinks_table(report: dict[str, Any]) -> str:
     }
     for section in _LISTS:
         if report[section]:
-            parts.append(
-                table([titles[section], "count"], [(r["value"], r["count"]) for r in report[section]])
-            )
+            parts.append(table([titles[section], "count"], [(r["value"], r["count"]) for r in report[section]]))
     return "\n".join(parts)
 
 
@@ -185,10 +183,237 @@ def _domains_table(report: dict[str, Any]) -> str:
     return head + table(_RANK_COLUMNS, [[r[c] for c in _RANK_COLUMNS] for r in report["ranking"]])
 
 
+# --- gap ---------------------------------------------------------------------------------
+
+
+def _gap_rows(report: dict[str, Any]) -> list[list[Any]]:
+    """One row per (gap domain, competitor it links to), with that competitor's example link."""
+    rows = []
+    for r in report["rows"]:
+        for comp, item in r["per_competitor"].items():
+            ex = item["example"]
+            rows.append(
+                [
+                    r["referring_domain"],
+                    r["competitors"],
+                    r["links"],
+                    comp,
+                    item["links"],
+                    ex.get("source_url"),
+                    ex.get("target_url"),
+                    ex.get("anchor_text"),
+                ]
+            )
+    return rows
+
+
+_GAP_COLUMNS = (
+    "referring_domain",
+    "competitors",
+    "links",
+    "competitor",
+    "competitor_links",
+    "example_source_url",
+    "example_target_url",
+    "example_anchor",
+)
+
+
+def _gap_table(report: dict[str, Any]) -> str:
+    comps = report["competitors"]
+    followed = " (followed links only)" if report["followed_only"] else ""
+    head = (
+        f"Link gap for {report['target']}: {report['referring_domains']} referring domains link to at least "
+        f"{report['min_competitors']} of {', '.join(comps)} but not to {report['target']}{followed}\n"
+    )
+    rows = [
+        [r["referring_domain"], r["competitors"], r["links"]]
+        + [r["per_competitor"].get(c, {}).get("links", 0) for c in comps]
+        + [next(iter(r["per_competitor"].values()))["example"].get("source_url")]
+        for r in report["rows"]
+    ]
+    return head + table(["referring domain", "competitors", "links", *comps, "example link"], rows)
+
+
+# --- broken -------------------------------------------------------------------------------
+
+_BROKEN_COLUMNS = (
+    "target_url",
+    "state",
+    "status",
+    "links",
+    "referring_domains",
+    "source_url",
+    "anchor_text",
+    "placement",
+    "nofollow",
+    "sponsored",
+    "ugc",
+)
+
+
+def _broken_rows(report: dict[str, Any]) -> list[list[Any]]:
+    """One row per example link of each broken target page."""
+    rows = []
+    for b in report["broken"]:
+        head = [b["target_url"], b["state"], b["status"], b["links"], b["referring_domains"]]
+        for e in b["examples"] or [{}]:
+            rows.append(
+                head
+                + [
+                    e.get("source_url"),
+                    e.get("anchor_text") or e.get("alt"),
+                    e.get("placement"),
+                    e.get("nofollow"),
+                    e.get("sponsored"),
+                    e.get("ugc"),
+                ]
+            )
+    return rows
+
+
+def _broken_table(report: dict[str, Any]) -> str:
+    t = report["target"]
+    head = (
+        f"Broken backlinks of {t['kind']} {t['value']}: {report['broken_links']} live links to "
+        f"{report['broken_pages']} broken pages; {report['unchecked_pages']} of {report['target_pages']} "
+        "target pages never checked (linkspider check-targets)\n"
+    )
+    states = table(
+        ["state", "pages", "links"],
+        [(s, report["pages_by_state"][s], report["links_by_state"][s]) for s in report["pages_by_state"]],
+    )
+    cols = ("target_url", "state", "status", "links", "source_url", "anchor_text", "placement")
+    idx = [_BROKEN_COLUMNS.index(c) for c in cols]
+    rows = _broken_rows(report)
+    links = table(cols, [[r[i] for i in idx] for r in rows], max_width=50) if rows else ""
+    return "\n".join(p for p in (head, states, links) if p)
+
+
+# --- outgoing -----------------------------------------------------------------------------
+
+_OUT_DOMAIN_COLUMNS = (
+    "domain",
+    "links",
+    "pages",
+    "followed",
+    "nofollow",
+    "sponsored",
+    "ugc",
+    "placements",
+    "broken_pages",
+    "unchecked_pages",
+)
+_OUT_PAGE_COLUMNS = (
+    "target_url",
+    "domain",
+    "links",
+    "followed",
+    "nofollow",
+    "sponsored",
+    "ugc",
+    "placements",
+    "state",
+    "broken",
+)
+
+
+def _cells(row: dict[str, Any], columns: Sequence[str]) -> list[Any]:
+    return [" ".join(row[c]) if isinstance(row[c], list) else row[c] for c in columns]
+
+
+def _outgoing_rows(report: dict[str, Any]) -> list[list[Any]]:
+    """One row per linked page (domain totals are sums of these rows)."""
+    return [_cells(p, _OUT_PAGE_COLUMNS) for p in report["pages"]]
+
+
+def _outgoing_table(report: dict[str, Any]) -> str:
+    s = report["source"]
+    head = (
+        f"Outgoing links of {s['kind']} {s['value']}: {report['links']} live external links to "
+        f"{report['linked_pages']} pages on {report['linked_domains']} domains; "
+        f"{report['broken_pages']} broken, {report['unchecked_pages']} never checked\n"
+    )
+    parts = [head]
+    if report["domains"]:
+        parts.append(table(_OUT_DOMAIN_COLUMNS, [_cells(d, _OUT_DOMAIN_COLUMNS) for d in report["domains"]]))
+        parts.append(table(_OUT_PAGE_COLUMNS, _outgoing_rows(report), max_width=50))
+    return "\n".join(parts)
+
+
+# --- anchors ------------------------------------------------------------------------------
+
+
+def _anchor_rows(report: dict[str, Any]) -> list[list[Any]]:
+    """Long form: a ``share`` row per class, then its top anchors."""
+    rows: list[list[Any]] = []
+    for c in report["classes"]:
+        rows.append([c["class"], "", c["links"], round(c["share"], 6)])
+        rows += [[c["class"], a["value"], a["count"], ""] for a in c["top_anchors"]]
+    return rows
+
+
+def _anchors_table(report: dict[str, Any]) -> str:
+    t = report["target"]
+    head = f"Anchor profile of {t['kind']} {t['value']} (brand name {report['brand']!r}): {report['links']} links\n"
+    parts = [
+        head,
+        table(
+            ["class", "links", "share", "distinct anchors"],
+            [(c["class"], c["links"], f"{100 * c['share']:.1f}%", c["distinct_anchors"]) for c in report["classes"]],
+        ),
+    ]
+    for c in report["classes"]:
+        if c["top_anchors"]:
+            rows = [(a["value"] or "(no text, no alt)", a["count"]) for a in c["top_anchors"]]
+            parts.append(table([f"{c['class']} anchor", "links"], rows))
+    return "\n".join(parts)
+
+
+# --- domains by metric ---------------------------------------------------------------------
+
+_METRIC_COLUMNS = (
+    "position",
+    "domain",
+    "rank",
+    "pagerank_followed",
+    "harmonic",
+    "followed_referring_domains",
+    "followed_linked_domains",
+)
+
+
+def _metric_table(report: dict[str, Any]) -> str:
+    how = "exact" if report["harmonic_exact"] else f"estimated from {report['harmonic_samples']} sampled domains"
+    head = (
+        f"Domain {report['metric']} over {report['domains']} domains and {report['domain_links']} followed, live, "
+        f"external domain links (rank 0-100 from PageRank, damping {report['damping']}; harmonic centrality {how})\n"
+    )
+    return head + table(_METRIC_COLUMNS, [[r[c] for c in _METRIC_COLUMNS] for r in report["ranking"]])
+
+
+#: kind -> (csv columns, csv rows, table) for the reports whose CSV is one row per item.
+_ITEM_REPORTS: dict[str, tuple[Sequence[str], Any, Any]] = {
+    "gap": (_GAP_COLUMNS, _gap_rows, _gap_table),
+    "broken": (_BROKEN_COLUMNS, _broken_rows, _broken_table),
+    "outgoing": (_OUT_PAGE_COLUMNS, _outgoing_rows, _outgoing_table),
+    "anchors": (("class", "anchor", "links", "share"), _anchor_rows, _anchors_table),
+    "domains-metric": (
+        _METRIC_COLUMNS,
+        lambda r: [[x[c] for c in _METRIC_COLUMNS] for x in r["ranking"]],
+        _metric_table,
+    ),
+}
+
+
 def render(kind: str, report: dict[str, Any], fmt: str) -> str:
-    """Render a ``backlinks``, ``new-lost`` or ``domains`` report in ``table``, ``json`` or ``csv``."""
+    """Render a report (``backlinks``, ``new-lost``, ``domains``, ``gap``, ``broken``, ``outgoing``,
+    ``anchors``, ``domains-metric``) in ``table``, ``json`` or ``csv``."""
     if fmt == "json":
         return to_json(report)
+    if kind in _ITEM_REPORTS and fmt in ("csv", "table"):
+        columns, rows, as_table = _ITEM_REPORTS[kind]
+        return _csv(columns, rows(report)) if fmt == "csv" else as_table(report)
     if fmt == "csv":
         if kind == "backlinks":
             return _csv(("section", "value", "count"), _backlinks_rows(report))

@@ -72,8 +72,7 @@ def donut_chart(parts: Sequence[tuple[str, int]], *, chart_id: str, title: str) 
     r, cx, cy, stroke = 70, 100, 100, 36
     circ = 2 * 3.141592653589793 * r
     out = [
-        f'<svg id="{_t(chart_id)}" class="chart donut" role="img" '
-        f'viewBox="0 0 520 200" width="520" height="200">',
+        f'<svg id="{_t(chart_id)}" class="chart donut" role="img" viewBox="0 0 520 200" width="520" height="200">',
         f"<title>{_t(title)}</title>",
         f'<circle cx="{cx}" cy="{cy}" r="{r}" fill="none" stroke="#eee" stroke-width="{stroke}"/>',
     ]
@@ -95,9 +94,7 @@ def donut_chart(parts: Sequence[tuple[str, int]], *, chart_id: str, title: str) 
             f"{f' ({100 * count / total:.1f}%)' if total else ''}</text>"
         )
     first = f"{100 * parts[0][1] / total:.0f}%" if total and parts else "–"
-    out.append(
-        f'<text x="{cx}" y="{cy + 6}" text-anchor="middle" style="font-size:20px">{first}</text></svg>'
-    )
+    out.append(f'<text x="{cx}" y="{cy + 6}" text-anchor="middle" style="font-size:20px">{first}</text></svg>')
     return "".join(out)
 
 
@@ -124,8 +121,7 @@ def timeline_chart(series: Sequence[tuple[str, int, int]], *, chart_id: str, tit
     step = (width - left - 10) / max(1, len(series))
     axis = 10 + half
     out = [
-        f'<svg id="{_t(chart_id)}" class="chart timeline" role="img" '
-        f'viewBox="0 0 {width} {height}" width="100%">',
+        f'<svg id="{_t(chart_id)}" class="chart timeline" role="img" viewBox="0 0 {width} {height}" width="100%">',
         f"<title>{_t(title)}</title>",
         f'<line x1="{left}" y1="{axis}" x2="{width - 10}" y2="{axis}" stroke="#999"/>',
         f'<text x="{left - 6}" y="{axis - half + 10}" text-anchor="end">{peak}</text>',
@@ -157,16 +153,22 @@ def timeline_chart(series: Sequence[tuple[str, int, int]], *, chart_id: str, tit
 
 def _cards(items: Sequence[tuple[str, Any]]) -> str:
     return (
-        '<div class="cards">'
-        + "".join(f'<div class="card"><b>{_t(v)}</b>{_t(k)}</div>' for k, v in items)
-        + "</div>"
+        '<div class="cards">' + "".join(f'<div class="card"><b>{_t(v)}</b>{_t(k)}</div>' for k, v in items) + "</div>"
     )
 
 
 def render_html(
-    backlinks: dict[str, Any], new_lost: dict[str, Any], *, generated_at: datetime | None = None
+    backlinks: dict[str, Any],
+    new_lost: dict[str, Any],
+    *,
+    generated_at: datetime | None = None,
+    anchor_profile: dict[str, Any] | None = None,
+    broken: dict[str, Any] | None = None,
+    outgoing: dict[str, Any] | None = None,
+    gap: dict[str, Any] | None = None,
 ) -> str:
-    """The page: totals, anchor distribution, dofollow share, placements, link types, new vs lost by day."""
+    """The page: totals, anchor distribution, dofollow share, placements, link types, new vs lost by day,
+    then a section for each workflow report given (anchor profile, broken backlinks, outgoing links, link gap)."""
     generated_at = generated_at or datetime.now(timezone.utc)
     target = backlinks["target"]
     total = backlinks["backlinks"]
@@ -222,13 +224,15 @@ def render_html(
         "<h2>New vs lost links by day</h2>",
         f'<p class="muted">{new_lost["new"]} new, {new_lost["lost"]} lost (green above the line: new; '
         "red below: lost; UTC days).</p>",
-        "<figure>"
-        + timeline_chart(series, chart_id="chart-timeline", title="New vs lost links by day")
-        + "</figure>",
+        "<figure>" + timeline_chart(series, chart_id="chart-timeline", title="New vs lost links by day") + "</figure>",
         "<h2>Top referring domains</h2>",
         _list_table("referring domain", backlinks["top_referring_domains"]),
         "<h2>Top target pages</h2>",
         _list_table("page", backlinks["top_pages"]),
+        *(_anchor_section(anchor_profile) if anchor_profile else []),
+        *(_broken_section(broken) if broken else []),
+        *(_outgoing_section(outgoing) if outgoing else []),
+        *(_gap_section(gap) if gap else []),
         "</body></html>",
     ]
     return "\n".join(sections) + "\n"
@@ -237,3 +241,74 @@ def render_html(
 def _list_table(header: str, rows: Sequence[dict[str, Any]]) -> str:
     body = "".join(f'<tr><td>{_t(r["value"])}</td><td class="n">{r["count"]}</td></tr>' for r in rows)
     return f"<table><tr><th>{_t(header)}</th><th>links</th></tr>{body}</table>"
+
+
+def _rows_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    head = "".join(f"<th>{_t(h)}</th>" for h in headers)
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f'<td class="n">{_t(v)}</td>' if isinstance(v, (int, float)) else f"<td>{_t(_short(str(v), 80))}</td>"
+            for v in row
+        )
+        + "</tr>"
+        for row in rows
+    )
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _anchor_section(report: dict[str, Any]) -> list[str]:
+    parts = [
+        "<h2>Anchor profile</h2>",
+        f'<p class="muted">Brand name {_t(report["brand"])!s}; a high share of "other" (keyword) anchors '
+        "is the over-optimized profile.</p>",
+        "<figure>"
+        + donut_chart(
+            [(c["class"], c["links"]) for c in report["classes"]],
+            chart_id="chart-anchor-classes",
+            title="Anchor classes",
+        )
+        + "</figure>",
+    ]
+    for c in report["classes"]:
+        if c["top_anchors"]:
+            parts.append(_list_table(f"{c['class']} anchor", c["top_anchors"]))
+    return parts
+
+
+def _broken_section(report: dict[str, Any]) -> list[str]:
+    rows = [
+        (b["target_url"], b["state"], b["status"] or "", b["links"], (b["examples"] or [{}])[0].get("source_url", ""))
+        for b in report["broken"]
+    ]
+    return [
+        "<h2>Broken backlinks</h2>",
+        f'<p class="muted">{report["broken_links"]} live links to {report["broken_pages"]} broken pages; '
+        f"{report['unchecked_pages']} of {report['target_pages']} target pages never checked "
+        "(<code>linkspider check-targets</code>).</p>",
+        _rows_table(("target page", "state", "status", "links", "example referring page"), rows),
+    ]
+
+
+def _outgoing_section(report: dict[str, Any]) -> list[str]:
+    rows = [(d["domain"], d["links"], d["followed"], d["pages"], d["broken_pages"]) for d in report["domains"]]
+    return [
+        "<h2>Outgoing links</h2>",
+        f'<p class="muted">{report["links"]} live external links to {report["linked_domains"]} domains; '
+        f"{report['broken_pages']} broken target pages.</p>",
+        _rows_table(("linked domain", "links", "followed", "pages", "broken pages"), rows),
+    ]
+
+
+def _gap_section(report: dict[str, Any]) -> list[str]:
+    comps = report["competitors"]
+    rows = [
+        (r["referring_domain"], r["competitors"], *[r["per_competitor"].get(c, {}).get("links", 0) for c in comps])
+        for r in report["rows"]
+    ]
+    return [
+        "<h2>Link gap</h2>",
+        f'<p class="muted">{report["referring_domains"]} referring domains link to at least '
+        f"{report['min_competitors']} of {_t(', '.join(comps))} but not to {_t(report['target'])}.</p>",
+        _rows_table(("referring domain", "competitors", *comps), rows),
+    ]

@@ -61,9 +61,13 @@ def lists_pipeline(target: Target, *, top: int = 10, sample: int = SAMPLE) -> li
     return [pipeline[0], {"$sort": {"first_seen": -1}}, {"$limit": sample}, *pipeline[1:]]
 
 
-def domain_graph_rows_pipeline() -> list[dict[str, Any]]:
-    """Over ``rollup``: the ``{_id: {s, t}, links}`` rows of :func:`.domains.domain_edges_pipeline`."""
+def domain_graph_rows_pipeline(*, followed: bool = False) -> list[dict[str, Any]]:
+    """Over ``rollup``: the ``{_id: {s, t}, links}`` rows of :func:`.domains.domain_edges_pipeline`
+    (``followed``: only links without a rel flag, as its ``followed=True``)."""
+    match: dict[str, Any] = {"n": {"$gt": 0}}
+    if followed:
+        match["_id.f"] = 0
     return [
-        {"$match": {"n": {"$gt": 0}}},
+        {"$match": match},
         {"$group": {"_id": {"s": "$_id.s", "t": "$_id.t"}, "links": {"$sum": "$n"}}},
     ]

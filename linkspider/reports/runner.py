@@ -15,13 +15,15 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+import bson
 import pymongo
 from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
-from linkspider import defaults
-from linkspider.errors import ConfigurationError, StoreError
+from linkspider.config import read_config, require, setting
+from linkspider.errors import StoreError
+from linkspider.reports.anchors import anchors_pipeline, anchors_result
 from linkspider.reports.backlinks import (
     backlinks_pipeline,
     backlinks_result,
@@ -29,32 +31,38 @@ from linkspider.reports.backlinks import (
     sitewide_candidates,
     sitewide_rows,
 )
+from linkspider.reports.broken import broken_pipeline, broken_result
 from linkspider.reports.domains import DomainGraph, domain_edges_pipeline, domain_ranking
+from linkspider.reports.gap import gap_examples_pipeline, gap_pipeline, gap_referrers, gap_result
 from linkspider.reports.new_lost import new_lost_pipeline, new_lost_result
+from linkspider.reports.outgoing import outgoing_pipeline, outgoing_result
+from linkspider.reports.rank import domain_metrics, metric_ranking
 from linkspider.reports.rollup import SAMPLE, domain_graph_rows_pipeline, headline_pipeline, lists_pipeline
 from linkspider.reports.targets import Target
 from linkspider.safety.redact import redact_url
+from linkspider.store.client import DEFAULT_MONGO_DATABASE, DEFAULT_MONGO_URI, get_client, mongo_settings
 from linkspider.store.rollup import ROLLUP, rollup_ready
 
 __all__ = [
-    "DEFAULT_DATABASE",
-    "DEFAULT_MONGO_URI",
     "ReportSettings",
     "aggregate_all",
     "aggregate_one",
     "connect",
     "iterate",
     "mask_uri",
+    "run_anchors",
     "run_backlinks",
+    "run_broken",
     "run_domain_graph",
+    "run_domain_metrics",
     "run_domains",
+    "run_gap",
     "run_new_lost",
+    "run_outgoing",
 ]
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_MONGO_URI = "mongodb://127.0.0.1:27017"
-DEFAULT_DATABASE = "linkspider"
 EDGES = "edges"
 PAGES = "pages"
 #: Seconds between progress messages while a cursor is read.
@@ -82,24 +90,35 @@ class ReportSettings:
     """Where to read and how to judge: validated once, before any query."""
 
     mongo_uri: str = DEFAULT_MONGO_URI
-    database: str = DEFAULT_DATABASE
-    sitewide_share: float = defaults.LINKSPIDER_SITEWIDE_SHARE
-    sitewide_min_pages: int = defaults.LINKSPIDER_SITEWIDE_MIN_PAGES
-    top: int = defaults.LINKSPIDER_REPORT_TOP
+    database: str = DEFAULT_MONGO_DATABASE
+    sitewide_share: float = setting("LINKSPIDER_SITEWIDE_SHARE")
+    sitewide_min_pages: int = setting("LINKSPIDER_SITEWIDE_MIN_PAGES")
+    top: int = setting("LINKSPIDER_REPORT_TOP")
+    harmonic_exact_max: int = setting("LINKSPIDER_HARMONIC_EXACT_MAX")
+    harmonic_samples: int = setting("LINKSPIDER_HARMONIC_SAMPLES")
+    export_partitions: int = setting("LINKSPIDER_EXPORT_PARTITIONS")
+    export_batch: int = setting("LINKSPIDER_EXPORT_BATCH")
+    export_workers: int = setting("LINKSPIDER_EXPORT_WORKERS")
 
     def __post_init__(self) -> None:
-        if not 0.0 < self.sitewide_share < 1.0:
-            raise ConfigurationError(
-                f"LINKSPIDER_SITEWIDE_SHARE must be between 0 and 1 (exclusive), got {self.sitewide_share!r}"
-            )
-        if self.sitewide_min_pages < 1:
-            raise ConfigurationError(
-                f"LINKSPIDER_SITEWIDE_MIN_PAGES must be at least 1, got {self.sitewide_min_pages!r}"
-            )
-        if self.top < 1:
-            raise ConfigurationError(f"LINKSPIDER_REPORT_TOP must be at least 1, got {self.top!r}")
-        if not self.database:
-            raise ConfigurationError("MONGO_DATABASE is empty")
+        require(
+            [
+                (
+                    "LINKSPIDER_SITEWIDE_SHARE",
+                    self.sitewide_share,
+                    0.0 < self.sitewide_share < 1.0,
+                    "between 0 and 1 (exclusive)",
+                ),
+                ("LINKSPIDER_SITEWIDE_MIN_PAGES", self.sitewide_min_pages, self.sitewide_min_pages >= 1, "at least 1"),
+                ("LINKSPIDER_REPORT_TOP", self.top, self.top >= 1, "at least 1"),
+                ("LINKSPIDER_HARMONIC_EXACT_MAX", self.harmonic_exact_max, self.harmonic_exact_max >= 0, "0 or more"),
+                ("LINKSPIDER_HARMONIC_SAMPLES", self.harmonic_samples, self.harmonic_samples >= 1, "at least 1"),
+                ("LINKSPIDER_EXPORT_PARTITIONS", self.export_partitions, self.export_partitions >= 1, "at least 1"),
+                ("LINKSPIDER_EXPORT_BATCH", self.export_batch, self.export_batch >= 1, "at least 1"),
+                ("LINKSPIDER_EXPORT_WORKERS", self.export_workers, self.export_workers >= 1, "at least 1"),
+                ("MONGO_DATABASE", self.database, bool(self.database), "a database name"),
+            ]
+        )
 
     @classmethod
     def resolve(
@@ -115,65 +134,36 @@ class ReportSettings:
         load_project: bool = True,
     ) -> ReportSettings:
         """Each value from the command line, else the environment (``MONGO_URI``, ``MONGO_DATABASE``),
-        else the project settings, else the default."""
+        else the project settings, else the default (the last two as
+        :func:`linkspider.store.client.mongo_settings`; ``LINKSPIDER_*`` through :func:`linkspider.config.read_config`).
+
+        The environment comes before the project settings because ``settings.py`` read it once, at
+        import: a variable set later (a test, a wrapper) must still win."""
         env = os.environ if environ is None else environ
         if settings is None and load_project:
             settings = _project_settings()
-
-        def setting(name: str, default: Any) -> Any:
-            if settings is not None and settings.get(name) not in (None, ""):
-                return settings.get(name)
-            return default
-
-        def number(name: str, value: Any, kind: type) -> Any:
-            try:
-                return kind(value)
-            except (TypeError, ValueError) as exc:
-                raise ConfigurationError(f"{name} must be a {kind.__name__}, got {value!r}") from exc
-
-        return cls(
-            mongo_uri=mongo_uri or env.get("MONGO_URI") or setting("MONGO_URI", DEFAULT_MONGO_URI),
-            database=database or env.get("MONGO_DATABASE") or setting("MONGO_DATABASE", DEFAULT_DATABASE),
-            sitewide_share=number(
-                "LINKSPIDER_SITEWIDE_SHARE",
-                sitewide_share
-                if sitewide_share is not None
-                else setting("LINKSPIDER_SITEWIDE_SHARE", defaults.LINKSPIDER_SITEWIDE_SHARE),
-                float,
-            ),
-            sitewide_min_pages=number(
-                "LINKSPIDER_SITEWIDE_MIN_PAGES",
-                sitewide_min_pages
-                if sitewide_min_pages is not None
-                else setting("LINKSPIDER_SITEWIDE_MIN_PAGES", defaults.LINKSPIDER_SITEWIDE_MIN_PAGES),
-                int,
-            ),
-            top=number(
-                "LINKSPIDER_REPORT_TOP",
-                top if top is not None else setting("LINKSPIDER_REPORT_TOP", defaults.LINKSPIDER_REPORT_TOP),
-                int,
-            ),
+        uri, db = mongo_settings(settings, env)
+        cli = {"sitewide_share": sitewide_share, "sitewide_min_pages": sitewide_min_pages, "top": top}
+        return read_config(
+            cls,
+            settings,
+            mongo_uri=mongo_uri or env.get("MONGO_URI") or uri,
+            database=database or env.get("MONGO_DATABASE") or db,
+            **{k: v for k, v in cli.items() if v is not None},
         )
 
 
 def connect(mongo_uri: str, database: str, *, timeout_ms: int = 5000) -> tuple[pymongo.MongoClient, Database]:
-    """One client for the whole command; fails fast (StoreError) when the server is unreachable."""
+    """The process-wide client (:func:`linkspider.store.client.get_client`) and the database; fails
+    fast (StoreError) when the server is unreachable. The client is shared: do not close it."""
     masked = mask_uri(mongo_uri)
     logger.info("connecting to %s, database %s", masked, database)
-    try:
-        client: pymongo.MongoClient = pymongo.MongoClient(
-            mongo_uri,
-            serverSelectionTimeoutMS=timeout_ms,
-            tz_aware=True,
-            tzinfo=timezone.utc,
-            appname="linkspider-report",
-        )
-    except (PyMongoError, ValueError, TypeError) as exc:  # a malformed URI; its text may hold the password
-        raise ConfigurationError(f"MONGO_URI {masked} is not usable: {type(exc).__name__}") from None
+    client = get_client(
+        mongo_uri, serverSelectionTimeoutMS=timeout_ms, tzinfo=timezone.utc, appname="linkspider-report"
+    )
     try:
         client.admin.command("ping")
     except PyMongoError as exc:
-        client.close()
         raise StoreError(f"cannot reach MongoDB at {masked}: {type(exc).__name__}") from exc
     return client, client[database]
 
@@ -187,9 +177,7 @@ def _announce(collection: Collection, label: str) -> float:
     return time.monotonic()
 
 
-def aggregate_one(
-    collection: Collection, pipeline: list[dict[str, Any]], *, label: str
-) -> dict[str, Any] | None:
+def aggregate_one(collection: Collection, pipeline: list[dict[str, Any]], *, label: str) -> dict[str, Any] | None:
     """Run a pipeline that ends in one document (a ``$facet``), with ``allowDiskUse``; log its duration."""
     started = _announce(collection, label)
     try:
@@ -200,9 +188,7 @@ def aggregate_one(
     return docs[0] if docs else None
 
 
-def aggregate_all(
-    collection: Collection, pipeline: list[dict[str, Any]], *, label: str
-) -> list[dict[str, Any]]:
+def aggregate_all(collection: Collection, pipeline: list[dict[str, Any]], *, label: str) -> list[dict[str, Any]]:
     """Run a pipeline with a small result set, with ``allowDiskUse``; log its duration."""
     started = time.monotonic()
     try:
@@ -221,21 +207,27 @@ def iterate(
     batch_size: int = 10_000,
     interval: float = PROGRESS_INTERVAL,
 ) -> Iterator[dict[str, Any]]:
-    """Stream a pipeline's results with ``allowDiskUse``, logging progress every ``interval`` seconds."""
+    """Stream a pipeline's results with ``allowDiskUse``, logging progress every ``interval`` seconds.
+
+    Results arrive as raw server batches decoded in one call each (``aggregate_raw_batches``): a
+    cursor step per row cost as much as decoding it.
+    """
     started = _announce(collection, label)
     last = started
     count = 0
+    options = collection.codec_options
     try:
-        for doc in collection.aggregate(pipeline, allowDiskUse=True, batchSize=batch_size):
-            count += 1
+        for raw in collection.aggregate_raw_batches(pipeline, allowDiskUse=True, batchSize=batch_size):
+            docs = bson.decode_all(raw, options)
+            count += len(docs)
             now = time.monotonic()
-            if count == 1:
+            if docs and count == len(docs):
                 logger.info("%s: first rows after %.1fs", label, now - started)
                 last = now
             elif now - last >= interval:
                 logger.info("%s: %s rows read (%.1fs)", label, f"{count:,}", now - started)
                 last = now
-            yield doc
+            yield from docs
     except PyMongoError as exc:
         raise StoreError(f"{label} aggregation failed: {exc}") from exc
     logger.info("%s: %s rows in %.2fs", label, f"{count:,}", time.monotonic() - started)
@@ -315,13 +307,15 @@ def run_new_lost(
     return new_lost_result(doc, target=target, since=since, until=until)
 
 
-def run_domain_graph(db: Database, *, include_lost: bool = False, source: str = "auto") -> DomainGraph:
-    """The domain graph, streamed from one ``$group`` aggregation with progress messages (over the
-    rollup for live links when it is exact, unless ``source`` is ``edges``)."""
+def run_domain_graph(db: Database, *, include_lost: bool = False, followed: bool = False,
+                     source: str = "auto") -> DomainGraph:
+    """The domain graph, streamed from one ``$group`` aggregation with progress messages: over the
+    rollup for live links when it is exact (unless ``source`` is ``edges``), else over the edges."""
+    label = "followed domain graph" if followed else "domain graph"
     if not include_lost and source != "edges" and (source == "rollup" or rollup_ready(db)):
-        rows = iterate(db[ROLLUP], domain_graph_rows_pipeline(), label="domain graph (rollup)")
+        rows = iterate(db[ROLLUP], domain_graph_rows_pipeline(followed=followed), label=f"{label} (rollup)")
         return DomainGraph.from_rows(rows)
-    rows = iterate(db[EDGES], domain_edges_pipeline(include_lost=include_lost), label="domain graph")
+    rows = iterate(db[EDGES], domain_edges_pipeline(include_lost=include_lost, followed=followed), label=label)
     return DomainGraph.from_rows(rows)
 
 
@@ -343,3 +337,80 @@ def run_domains(
             state["last"] = now
 
     return graph, domain_ranking(graph, damping=damping, top=top, by=by, progress=progress)
+
+
+def run_domain_metrics(
+    db: Database, settings: ReportSettings, *, by: str = "rank", top: int | None = 20, damping: float = 0.85
+) -> dict[str, Any]:
+    """``report domains --metric rank|harmonic``: over the followed, live, external domain graph."""
+    graph = run_domain_graph(db, followed=True)
+    metrics = domain_metrics(
+        graph.links.keys(),
+        damping=damping,
+        exact_max=settings.harmonic_exact_max,
+        samples=settings.harmonic_samples,
+    )
+    return {
+        "metric": by,
+        "domains": len(metrics.pagerank),
+        "domain_links": len(graph.links),
+        "damping": damping,
+        "harmonic_exact": metrics.harmonic_exact,
+        "harmonic_samples": None if metrics.harmonic_exact else settings.harmonic_samples,
+        "seconds": round(metrics.seconds, 3),
+        "ranking": metric_ranking(metrics, by=by, top=top),
+    }
+
+
+def run_gap(
+    db: Database,
+    competitors: list[str],
+    target: str,
+    *,
+    min_competitors: int = 1,
+    followed: bool = False,
+    limit: int = 100,
+) -> dict[str, Any]:
+    pipeline = gap_pipeline(competitors, target, min_competitors=min_competitors, followed=followed, limit=limit)
+    doc = aggregate_one(db[EDGES], pipeline, label=f"link gap of {target} against {len(competitors)} competitors")
+    referrers = gap_referrers(doc)
+    examples = (
+        aggregate_all(
+            db[EDGES],
+            gap_examples_pipeline(competitors, target, referrers, followed=followed),
+            label=f"example links of {len(referrers)} referring domains",
+        )
+        if referrers
+        else []
+    )
+    return gap_result(
+        doc,
+        competitors=competitors,
+        target=target,
+        min_competitors=min_competitors,
+        followed=followed,
+        limit=limit,
+        examples=examples,
+    )
+
+
+def run_broken(db: Database, target: Target, *, limit: int = 100, examples: int = 5) -> dict[str, Any]:
+    pipeline = broken_pipeline(target, examples=examples)
+    rows = aggregate_all(db[EDGES], pipeline, label=f"broken backlinks of {target.value}")
+    return broken_result(rows, target=target, limit=limit)
+
+
+def run_outgoing(db: Database, source: Target, *, limit: int = 100) -> dict[str, Any]:
+    rows = aggregate_all(db[EDGES], outgoing_pipeline(source), label=f"outgoing links of {source.value}")
+    return outgoing_result(rows, source=source, limit=limit)
+
+
+def run_anchors(
+    db: Database, target: Target, settings: ReportSettings, *, include_lost: bool = False, followed: bool = False
+) -> dict[str, Any]:
+    rows = aggregate_all(
+        db[EDGES],
+        anchors_pipeline(target, include_lost=include_lost, followed=followed),
+        label=f"anchor profile of {target.value}",
+    )
+    return anchors_result(rows, target=target, top=settings.top, include_lost=include_lost, followed=followed)

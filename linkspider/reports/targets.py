@@ -15,7 +15,16 @@ from linkspider.domains import registered_domain
 from linkspider.errors import InvalidURLError, ReportError
 from linkspider.urls import host_of, url_key
 
-__all__ = ["Target", "parse_target", "parse_when", "target_filter", "window_filter"]
+__all__ = [
+    "Target",
+    "followed_filter",
+    "parse_domain",
+    "parse_target",
+    "parse_when",
+    "target_domain",
+    "target_filter",
+    "window_filter",
+]
 
 _RELATIVE = re.compile(r"^(\d+)\s*([dhw])$", re.I)
 
@@ -35,7 +44,7 @@ class Target:
         return {"kind": self.kind, "value": self.value}
 
 
-def parse_target(text: str) -> Target:
+def parse_target(text: str, *, option: str = "--target") -> Target:
     """``example.com`` / ``www.example.com`` -> domain target; ``https://example.com/a`` -> URL target.
 
     A domain is reduced to its registered domain (IDNA hosts to punycode), as edges store it; a URL
@@ -43,20 +52,35 @@ def parse_target(text: str) -> Target:
     """
     raw = text.strip()
     if not raw:
-        raise ReportError("--target is empty")
+        raise ReportError(f"{option} is empty")
     if "://" in raw:
         try:
             return Target("url", url_key(raw))
         except InvalidURLError as exc:
-            raise ReportError(f"--target {raw!r} is not a valid http(s) URL") from exc
+            raise ReportError(f"{option} {raw!r} is not a valid http(s) URL") from exc
     if any(ch in raw for ch in "/?#@ "):
         raise ReportError(
-            f"--target {raw!r} is neither a domain nor a full URL; give a URL with its scheme (https://...)"
+            f"{option} {raw!r} is neither a domain nor a full URL; give a URL with its scheme (https://...)"
         )
     host = host_of(f"http://{raw}")
     if not host:
-        raise ReportError(f"--target {raw!r} is not a valid domain name")
+        raise ReportError(f"{option} {raw!r} is not a valid domain name")
     return Target("domain", registered_domain(host))
+
+
+def parse_domain(text: str, *, option: str = "--target") -> str:
+    """A registered domain from the command line; a URL is refused (the question is about a whole site)."""
+    target = parse_target(text, option=option)
+    if target.kind != "domain":
+        raise ReportError(f"{option} {text.strip()!r} must be a domain, not a URL")
+    return target.value
+
+
+def target_domain(target: Target) -> str:
+    """The registered domain a target belongs to (a URL target: its host's)."""
+    if target.kind == "domain":
+        return target.value
+    return registered_domain(host_of(target.value) or "")
 
 
 def parse_when(text: str, *, now: datetime | None = None, end_of_day: bool = False) -> datetime:
@@ -97,6 +121,12 @@ def target_filter(target: Target | None, *, include_lost: bool) -> dict[str, Any
     if not include_lost:
         query["lost_at"] = None
     return query
+
+
+def followed_filter() -> dict[str, Any]:
+    """Links that pass ranking credit: none of ``nofollow``, ``sponsored``, ``ugc`` set (the
+    ``dofollow`` of ``report backlinks``; ``$ne: true`` also matches a missing flag)."""
+    return {"nofollow": {"$ne": True}, "sponsored": {"$ne": True}, "ugc": {"$ne": True}}
 
 
 def window_filter(since: datetime | None, until: datetime | None) -> dict[str, datetime]:

@@ -34,12 +34,15 @@ _lock = threading.Lock()
 _clients: dict[tuple[Any, ...], pymongo.MongoClient] = {}
 
 
-def mongo_settings(settings: Mapping[str, Any] | None) -> tuple[str, str]:
+def mongo_settings(
+    settings: Mapping[str, Any] | None, environ: Mapping[str, str] | None = None
+) -> tuple[str, str]:
     """``(MONGO_URI, MONGO_DATABASE)``: the settings (the project's settings.py fills them from the
-    environment, ``-s`` overrides), else the environment, else the defaults."""
+    environment, ``-s`` overrides), else the environment (``environ``, default ``os.environ``), else the defaults."""
     settings = settings or {}
-    uri = settings.get("MONGO_URI") or os.environ.get("MONGO_URI") or DEFAULT_MONGO_URI
-    database = settings.get("MONGO_DATABASE") or os.environ.get("MONGO_DATABASE") or DEFAULT_MONGO_DATABASE
+    env = os.environ if environ is None else environ
+    uri = settings.get("MONGO_URI") or env.get("MONGO_URI") or DEFAULT_MONGO_URI
+    database = settings.get("MONGO_DATABASE") or env.get("MONGO_DATABASE") or DEFAULT_MONGO_DATABASE
     return str(uri), str(database)
 
 

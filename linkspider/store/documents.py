@@ -271,6 +271,49 @@ def page_upsert_from_document(doc: Mapping[str, Any]) -> UpdateOne:
     )
 
 
+def page_check_update(
+    url: str,
+    url_key: str,
+    *,
+    status: int,
+    error: str | None,
+    soft_404: bool,
+    checked_at: datetime,
+    domain: str,
+    host: str,
+) -> UpdateOne:
+    """A target page's status from ``linkspider check-targets``, written into ``pages`` (upsert on ``_id``).
+
+    Only the status fields are set: a page the crawl already stored keeps its links and counts. A page
+    seen only by the check gets ``crawl_id: "check-targets"`` and ``outlinks: 0``, so it is never taken
+    for a crawled page with no links (no lost-link marking runs from here).
+    """
+    when = to_millis(checked_at)
+    return UpdateOne(
+        {"_id": _str(url_key)},
+        {
+            "$set": {
+                "status": _int(status),
+                "error": _opt_str(error),
+                "soft_404": soft_404 is True,
+                "checked_at": when,
+            },
+            "$setOnInsert": {
+                "url": _str(url),
+                "domain": _str(domain),
+                "host": _str(host),
+                "fetched_at": when,
+                "first_fetched": when,
+                "crawl_id": "check-targets",
+                "outlinks": 0,
+                "depth": 0,
+                "schema_version": SCHEMA_VERSION,
+            },
+        },
+        upsert=True,
+    )
+
+
 def page_update(item: Mapping[str, Any], now: datetime | None = None) -> UpdateOne:
     """``PageItem`` -> the idempotent upsert of its page document."""
     return page_upsert_from_document(page_document(item, now))

@@ -22,6 +22,8 @@ in the README):
 
 The ``edges`` collection is created with zstd block compression (:data:`EDGES_OPTIONS`); one
 created by an older version keeps its compressor until ``linkspider mongo migrate`` rewrites it.
+- ``edges_source_domain``: ``report outgoing --source DOMAIN`` matches
+  ``{source_domain, internal: false, lost_at: null}``.
 """
 
 from __future__ import annotations
@@ -52,6 +54,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("first_seen", ASCENDING)], name="edges_first_seen", **_EXTERNAL),
         IndexModel([("lost_at", ASCENDING)], name="edges_lost_at",
                    partialFilterExpression={"internal": False, "lost_at": {"$exists": True}}),
+        IndexModel([("source_domain", ASCENDING), ("lost_at", ASCENDING)], name="edges_source_domain",
+                   **_EXTERNAL),
     ],
     "pages": [
         IndexModel([("domain", ASCENDING)], name="pages_domain"),

@@ -30,6 +30,18 @@ ANCHORS = (
     "<b>bold</b>",
     "",
 )
+# target page -> (what its pages document is set to, the state the report must give); None: no document
+PAGE_STATES = {
+    f"https://www.{TARGET}/p/0": ({"status": 404}, "gone"),
+    f"https://www.{TARGET}/p/1": ({"status": 410}, "gone"),
+    f"https://www.{TARGET}/p/2": ({"status": 503}, "server_error"),
+    f"https://www.{TARGET}/p/3": ({"status": 200, "soft_404": True}, "soft_404"),
+    f"https://www.{TARGET}/p/4": ({"status": 0, "error": "dns"}, "dns"),
+    f"https://www.{TARGET}/p/5": (None, "unchecked"),
+    f"https://www.{TARGET}/": ({"status": 301, "redirect_to": "https://target.com/"}, "redirect"),
+    f"https://{OTHER_TARGET}/about": ({"status": 0, "error": "timeout"}, "unreachable"),
+}
+
 REASONS = ("link removed", "page gone", "page redirects")
 
 # (domain, crawled pages, pages linking to TARGET from the footer): the sitewide cases

@@ -170,7 +170,33 @@ def test_every_chart_is_well_formed_svg(page: str) -> None:
     import xml.etree.ElementTree as ET
 
     charts = re.findall(r'<svg id=".*?</svg>', page, re.S)
-    assert len(charts) == 6
+    assert len(charts) == 7  # six backlink charts and the anchor classes
     for svg in charts:
         root = ET.fromstring(svg)
         assert root.tag == "svg" and root.find("title") is not None
+
+
+def test_workflow_sections(states_db, mongo_uri: str, tmp_path) -> None:
+    """Anchor profile, broken backlinks, outgoing links and (with --competitors) link gap, with their numbers."""
+    from linkspider.reports.runner import ReportSettings, run_anchors, run_broken, run_gap, run_outgoing
+    from linkspider.reports.targets import Target
+
+    out = tmp_path / "r.html"
+    argv = ["report", "html", "--target", TARGET, "--html", str(out), "--competitors", "other-target.org,ref3.com",
+            "--mongo-uri", mongo_uri, "--database", states_db.name]
+    assert main(argv) == 0
+    page = out.read_text(encoding="utf-8")
+    target = Target("domain", TARGET)
+    for heading in ("Anchor profile", "Broken backlinks", "Outgoing links", "Link gap"):
+        assert f"<h2>{heading}</h2>" in page
+    anchors = run_anchors(states_db, target, ReportSettings())
+    for c in anchors["classes"]:
+        if c["links"]:
+            assert f"<title>{c['class']}: {c['links']}" in page, c["class"]
+    broken = run_broken(states_db, target)
+    assert f"{broken['broken_links']} live links to {broken['broken_pages']} broken pages" in page
+    assert broken["broken_pages"] > 0 and all(b["target_url"] in page for b in broken["broken"])
+    outgoing = run_outgoing(states_db, target)
+    assert f"{outgoing['links']} live external links to {outgoing['linked_domains']} domains" in page
+    gap = run_gap(states_db, ["other-target.org", "ref3.com"], TARGET, limit=50)
+    assert f"{gap['referring_domains']} referring domains link to at least 1" in page
