@@ -60,6 +60,7 @@ LINKSPIDER_STORE_SERVER_TIMEOUT = 3.0  # seconds pymongo waits to select/connect
 LINKSPIDER_SITEWIDE_SHARE = 0.3  # a referring domain linking from more than this share of its pages is sitewide
 LINKSPIDER_SITEWIDE_MIN_PAGES = 5  # ... and only if it has at least this many crawled pages
 LINKSPIDER_REPORT_TOP = 10  # rows in each "top" list of a report
+LINKSPIDER_REPORT_EXACT_MAX_BACKLINKS = 100_000  # up to this many live backlinks, report backlinks reads every edge
 LINKSPIDER_HARMONIC_EXACT_MAX = 5_000  # domain graphs up to this many domains get exact harmonic centrality ...
 LINKSPIDER_HARMONIC_SAMPLES = 256  # ... larger ones an estimate from this many sampled source domains
 LINKSPIDER_EXPORT_PARTITIONS = 16  # `linkspider export edges`: files by hash of target_domain (bucket=00..15)

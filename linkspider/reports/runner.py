@@ -94,6 +94,7 @@ class ReportSettings:
     sitewide_share: float = setting("LINKSPIDER_SITEWIDE_SHARE")
     sitewide_min_pages: int = setting("LINKSPIDER_SITEWIDE_MIN_PAGES")
     top: int = setting("LINKSPIDER_REPORT_TOP")
+    exact_max_backlinks: int = setting("LINKSPIDER_REPORT_EXACT_MAX_BACKLINKS")
     harmonic_exact_max: int = setting("LINKSPIDER_HARMONIC_EXACT_MAX")
     harmonic_samples: int = setting("LINKSPIDER_HARMONIC_SAMPLES")
     export_partitions: int = setting("LINKSPIDER_EXPORT_PARTITIONS")
@@ -111,6 +112,8 @@ class ReportSettings:
                 ),
                 ("LINKSPIDER_SITEWIDE_MIN_PAGES", self.sitewide_min_pages, self.sitewide_min_pages >= 1, "at least 1"),
                 ("LINKSPIDER_REPORT_TOP", self.top, self.top >= 1, "at least 1"),
+                ("LINKSPIDER_REPORT_EXACT_MAX_BACKLINKS", self.exact_max_backlinks, self.exact_max_backlinks >= 0,
+                 "0 or more"),
                 ("LINKSPIDER_HARMONIC_EXACT_MAX", self.harmonic_exact_max, self.harmonic_exact_max >= 0, "0 or more"),
                 ("LINKSPIDER_HARMONIC_SAMPLES", self.harmonic_samples, self.harmonic_samples >= 1, "at least 1"),
                 ("LINKSPIDER_EXPORT_PARTITIONS", self.export_partitions, self.export_partitions >= 1, "at least 1"),
@@ -237,14 +240,20 @@ def run_backlinks(
     db: Database, target: Target, settings: ReportSettings, *, include_lost: bool = False, source: str = "auto"
 ) -> dict[str, Any]:
     """``source``: ``edges`` (every figure aggregated from the edges), ``rollup`` (headline figures
-    from the rollup; see :mod:`.rollup`) or ``auto`` (the rollup for a domain's live links when it is
-    exact, else the edges). The report's ``computed`` says which."""
+    from the rollup; see :mod:`.rollup`) or ``auto``: every figure from the edges, unless the target is a
+    domain with more than ``LINKSPIDER_REPORT_EXACT_MAX_BACKLINKS`` live backlinks and the rollup is exact,
+    when the headline comes from the rollup in constant time (referring pages and sitewide links, which
+    need every backlink, are then left out). The report's ``computed`` says which."""
     if source not in ("auto", "rollup", "edges"):
         raise ValueError(f"unknown source {source!r}")
     use_rollup = target.kind == "domain" and not include_lost and (
         source == "rollup" or (source == "auto" and rollup_ready(db)))
     if use_rollup:
-        return _backlinks_from_rollup(db, target, settings)
+        head = aggregate_one(db[ROLLUP], headline_pipeline(target.value, top=settings.top),
+                             label=f"headline of {target.value} (rollup)")
+        live = sum(int(row.get("count", 0)) for row in (head or {}).get("mix") or [])
+        if source == "rollup" or live > settings.exact_max_backlinks:
+            return _backlinks_from_rollup(db, target, settings, head)
     pipeline = backlinks_pipeline(
         target,
         include_lost=include_lost,
@@ -281,9 +290,8 @@ def run_backlinks(
     return report
 
 
-def _backlinks_from_rollup(db: Database, target: Target, settings: ReportSettings) -> dict[str, Any]:
-    head = aggregate_one(db[ROLLUP], headline_pipeline(target.value, top=settings.top),
-                         label=f"headline of {target.value} (rollup)")
+def _backlinks_from_rollup(db: Database, target: Target, settings: ReportSettings,
+                           head: dict[str, Any] | None) -> dict[str, Any]:
     lists = aggregate_one(db[EDGES], lists_pipeline(target, top=settings.top, sample=SAMPLE),
                           label=f"top lists of {target.value} (latest {SAMPLE:,} backlinks)")
     doc = {**(head or {}), "top_anchors": (lists or {}).get("top_anchors", []),

@@ -55,9 +55,13 @@ def assert_reports_agree(db) -> None:
     settings = ReportSettings(top=50)
     for domain in SITES:
         target = Target("domain", domain)
-        fast = run_backlinks(db, target, settings, source="auto")
+        fast = run_backlinks(db, target, settings, source="rollup")
         full = run_backlinks(db, target, settings, source="edges")
         assert fast["computed"]["figures"] == "rollup" and full["computed"]["figures"] == "edges"
+        # auto: exact (every edge) up to LINKSPIDER_REPORT_EXACT_MAX_BACKLINKS live backlinks, the rollup past it
+        assert run_backlinks(db, target, settings) == full
+        big = run_backlinks(db, target, ReportSettings(top=50, exact_max_backlinks=full["backlinks"] - 1))
+        assert big["computed"] == fast["computed"] and big["backlinks"] == full["backlinks"]
         assert full["backlinks"] > 0
         for field in HEADLINE:
             assert fast[field] == full[field], (domain, field)
