@@ -15,6 +15,7 @@ from pathlib import Path
 from linkspider.demo.crawl import run_crawl
 
 NAME = "demo"
+DEMO_DATABASE = "linkspider"
 HELP = "crawl the bundled fixture web into local Redis + MongoDB and print a backlink summary"
 
 logger = logging.getLogger(__name__)
@@ -44,11 +45,14 @@ def run(args: argparse.Namespace) -> int:
     from linkspider.cli import main as cli_main
     from linkspider.demo.fixture_web import FixtureWebServer, build_web
     from linkspider.demo.servers import MongoServer, RedisServer
+    from linkspider.store.client import get_client
 
     workdir: Path = (args.workdir or default_workdir()).resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     _step("starting redis-server and mongod on 127.0.0.1 (data in %s)", workdir)
     with RedisServer(workdir / "redis") as redis_server, MongoServer(workdir / "mongo") as mongo_server:
+        # the demo's own servers: start from an empty store, so a second demo does not add to the first
+        get_client(mongo_server.uri).drop_database(DEMO_DATABASE)
         web = build_web(sites=args.sites, pages_per_site=args.pages_per_site)
         with FixtureWebServer(web) as fixture:
             crawl_id = time.strftime("demo-%Y%m%d-%H%M%S")
@@ -59,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
             log = workdir / "crawl.log"
             started = time.monotonic()
             status = run_crawl([seed], crawl_id, redis_url=redis_server.url, mongo_uri=mongo_server.uri,
-                               database="linkspider", scope="all", log_path=log, cwd=workdir,
+                               database=DEMO_DATABASE, scope="all", log_path=log, cwd=workdir,
                                settings={"LINKSPIDER_ALLOW_PRIVATE_NETWORKS": "True",
                                          "LINKSPIDER_IDLE_CLOSE_SECONDS": "1"})
             if status != 0:
@@ -67,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
                 _step("crawl failed with status %d (log: %s)", status, log)
                 return status
             _step("crawl finished in %.1fs (log: %s)", time.monotonic() - started, log)
-            connection = ["--mongo-uri", mongo_server.uri, "--database", "linkspider"]
+            connection = ["--mongo-uri", mongo_server.uri, "--database", DEMO_DATABASE]
             cli_main(["mongo", "ensure-indexes", *connection])
             target = web.sites[1].address
             _step("linkspider report backlinks --target %s", target)
