@@ -1,9 +1,9 @@
 """Benchmark the analyst workflows (``report gap|broken|outgoing|anchors``, ``domains --metric``) and
 ``linkspider export`` on a collection of 1,000,000 edges.
 
-(``bench_reports.py`` times ``report backlinks``/``new-lost`` and bytes per edge on schema-2 documents;
-the documents here carry schema 1's extra fields, which these reports and the export do not read.
-``--with-backlinks`` times the backlinks report here too.)
+(``bench_reports.py`` times ``report backlinks``/``new-lost`` and bytes per edge; this benchmark takes
+its generator and timing helpers from there, on the same schema-2 documents. ``--with-backlinks`` times
+the backlinks report here too.)
 
 Targets: every report under 2 s for the largest target; export at least 100k edges/s and at least
 0.5x a raw ``find()`` read of the same edges (same run); rank and harmonic centrality over a domain
@@ -29,7 +29,6 @@ and prints the ratios and the mongod CPU seconds per report (wall time depends o
 from __future__ import annotations
 
 import argparse
-import bisect
 import logging
 import os
 import random
@@ -37,15 +36,13 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
-from itertools import accumulate
 from pathlib import Path
-from typing import Any
 
 import pymongo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 
+from bench.bench_reports import Generator, ServerCPU, bench_target, fill, timed
 from linkspider.demo.servers import MongoServer
 from linkspider.reports.backlinks import backlinks_pipeline
 from linkspider.reports.export import edge_batches, edges_cursor, export_edges, export_raw_edges, raw_edge_batches
@@ -53,180 +50,13 @@ from linkspider.reports.rank import domain_metrics
 from linkspider.reports.runner import (
     ReportSettings,
     run_anchors,
-    run_backlinks,
     run_broken,
     run_domain_metrics,
     run_gap,
     run_outgoing,
 )
-from linkspider.reports.targets import Target, target_filter
+from linkspider.reports.targets import Target
 from linkspider.store.indexes import ensure_indexes
-
-PLACEMENTS = ("body", "body", "body", "nav", "header", "sidebar", "footer", "comment")
-LINK_TYPES = ("a",) * 12 + ("img", "img", "area", "canonical", "redirect")
-ANCHORS = [f"anchor {i}" for i in range(400)] + ["click here", "here", "home", ""]
-BASE = datetime(2026, 8, 1, tzinfo=timezone.utc)
-
-
-class Generator:
-    """Fast seeded edges: Zipf-like targets, 20 links per page, 30% internal, 10% lost, sitewide footers."""
-
-    def __init__(self, edges: int, seed: int) -> None:
-        self.rng = random.Random(seed)
-        self.total = edges
-        self.pages_per_domain = 10
-        self.links_per_page = 20
-        pages = max(1, edges // self.links_per_page)
-        self.source_domains = max(1, pages // self.pages_per_domain)
-        self.target_domains = max(10, self.source_domains // 4)
-        weights = [1.0 / (i + 1) ** 1.05 for i in range(self.target_domains)]
-        self.cum = list(accumulate(weights))
-        self.anchor_cum = list(accumulate(1.0 / (i + 1) for i in range(len(ANCHORS))))
-        # every 20th source domain links to the top target from the footer of every page: sitewide
-        self.sitewide_every = 20
-
-    def domain(self, i: int) -> str:
-        return f"site{i}.example"
-
-    def target_index(self) -> int:
-        return bisect.bisect_left(self.cum, self.rng.random() * self.cum[-1])
-
-    def pages(self) -> list[dict[str, Any]]:
-        out = []
-        for d in range(self.source_domains):
-            name = self.domain(d)
-            for p in range(self.pages_per_domain):
-                url = f"https://www.{name}/page/{p}"
-                out.append(
-                    {
-                        "_id": url,
-                        "url": url,
-                        "status": 200,
-                        "domain": name,
-                        "host": f"www.{name}",
-                        "fetched_at": BASE,
-                        "crawl_id": "bench",
-                        "outlinks": self.links_per_page,
-                        "depth": 1,
-                    }
-                )
-        return out
-
-    def batches(self, size: int):
-        rng = self.rng
-        batch: list[dict[str, Any]] = []
-        made = 0
-        d = 0
-        while made < self.total:
-            src_domain = self.domain(d % self.source_domains)
-            src_host = f"www.{src_domain}"
-            for p in range(self.pages_per_domain):
-                src = f"https://{src_host}/page/{p}"
-                for k in range(self.links_per_page):
-                    if made >= self.total:
-                        break
-                    if k == 0 and d % self.sitewide_every == 0:
-                        ti, placement = 0, "footer"
-                    else:
-                        ti, placement = self.target_index(), PLACEMENTS[rng.randrange(len(PLACEMENTS))]
-                    internal = rng.random() < 0.3
-                    tgt_domain = (
-                        src_domain
-                        if internal
-                        else self.domain(ti)
-                        if ti < self.source_domains
-                        else f"target{ti}.example"
-                    )
-                    if tgt_domain == src_domain and not internal:
-                        tgt_domain = f"target{ti}.example"
-                    tgt = f"https://www.{tgt_domain}/p/{int(rng.paretovariate(1.2)) % 200}"
-                    flags = rng.random()
-                    first = BASE + timedelta(seconds=rng.randrange(90 * 86400))
-                    doc = {
-                        "_id": f"{rng.getrandbits(160):040x}",
-                        "source_url": src,
-                        "source_key": src,
-                        "source_host": src_host,
-                        "source_domain": src_domain,
-                        "target_url": tgt,
-                        "target_key": tgt,
-                        "target_host": f"www.{tgt_domain}",
-                        "target_domain": tgt_domain,
-                        "anchor_text": ANCHORS[bisect.bisect_left(self.anchor_cum, rng.random() * self.anchor_cum[-1])],
-                        "alt": None,
-                        "link_type": LINK_TYPES[rng.randrange(len(LINK_TYPES))],
-                        "rel": ["nofollow"] if flags < 0.25 else [],
-                        "nofollow": flags < 0.25,
-                        "sponsored": 0.25 <= flags < 0.3,
-                        "ugc": 0.3 <= flags < 0.35,
-                        "placement": placement,
-                        "internal": internal,
-                        "first_seen": first,
-                        "last_seen": first + timedelta(days=1),
-                        "crawl_id": "bench",
-                        "schema_version": 1,
-                    }
-                    if rng.random() < 0.1:
-                        doc["lost_at"] = first + timedelta(days=2)
-                        doc["lost_reason"] = "link removed"
-                    batch.append(doc)
-                    made += 1
-                    if len(batch) >= size:
-                        yield batch
-                        batch = []
-            d += 1
-        if batch:
-            yield batch
-
-
-def timed(fn) -> tuple[float, Any]:
-    started = time.perf_counter()
-    result = fn()
-    return time.perf_counter() - started, result
-
-
-class ServerCPU:
-    """CPU seconds used by the mongod process (from /proc): the cost of a query whatever else runs."""
-
-    def __init__(self, pid: int | None) -> None:
-        self.path = Path(f"/proc/{pid}/stat") if pid else None
-        self.tick = os.sysconf("SC_CLK_TCK") if pid else 1
-
-    def __call__(self) -> float:
-        if self.path is None or not self.path.exists():
-            return float("nan")
-        fields = self.path.read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / self.tick
-
-
-def bench_target(db, target: Target, settings: ReportSettings, runs: int, label: str, cpu: ServerCPU):
-    match = target_filter(target, include_lost=False)
-    first, report = timed(lambda: run_backlinks(db, target, settings))
-    warm, cpus = [], []
-    for _ in range(runs):
-        before = cpu()
-        warm.append(timed(lambda: run_backlinks(db, target, settings))[0])
-        cpus.append(cpu() - before)
-    count_t, count = timed(lambda: db.edges.count_documents(match))
-    assert count == report["backlinks"], (count, report["backlinks"])
-    median = statistics.median(warm)
-    print(
-        f"  {label} {target.kind} {target.value}: {report['backlinks']:,} live backlinks, "
-        f"{report['referring_domains']:,} referring domains, {report['sitewide_domains']:,} sitewide domains"
-    )
-    print(
-        f"    backlinks report with indexes: first {first:.3f} s, median {median:.3f} s, "
-        f"max {max(warm):.3f} s "
-        f"({runs} runs; mongod CPU median {statistics.median(cpus):.2f} s); "
-        f"count_documents floor {count_t:.3f} s"
-    )
-    return {
-        "first": first,
-        "median": median,
-        "max": max(warm),
-        "count": count_t,
-        "cpu": statistics.median(cpus),
-    }
 
 
 def bench_backlinks(db, args, server, settings, inserted, top, tenth, mid, url) -> bool:
@@ -372,14 +202,7 @@ def main(argv: list[str] | None = None) -> int:
         gen = Generator(args.edges, args.seed)
         pages = gen.pages()
         t_pages, _ = timed(lambda: db.pages.insert_many(pages, ordered=False))
-        started = time.perf_counter()
-        inserted = 0
-        for batch in gen.batches(args.batch):
-            db.edges.insert_many(batch, ordered=False)
-            inserted += len(batch)
-            if inserted % 200_000 < args.batch:
-                print(f"  ... {inserted:,} edges ({time.perf_counter() - started:.1f} s)", file=sys.stderr)
-        t_edges = time.perf_counter() - started
+        inserted, t_edges = fill(db, (args.edges, args.seed), args.batch, upgrade=True)  # schema-2 documents
         print(f"mongod {client.server_info()['version']} on {uri}")
         print(
             f"edges: {inserted:,} inserted in {t_edges:.1f} s "
