@@ -1,29 +1,14 @@
 """Benchmark the analyst workflows (``report gap|broken|outgoing|anchors``, ``domains --metric``) and
 ``linkspider export`` on a collection of 1,000,000 edges.
 
-(``bench_reports.py`` times ``report backlinks``/``new-lost`` and bytes per edge; this benchmark takes
-its generator and timing helpers from there, on the same schema-2 documents. ``--with-backlinks`` times
-the backlinks report here too.)
+Targets: every workflow report under 2 s for the largest target; export at least 100k edges/s and at
+least 0.5x a raw ``find()`` read of the same edges (same run); rank and harmonic centrality over a
+domain graph of 1M domain links under 30 s. Starts its own mongod on a free loopback port and fills it
+with the schema-2 documents of ``bench_reports.py`` (which times ``report backlinks``, ``new-lost`` and
+bytes per edge), whose generator and timing helpers it uses.
 
-Targets: every report under 2 s for the largest target; export at least 100k edges/s and at least
-0.5x a raw ``find()`` read of the same edges (same run); rank and harmonic centrality over a domain
-graph of 1M domain links under 30 s.
-
-Starts its own mongod on a free loopback port (``linkspider.demo.servers.MongoServer``), fills
-``edges`` and ``pages`` with generated documents of the real schema (``insert_many`` in batches),
-then times in one run:
-
-- the backlinks pipeline with no secondary index (a collection scan: the baseline),
-- ``ensure_indexes``,
-- the same pipeline with the indexes (first run, then the median of ``--runs`` runs),
-- a plain ``count_documents`` of the same filter (the floor: only counting the matches),
-
-for the largest target domain (about a tenth of all edges), the 10th and 51st largest and one URL,
-and prints the ratios and the mongod CPU seconds per report (wall time depends on what else runs).
-
-    .venv/bin/python bench/bench_reports.py            # 1,000,000 edges
-    .venv/bin/python bench/bench_reports.py --edges 200000 --runs 3
-    .venv/bin/python bench/bench_reports.py --skip-backlinks     # only the workflow reports, export, rank
+    .venv/bin/python bench/bench_workflows.py                 # 1,000,000 edges
+    .venv/bin/python bench/bench_workflows.py --edges 200000 --runs 3
 """
 
 from __future__ import annotations
@@ -42,9 +27,8 @@ import pymongo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 
-from bench.bench_reports import Generator, ServerCPU, bench_target, fill, timed
+from bench.bench_reports import Generator, ServerCPU, fill, timed
 from linkspider.demo.servers import MongoServer
-from linkspider.reports.backlinks import backlinks_pipeline
 from linkspider.reports.export import edge_batches, edges_cursor, export_edges, export_raw_edges, raw_edge_batches
 from linkspider.reports.rank import domain_metrics
 from linkspider.reports.runner import (
@@ -57,42 +41,6 @@ from linkspider.reports.runner import (
 )
 from linkspider.reports.targets import Target
 from linkspider.store.indexes import ensure_indexes
-
-
-def bench_backlinks(db, args, server, settings, inserted, top, tenth, mid, url) -> bool:
-    """The original ``report backlinks`` timings: no-index baseline, then indexed, four targets."""
-    pipeline = backlinks_pipeline(top, top=10, sitewide_share=0.3, sitewide_min_pages=5)
-    t_scan, scan_doc = timed(lambda: list(db.edges.aggregate(pipeline, allowDiskUse=True)))
-    print(
-        f"baseline, no indexes (collection scan): backlinks pipeline for {top.value} in {t_scan:.3f} s "
-        f"(load average {os.getloadavg()[0]:.1f})"
-    )
-
-    t_idx, _ = timed(lambda: ensure_indexes(db))
-    print(f"ensure_indexes: {t_idx:.1f} s")
-
-    cpu = ServerCPU(server.process.pid if server is not None and server.process else None)
-    print(f"with indexes (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs):")
-    results = {
-        "largest": bench_target(db, top, settings, args.runs, "largest target", cpu),
-        "tenth": bench_target(db, tenth, settings, args.runs, "10th largest target", cpu),
-        "mid": bench_target(db, mid, settings, args.runs, "51st largest target", cpu),
-        "url": bench_target(db, url, settings, args.runs, "one page", cpu),
-    }
-    worst = max(r["max"] for r in results.values())
-    big = results["largest"]
-    print(
-        f"ratio, largest target: no-index baseline / indexed median = "
-        f"{t_scan / big['median']:.1f}x faster; "
-        f"indexed median / count_documents floor = {big['median'] / big['count']:.1f}x"
-    )
-    verdict = "PASS" if worst < 2.0 else "FAIL"
-    print(
-        f"target: every backlinks report under 2 s on {inserted:,} edges: {verdict} "
-        f"(slowest run {worst:.3f} s, "
-        f"largest target's mongod CPU {big['cpu']:.2f} s; load average now {os.getloadavg()[0]:.1f})"
-    )
-    return verdict == "PASS"
 
 
 def bench_workflows(db, gen: Generator, settings: ReportSettings, runs: int, cpu: ServerCPU) -> float:
@@ -184,8 +132,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--batch", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--with-backlinks", dest="skip_backlinks", action="store_false",
-                        help="also time the backlinks report (bench_reports.py does, on schema 2)")
     parser.add_argument("--export-workers", type=int, default=2)
     parser.add_argument("--rank-domains", type=int, default=100_000)
     parser.add_argument("--rank-links", type=int, default=1_000_000)
@@ -212,15 +158,8 @@ def main(argv: list[str] | None = None) -> int:
 
         settings = ReportSettings(sitewide_share=0.3, sitewide_min_pages=5, top=10)
         top = Target("domain", gen.domain(0))
-        tenth = Target("domain", gen.domain(9))
-        mid = Target("domain", gen.domain(50))
-        url = Target("url", f"https://www.{gen.domain(0)}/p/1")
-
         verdicts = []
-        if args.skip_backlinks:
-            ensure_indexes(db)
-        else:
-            verdicts.append(bench_backlinks(db, args, server, settings, inserted, top, tenth, mid, url))
+        ensure_indexes(db)
         print(f"workflow reports, largest target {top.value} (load average {os.getloadavg()[0]:.1f}):")
         cpu = ServerCPU(server.process.pid if server is not None and server.process else None)
         worst = bench_workflows(db, gen, settings, args.runs, cpu)
