@@ -5,6 +5,7 @@ A missing server binary fails the session with instructions; it is never skipped
 """
 from __future__ import annotations
 
+import faulthandler
 import os
 import uuid
 from collections.abc import Iterator
@@ -14,6 +15,14 @@ import pytest
 import redis
 
 from linkspider.demo.servers import MongoServer, RedisServer
+
+EXIT_GRACE_S = 120
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """A thread left blocked by some test would hold the interpreter at exit, after the summary, until
+    CI's time limit. Turn that into a failure that prints every thread's stack instead."""
+    faulthandler.dump_traceback_later(EXIT_GRACE_S, exit=True)
 
 
 @pytest.fixture(scope="session")

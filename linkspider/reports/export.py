@@ -421,14 +421,30 @@ def export_raw_edges(
             drain(block=True)
         for p in procs:
             p.join()
+        _close_queues(inboxes + [outbox], abandon=False)
         return _finish(tmp, final, stats)
     except BaseException:
         for p in procs:
             if p.is_alive():
                 p.terminate()
             p.join(timeout=5)
+        _close_queues(inboxes + [outbox], abandon=True)
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _close_queues(queues: list[Any], *, abandon: bool) -> None:
+    """Close the queues; when ``abandon``, drop what no worker will read.
+
+    A queue's feeder thread blocks on a full pipe whose reader was terminated, and at exit the
+    interpreter joins that thread: without ``cancel_join_thread`` a failed export hangs the process.
+    """
+    for q in queues:
+        if abandon:
+            q.cancel_join_thread()
+        q.close()
+        if not abandon:
+            q.join_thread()
 
 
 def export_domain_graph(

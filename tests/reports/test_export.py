@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
 from collections import Counter, defaultdict
 from datetime import datetime, timezone
 from pathlib import Path
@@ -245,3 +248,33 @@ def test_schema_2_binary_ids_export_as_hex(mongo_db, mongo_uri: str, tmp_path: P
     assert _export(capsys, mongo_db, mongo_uri, "edges", "--out", str(tmp_path)) == 0
     rows = _read(tmp_path / "edges")
     assert [r["_id"] for r in rows] == [edge_id.hex()] and rows[0]["source_url"] == "https://a.example/"
+
+
+@pytest.mark.parametrize("case", ["bad-bson", "interrupted"])
+def test_failed_parallel_export_lets_the_process_exit(tmp_path: Path, case: str) -> None:
+    """A failed export used to leave a queue feeder thread blocked on a dead worker's pipe, and the
+    interpreter waited for it forever at exit (seen as a hung test run)."""
+    script = textwrap.dedent(
+        f"""
+        import sys, bson
+        from linkspider.reports.export import export_raw_edges
+        docs = [{{"_id": "%032x" % i, "source_url": "https://a.example/%d" % i,
+                  "target_url": "https://b.example/", "anchor_text": "x" * 2000}} for i in range(4000)]
+        batches = [b"".join(bson.encode(d) for d in docs[i:i + 20]) for i in range(0, len(docs), 20)]
+        progress = None
+        if {case!r} == "bad-bson":
+            batches.insert(2, b"\\x05\\x00\\x00\\x00garbage")
+        else:
+            def progress(n):
+                raise KeyboardInterrupt
+        try:
+            export_raw_edges(batches, {str(tmp_path / "out")!r}, workers=2, progress=progress, flush_rows=50)
+        except (Exception, KeyboardInterrupt) as exc:
+            print("failed:", type(exc).__name__)
+            sys.exit(0)
+        sys.exit(3)
+        """
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "failed:" in proc.stdout
