@@ -11,7 +11,7 @@ from __future__ import annotations
 from linkspider.reports.anchors import ANCHOR_CLASSES, anchors_pipeline, anchors_result, classify_anchor
 from linkspider.reports.backlinks import backlinks_pipeline, backlinks_result
 from linkspider.reports.broken import BROKEN_STATES, broken_pipeline, broken_result, target_state
-from linkspider.reports.domains import DomainGraph, domain_edges_pipeline, domain_ranking, pagerank
+from linkspider.reports.domains import DomainGraph, domain_edges_pipeline, domain_ranking
 from linkspider.reports.export import edge_batches, export_domain_graph, export_edges
 from linkspider.reports.formatters import FORMATS, render
 from linkspider.reports.gap import MAX_COMPETITORS, gap_examples_pipeline, gap_pipeline, gap_result
@@ -65,7 +65,6 @@ __all__ = [
     "new_lost_result",
     "outgoing_pipeline",
     "outgoing_result",
-    "pagerank",
     "pagerank_scores",
     "parse_target",
     "parse_when",

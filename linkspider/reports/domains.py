@@ -1,22 +1,25 @@
 """``report domains``: the domain graph (who links to whom across registered domains) and a PageRank over it.
 
 One aggregation groups external edges by ``(source_domain, target_domain)``; the resulting edge list
-is read once and PageRank runs over it in Python by power iteration. The graph is unweighted: a
-domain passes the same credit to each domain it links to, however many links it has to it, so a
-sitewide footer link counts once (the link count is still reported as ``backlinks``).
+is read once and PageRank runs over it with igraph (:func:`linkspider.reports.rank.pagerank_scores`,
+the one PageRank of the project). The graph is unweighted: a domain passes the same credit to each
+domain it links to, however many links it has to it, so a sitewide footer link counts once (the link
+count is still reported as ``backlinks``). This graph counts every live link, followed or not;
+``--metric rank`` uses the followed-only graph.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from linkspider.reports.rank import pagerank_scores
 from linkspider.reports.targets import followed_filter
 
-__all__ = ["DomainGraph", "PageRankResult", "domain_edges_pipeline", "domain_ranking", "pagerank"]
+__all__ = ["DomainGraph", "domain_edges_pipeline", "domain_ranking"]
 
 logger = logging.getLogger(__name__)
 
@@ -61,72 +64,16 @@ class DomainGraph:
         return rows
 
 
-@dataclass(frozen=True)
-class PageRankResult:
-    scores: dict[str, float]
-    iterations: int
-    converged: bool
-
-
-def pagerank(
-    edges: Iterable[tuple[str, str]],
-    *,
-    damping: float = 0.85,
-    tol: float = 1e-10,
-    max_iter: int = 200,
-    progress: Callable[[int, float], None] | None = None,
-) -> PageRankResult:
-    """PageRank of a directed graph given as ``(source, target)`` pairs (duplicates count once).
-
-    A node without out-links spreads its score evenly over all nodes, so scores always sum to 1.
-    Stops when the L1 change between two iterations is below ``tol``.
-    """
-    index: dict[str, int] = {}
-    pairs: set[tuple[int, int]] = set()
-    for s, t in edges:
-        si = index.setdefault(s, len(index))
-        ti = index.setdefault(t, len(index))
-        if si != ti:
-            pairs.add((si, ti))
-    n = len(index)
-    if n == 0:
-        return PageRankResult({}, 0, True)
-    out_deg = [0] * n
-    sources: list[list[int]] = [[] for _ in range(n)]
-    for si, ti in pairs:
-        out_deg[si] += 1
-        sources[ti].append(si)
-    dangling = [i for i in range(n) if out_deg[i] == 0]
-    inv_out = [1.0 / d if d else 0.0 for d in out_deg]
-    rank = [1.0 / n] * n
-    converged = False
-    iterations = 0
-    for iterations in range(1, max_iter + 1):
-        share = [r * w for r, w in zip(rank, inv_out, strict=True)]
-        base = (1.0 - damping) / n + damping * sum(rank[i] for i in dangling) / n
-        new = [base + damping * sum(map(share.__getitem__, src)) for src in sources]
-        delta = sum(abs(a - b) for a, b in zip(new, rank, strict=True))
-        rank = new
-        if progress is not None:
-            progress(iterations, delta)
-        if delta < tol:
-            converged = True
-            break
-    names = list(index)
-    return PageRankResult({names[i]: rank[i] for i in range(n)}, iterations, converged)
-
-
 def domain_ranking(
     graph: DomainGraph,
     *,
     damping: float = 0.85,
     top: int | None = 20,
     by: str = "pagerank",
-    progress: Callable[[int, float], None] | None = None,
 ) -> dict[str, Any]:
     """Ranking rows (rank, domain, pagerank, referring_domains, backlinks, linked_domains), graph totals."""
     started = time.monotonic()
-    result = pagerank(graph.links.keys(), damping=damping, progress=progress)
+    scores = pagerank_scores(graph.links.keys(), damping=damping)
     referring: dict[str, int] = {}
     inbound: dict[str, int] = {}
     linked: dict[str, int] = {}
@@ -142,7 +89,7 @@ def domain_ranking(
             "backlinks": inbound.get(d, 0),
             "linked_domains": linked.get(d, 0),
         }
-        for d, score in result.scores.items()
+        for d, score in scores.items()
     ]
     if by == "pagerank":
         rows.sort(key=lambda r: (-r["pagerank"], -r["referring_domains"], r["domain"]))
@@ -152,19 +99,11 @@ def domain_ranking(
         raise ValueError(f"unknown ranking key {by!r}")
     for i, row in enumerate(rows, 1):
         row["rank"] = i
-    logger.info(
-        "pagerank over %d domains and %d domain links: %d iterations (%s) in %.2fs",
-        len(result.scores),
-        len(graph.links),
-        result.iterations,
-        "converged" if result.converged else "not converged",
-        time.monotonic() - started,
-    )
+    logger.info("pagerank over %d domains and %d domain links in %.2fs", len(scores), len(graph.links),
+                time.monotonic() - started)
     return {
-        "domains": len(result.scores),
+        "domains": len(scores),
         "domain_links": len(graph.links),
-        "iterations": result.iterations,
-        "converged": result.converged,
         "damping": damping,
         "by": by,
         "ranking": rows[:top] if top else rows,

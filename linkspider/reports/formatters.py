@@ -178,7 +178,7 @@ def _domains_table(report: dict[str, Any]) -> str:
         return head + table(_GRAPH_COLUMNS, [[r[c] for c in _GRAPH_COLUMNS] for r in report["graph"]])
     head = (
         f"Domain ranking by {report['by']} over {report['domains']} domains and {report['domain_links']} "
-        f"domain links (PageRank, damping {report['damping']}, {report['iterations']} iterations)\n"
+        f"domain links (PageRank, damping {report['damping']}, every live external link counts)\n"
     )
     return head + table(_RANK_COLUMNS, [[r[c] for c in _RANK_COLUMNS] for r in report["ranking"]])
 

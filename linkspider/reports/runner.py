@@ -336,15 +336,7 @@ def run_domains(
     damping: float = 0.85,
 ) -> tuple[DomainGraph, dict[str, Any]]:
     graph = run_domain_graph(db, include_lost=include_lost)
-    state = {"last": time.monotonic()}
-
-    def progress(iteration: int, delta: float) -> None:
-        now = time.monotonic()
-        if now - state["last"] >= PROGRESS_INTERVAL:
-            logger.info("pagerank: iteration %d, change %.3g", iteration, delta)
-            state["last"] = now
-
-    return graph, domain_ranking(graph, damping=damping, top=top, by=by, progress=progress)
+    return graph, domain_ranking(graph, damping=damping, top=top, by=by)
 
 
 def run_domain_metrics(
