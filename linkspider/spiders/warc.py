@@ -21,6 +21,7 @@ from scrapy.responsetypes import responsetypes
 from linkspider.config import read_config, require, setting
 from linkspider.errors import ConfigurationError
 from linkspider.extract import links_from_rows
+from linkspider.safety.network import AddressPolicy
 from linkspider.scope import Scope
 from linkspider.soft404 import SOFT_404_META_KEY
 from linkspider.spiders.links import GONE_STATUSES, REDIRECT_STATUSES, LinksSpider
@@ -28,7 +29,15 @@ from linkspider.urls import normalize_url
 from linkspider.warc.filters import EdgeFilter, parse_domains, targets_key
 from linkspider.warc.ingest import FileProgress
 from linkspider.warc.records import HttpRecord, MetadataRecord, Skip, iter_records
-from linkspider.warc.sources import mark_ingest, open_source, parse_sources, source_name, unit_source, unit_url
+from linkspider.warc.sources import (
+    SourceRefused,
+    mark_ingest,
+    open_source,
+    parse_sources,
+    source_name,
+    unit_source,
+    unit_url,
+)
 from linkspider.warc.wat import parse_wat
 
 logger = logging.getLogger(__name__)
@@ -83,6 +92,7 @@ class WarcSpider(LinksSpider):
         spider.timeout = settings.getfloat("DOWNLOAD_TIMEOUT")
         spider.retries = settings.getint("RETRY_TIMES")
         spider.user_agent = settings.get("USER_AGENT") or "linkspider"
+        spider.policy = AddressPolicy.from_settings(settings)  # http(s) sources obey the crawl's network guard
         spider.progress_seconds = read_config(IngestConfig, settings).progress_seconds
         from linkspider.frontier.connection import redis_from_settings
 
@@ -97,7 +107,7 @@ class WarcSpider(LinksSpider):
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        sources = parse_sources(self.paths_arg, self.prefix, self.timeout)
+        sources = parse_sources(self.paths_arg, self.prefix, self.timeout, self.policy)
         if self.paths_arg and not sources:
             raise ConfigurationError(f"paths={self.paths_arg!r} names no file")
         logger.info("warc: queueing %d files in crawl %s%s", len(sources), self.crawl_id,
@@ -122,7 +132,7 @@ class WarcSpider(LinksSpider):
         progress = FileProgress(name, self.progress_seconds)
         logger.info("warc: reading %s", source)
         try:
-            with open_source(source, self.timeout, self.user_agent) as stream:
+            with open_source(source, self.timeout, self.user_agent, self.policy) as stream:
                 for record in iter_records(stream, self.max_bytes):
                     progress.tick()
                     try:
@@ -135,6 +145,10 @@ class WarcSpider(LinksSpider):
                                              "linkspider/warc/skipped/error)", record.offset, name)
                         continue
                     yield from out
+        except SourceRefused as exc:  # never retried: the address will not become allowed
+            self._count("warc/files/refused")
+            logger.error("warc: %s refused: %s", source, exc)
+            return
         except OSError as exc:  # the file (disk, network) failed, not its content: read it again
             tries = response.meta.get("retry_times", 0) + 1
             if tries <= self.retries:

@@ -6,21 +6,25 @@ work, seen-set (a file listed twice or by several workers is queued once) and st
 """
 from __future__ import annotations
 
+import functools
 import glob
 import gzip
+import http.client
 import io
 import os
 import queue
+import socket
 import threading
 import urllib.request
 from collections.abc import Iterable
-from typing import BinaryIO
+from typing import Any, BinaryIO
 from urllib.parse import parse_qs, quote, urlsplit
 
-from linkspider.errors import ConfigurationError
+from linkspider.errors import ConfigurationError, UnsafeAddressError
+from linkspider.safety.network import AddressPolicy
 
-__all__ = ["UNIT_DOMAIN", "ingest_kind", "mark_ingest", "open_source", "parse_sources", "source_name", "unit_source",
-           "unit_url"]
+__all__ = ["UNIT_DOMAIN", "SourceRefused", "ingest_kind", "mark_ingest", "open_source", "parse_sources", "source_name",
+           "unit_source", "unit_url"]
 
 UNIT_DOMAIN = "warc.invalid"
 _UNIT_PREFIX = f"https://{UNIT_DOMAIN}/unit?src="
@@ -65,11 +69,78 @@ def source_name(source: str) -> str:
     return os.path.basename(path.rstrip("/")) or source
 
 
-def open_source(source: str, timeout: float = 60.0, user_agent: str = "linkspider") -> BinaryIO:
-    """A binary stream of a local file or an http(s) URL (read as it arrives, never whole)."""
+class SourceRefused(UnsafeAddressError):
+    """An http(s) source (or a redirect it gave) resolves to an address the network policy refuses."""
+
+    def __init__(self, host: str, reason: str) -> None:
+        super().__init__(f"{host} resolves to a {reason} address (set LINKSPIDER_ALLOW_PRIVATE_NETWORKS or "
+                         "LINKSPIDER_ALLOWED_NETWORKS to allow it)")
+        self.host = host
+        self.reason = reason
+
+
+def _guarded_connect(policy: AddressPolicy, address: tuple[str, int], timeout: Any = socket._GLOBAL_DEFAULT_TIMEOUT,
+                     source_address: tuple[str, int] | None = None, **_: Any) -> socket.socket:
+    """``socket.create_connection`` that resolves once, checks every address with ``policy``, and
+    connects only to an address it checked (no second lookup a DNS rebinding could answer)."""
+    host, port = address
+    infos = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)
+    reason = policy.check_addresses(str(info[4][0]) for info in infos)
+    if reason is not None:
+        raise SourceRefused(host, reason)
+    error: OSError | None = None
+    for *_, sockaddr in infos:
+        try:
+            return socket.create_connection((sockaddr[0], sockaddr[1]), timeout, source_address)
+        except OSError as exc:
+            error = exc
+    raise error or OSError(f"{host}: no address")
+
+
+class _GuardedHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, *args: Any, policy: AddressPolicy, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._create_connection = functools.partial(_guarded_connect, policy)
+
+
+class _GuardedHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, *args: Any, policy: AddressPolicy, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._create_connection = functools.partial(_guarded_connect, policy)
+
+
+class _GuardedHTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, policy: AddressPolicy) -> None:
+        super().__init__()
+        self.policy = policy
+
+    def http_open(self, req: urllib.request.Request) -> Any:
+        return self.do_open(functools.partial(_GuardedHTTPConnection, policy=self.policy), req)
+
+
+class _GuardedHTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, policy: AddressPolicy) -> None:
+        super().__init__()
+        self.policy = policy
+
+    def https_open(self, req: urllib.request.Request) -> Any:
+        return self.do_open(functools.partial(_GuardedHTTPSConnection, policy=self.policy), req,
+                            context=self._context)
+
+
+def open_source(source: str, timeout: float = 60.0, user_agent: str = "linkspider",
+                policy: AddressPolicy | None = None) -> BinaryIO:
+    """A binary stream of a local file or an http(s) URL (read as it arrives, never whole).
+
+    An http(s) source, and every redirect it gives, connects only to addresses ``policy`` allows
+    (default: public internet addresses), as the crawl's network guard does: a unit in Redis must
+    not make a worker read an internal service. Raises :class:`SourceRefused` otherwise.
+    """
     if _is_url(source):
+        policy = policy or AddressPolicy()
+        opener = urllib.request.build_opener(_GuardedHTTPHandler(policy), _GuardedHTTPSHandler(policy))
         request = urllib.request.Request(source, headers={"User-Agent": user_agent})
-        return Prefetch(urllib.request.urlopen(request, timeout=timeout))
+        return Prefetch(opener.open(request, timeout=timeout))
     return open(source, "rb")
 
 
@@ -133,12 +204,12 @@ class Prefetch(io.RawIOBase):
             super().close()
 
 
-def _lines(ref: str, timeout: float) -> list[str]:
+def _lines(ref: str, timeout: float, policy: AddressPolicy | None) -> list[str]:
     """The lines of a list file (local or URL; gzip-compressed like ``warc.paths.gz`` or plain)."""
     try:
-        with open_source(ref, timeout) as stream:
+        with open_source(ref, timeout, policy=policy) as stream:
             data = stream.read()
-    except OSError as exc:
+    except (OSError, SourceRefused) as exc:
         raise ConfigurationError(f"paths list {ref} cannot be read: {exc}") from exc
     if data[:2] == b"\x1f\x8b":
         try:
@@ -159,7 +230,8 @@ def _expand_local(path: str) -> list[str]:
     return [os.path.abspath(path)]
 
 
-def parse_sources(paths: str | None, prefix: str | None = None, timeout: float = 60.0) -> list[str]:
+def parse_sources(paths: str | None, prefix: str | None = None, timeout: float = 60.0,
+                  policy: AddressPolicy | None = None) -> list[str]:
     """The ``paths`` spider argument as a list of files: local paths, globs or directories, and
     http(s) URLs, comma-separated; ``@list`` reads a list file (one per line, ``#`` comments; gzip
     like Common Crawl's ``warc.paths.gz``; a local path or a URL). A relative entry of a list gets
@@ -171,7 +243,7 @@ def parse_sources(paths: str | None, prefix: str | None = None, timeout: float =
     out: list[str] = []
     for entry in filter(None, entries):
         if entry.startswith("@"):
-            for line in filter(None, _lines(entry[1:], timeout)):
+            for line in filter(None, _lines(entry[1:], timeout, policy)):
                 if prefix and not _is_url(line) and not os.path.isabs(line):
                     line = prefix.rstrip("/") + "/" + line.lstrip("/")
                 out.extend([line] if _is_url(line) else _expand_local(line))

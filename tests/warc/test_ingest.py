@@ -207,16 +207,28 @@ def http_files(files):
     server.server_close()
 
 
+LOOPBACK_ALLOWED = {"LINKSPIDER_ALLOWED_NETWORKS": "127.0.0.0/8"}
+
+
 def test_files_read_as_http_streams_from_a_paths_list(full, ingest, http_files):
     warc_db, _, _ = full
-    db, log = ingest({"paths": f"@{http_files}warc.paths.gz", "prefix": http_files})
+    db, log = ingest({"paths": f"@{http_files}warc.paths.gz", "prefix": http_files}, settings=LOOPBACK_ALLOWED)
     assert by_id(db.edges, (*JOB_FIELDS, "first_seen")) == by_id(
         warc_db.edges, (*JOB_FIELDS, "first_seen"))
     assert stat(log, "linkspider/warc/files/done") == 2
 
 
 def test_an_unreachable_file_is_retried_then_given_up(ingest, http_files):
-    db, log = ingest({"paths": f"{http_files}missing.warc.gz"}, settings={"RETRY_TIMES": "1"})
+    db, log = ingest({"paths": f"{http_files}missing.warc.gz"}, settings={"RETRY_TIMES": "1", **LOOPBACK_ALLOWED})
     assert stat(log, "linkspider/warc/files/retried") == 1
     assert stat(log, "linkspider/warc/files/failed") == 1
     assert db.pages.count_documents({}) == 0
+
+
+def test_a_file_on_a_private_address_is_refused_not_read(ingest, http_files):
+    """The crawl's network guard covers ingest sources: loopback is refused unless allowed, and counted."""
+    db, log = ingest({"paths": f"{http_files}a.warc.gz,{http_files}b.warc.gz"}, settings={"RETRY_TIMES": "1"})
+    assert stat(log, "linkspider/warc/files/refused") == 2
+    assert stat(log, "linkspider/warc/files/retried") == 0 and stat(log, "linkspider/warc/files/done") == 0
+    assert "loopback address" in log
+    assert db.edges.count_documents({}) == 0
