@@ -54,6 +54,9 @@ SPIDER_MIDDLEWARES: dict[str, int] = {
 }
 DOWNLOADER_MIDDLEWARES: dict[str, int] = {
     "linkspider.safety.NetworkGuardMiddleware": 50,  # before robots.txt (100): refuse private addresses
+    # Scrapy's own (100) gives robots.txt to only the first request waiting for it: replaced
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "linkspider.robotstxt.SharedRobotsTxtMiddleware": 100,
     "linkspider.soft404.SoftNotFoundMiddleware": 590,  # marks 200 "not found" pages (one probe per directory)
     "linkspider.frontier.DomainDelayMiddleware": 960,  # spaces robots.txt + page within one lease
 }

@@ -127,3 +127,19 @@ def test_second_crawl_adds_no_edges(crawled, fixture_web, redis_url, mongo_uri, 
     assert status == 0, (tmp_path / "crawl2.log").read_text()[-4000:]
     assert list(db.edges.find().sort("_id")) == before  # the same links: not one edge rewritten
     assert max(doc["fetched_at"] for doc in db.pages.find({}, {"fetched_at": 1})) > fetched_before
+
+
+def test_robots_txt_holds_for_requests_that_wait_for_it(crawl, crawl_id, fixture_web):
+    """Several requests to a host whose robots.txt is still being fetched all wait for it, and all obey it.
+
+    Scrapy 2.13+'s RobotsTxtMiddleware hands the parsed file to the first waiter only; the others
+    got None and were fetched even when disallowed."""
+    import uuid
+
+    web = fixture_web.web
+    marker = uuid.uuid4().hex[:12]
+    seeds = [urljoin(web.site_url(1), f"/private/{marker}-{i}.html") for i in range(8)]
+    log = crawl(seeds, crawl_id, scope="domain")
+    fetched = [r for r in fixture_web.requests() if marker in r.path]
+    assert fetched == [], f"{len(fetched)} disallowed requests were sent"
+    assert "'robotstxt/forbidden': 8" in log

@@ -11,7 +11,6 @@ import logging
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
@@ -58,21 +57,15 @@ def error_kind(exc: BaseException) -> str | None:
 
 
 class CheckTargetsSpider(scrapy.Spider):
-    """One request per URL; each host's first request goes alone, the rest of the host after it.
-
-    Scrapy's RobotsTxtMiddleware hands the parsed robots.txt to only the first of several requests
-    that wait for it (the others see no parser and are let through), so requests to a host are
-    released only once robots.txt has been read for it.
-    """
+    """One request per URL (robots.txt through :mod:`linkspider.robotstxt`, like a crawl)."""
 
     name = "check_targets"
 
     def __init__(self, urls: Iterable[str] = (), **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.urls = list(urls)
-        self._later: dict[str, list[str]] = {}
 
-    def _request(self, url: str, netloc: str) -> scrapy.Request:
+    def _request(self, url: str) -> scrapy.Request:
         return scrapy.Request(
             url,
             callback=self.parse,
@@ -82,29 +75,17 @@ class CheckTargetsSpider(scrapy.Spider):
                 "dont_redirect": True,
                 "handle_httpstatus_all": True,
                 "referrer_policy": "no-referrer",
-                "check_targets_netloc": netloc,
             },
         )
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        by_host: dict[str, list[str]] = {}
         for url in self.urls:
-            by_host.setdefault(urlsplit(url).netloc, []).append(url)
-        for netloc, urls in by_host.items():
-            self._later[netloc] = urls[1:]
-            yield self._request(urls[0], netloc)
-
-    def _rest(self, request: scrapy.Request) -> Iterator[scrapy.Request]:
-        netloc = request.meta.get("check_targets_netloc")
-        for url in self._later.pop(netloc, []):
-            yield self._request(url, netloc)
+            yield self._request(url)
 
     def parse(self, response: scrapy.http.Response) -> Iterator[Any]:
         request = response.request
         url = request.url if request is not None else response.url
         yield self._record(url, status=response.status, soft_404=bool(response.meta.get(SOFT_404_META_KEY)))
-        if request is not None:
-            yield from self._rest(request)
 
     def on_error(self, failure: Any) -> Iterator[Any]:
         kind = error_kind(failure.value)
@@ -113,7 +94,6 @@ class CheckTargetsSpider(scrapy.Spider):
             logger.info("not checked: %s (%s)", failure.request.url, failure.getErrorMessage())
         else:
             yield self._record(failure.request.url, status=0, error=kind)
-        yield from self._rest(failure.request)
 
     @staticmethod
     def _record(url: str, *, status: int, error: str | None = None, soft_404: bool = False) -> dict[str, Any]:
