@@ -15,8 +15,9 @@ import pytest
 import redis
 
 from linkspider.demo.servers import MongoServer, RedisServer
+from linkspider.store.client import close_clients
 
-EXIT_GRACE_S = 120
+EXIT_GRACE_S = 300
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -42,6 +43,9 @@ def mongo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MongoServ
         return
     server = MongoServer(tmp_path_factory.mktemp("mongo")).start()
     yield server
+    # While mongod still answers: a client closed after it stops waits for a server to end its
+    # sessions (serverSelectionTimeoutMS each), which made the run linger a minute after its summary.
+    close_clients()
     server.stop()
 
 
