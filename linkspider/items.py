@@ -43,6 +43,7 @@ class LinkItem(scrapy.Item):
     sponsored = scrapy.Field()
     ugc = scrapy.Field()
     placement = scrapy.Field()
+    body_score = scrapy.Field()  # the placement model's evidence, 0 to 1; None: not scored (redirects, WAT)
     internal = scrapy.Field()
     crawl_id = scrapy.Field()
     seen_at = scrapy.Field()
@@ -81,7 +82,8 @@ def new_page(url: str, *, status: int, fetched_at: datetime, crawl_id: str, dept
 
 def add_link(page: PageItem, target_url: str, *, href: str, link_type: str, anchor_text: str = "",
              alt: str | None = None, rel: Sequence[str] = (), nofollow: bool = False, sponsored: bool = False,
-             ugc: bool = False, placement: str = "body", plain: bool = False) -> LinkItem:
+             ugc: bool = False, placement: str = "body", body_score: float | None = None,
+             plain: bool = False) -> LinkItem:
     """Record a link found on ``page`` (appended to its ``links``, ``outlinks`` kept in step).
 
     ``target_url`` is already normalized (extraction does it). The source fields and the fetch time
@@ -96,7 +98,8 @@ def add_link(page: PageItem, target_url: str, *, href: str, link_type: str, anch
         source_url=page["url"], source_key=page["url_key"], source_host=page["host"], source_domain=source_domain,
         target_url=target_url, target_key=url_key(target_url), target_host=target_host, target_domain=target_domain,
         href=href, anchor_text=anchor_text, alt=alt, link_type=link_type, rel=list(rel), nofollow=nofollow,
-        sponsored=sponsored, ugc=ugc, placement=placement, internal=target_domain == source_domain,
+        sponsored=sponsored, ugc=ugc, placement=placement, body_score=body_score,
+        internal=target_domain == source_domain,
         crawl_id=page["crawl_id"], seen_at=page["fetched_at"],
     )
     links = page["links"]

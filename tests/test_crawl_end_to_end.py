@@ -65,6 +65,29 @@ def test_edges_match_served_html(crawled, fixture_web):
         assert got == expected, f"{url}: missing {sorted(expected - got)[:5]}, extra {sorted(got - expected)[:5]}"
 
 
+def test_edges_keep_the_placement_models_score(crawled, fixture_web):
+    """Each anchor edge stores the body score extraction gave it; page-level links store none."""
+    from linkspider.extract import extract_links
+
+    db, _ = crawled
+    web = fixture_web.web
+    scored = 0
+    for url in web.page_urls()[:6]:
+        expected: dict[tuple, set] = {}  # links that share an edge id (same target, text, type, placement) are one edge
+        for link in extract_links(web.page_body(url), url):
+            key = (link.target_url, link.anchor_text, link.link_type, link.placement)
+            expected.setdefault(key, set()).add(link.body_score)
+        for edge in db.edges.find({"source_url": url}):
+            key = (edge["target_url"], edge["anchor_text"], edge["link_type"], edge["placement"])
+            assert edge.get("body_score") in expected[key], key
+            if edge["link_type"] in ("a", "img", "area"):
+                assert 0.0 <= edge["body_score"] <= 1.0
+                scored += 1
+            else:
+                assert "body_score" not in edge
+    assert scored > 100
+
+
 def test_clear_placements_and_rel_flags(crawled, fixture_web):
     db, _ = crawled
     web = fixture_web.web

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from linkspider.errors import ReportError
+from linkspider.extract._model import THRESHOLD as BODY_THRESHOLD
 from linkspider.reports.formatters import FORMATS, render
 from linkspider.reports.gap import MAX_COMPETITORS, validate_gap
 from linkspider.reports.html import render_html
@@ -57,6 +58,13 @@ def _damping(text: str) -> float:
     return value
 
 
+def _unit_interval(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
+    return value
+
+
 def _connection(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mongo-uri", help="MongoDB URI (default: $MONGO_URI, else the project setting MONGO_URI)")
     parser.add_argument("--database", help="database (default: $MONGO_DATABASE, else the project setting)")
@@ -80,6 +88,11 @@ def _backlink_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--top", type=int, help="rows per top list (default: LINKSPIDER_REPORT_TOP)")
     parser.add_argument("--sitewide-share", type=float, help="default: LINKSPIDER_SITEWIDE_SHARE")
     parser.add_argument("--sitewide-min-pages", type=int, help="default: LINKSPIDER_SITEWIDE_MIN_PAGES")
+    parser.add_argument(
+        "--min-body-score", type=_unit_interval, metavar="S",
+        help="editorial links only: those the placement model scored at least S (0 to 1; links scoring "
+        f"{BODY_THRESHOLD} and up are body)",
+    )
 
 
 def _limit(parser: argparse.ArgumentParser) -> None:
@@ -195,7 +208,8 @@ def run(args: argparse.Namespace) -> int:
     kind = args.report
     if args.report == "backlinks":
         assert target is not None
-        report = run_backlinks(db, target, settings, include_lost=args.include_lost)
+        report = run_backlinks(db, target, settings, include_lost=args.include_lost,
+                               min_body_score=args.min_body_score)
     elif args.report == "new-lost":
         report = run_new_lost(db, target, since=since, until=until, limit=args.limit)
     elif args.report == "domains" and args.graph:
@@ -219,7 +233,8 @@ def run(args: argparse.Namespace) -> int:
         )
     else:
         assert target is not None
-        backlinks = run_backlinks(db, target, settings, include_lost=args.include_lost)
+        backlinks = run_backlinks(db, target, settings, include_lost=args.include_lost,
+                                  min_body_score=args.min_body_score)
         timeline = run_new_lost(db, target, since=since, until=until, limit=1)
         gap = None
         if args.competitors:

@@ -60,7 +60,7 @@ class Link:
     sponsored: bool
     ugc: bool
     placement: str  # body, nav, header, sidebar, footer, comment
-    body_score: float = 0.0  # the placement model's body score, 0 to 1 (page-level and redirect links: 0)
+    body_score: float | None = None  # the placement model's body score, 0 to 1; None: not scored (page-level links)
 
 
 class _LinkBuilder:
@@ -74,7 +74,7 @@ class _LinkBuilder:
     __slots__ = tuple(Link.__dataclass_fields__)
 
     def __init__(
-        self, href, target_url, anchor_text, alt, link_type, rel, nofollow, sponsored, ugc, placement, body_score=0.0
+        self, href, target_url, anchor_text, alt, link_type, rel, nofollow, sponsored, ugc, placement, body_score=None
     ):
         self.href = href
         self.target_url = target_url
@@ -90,7 +90,7 @@ class _LinkBuilder:
 
 
 def _make_link(
-    href, target_url, anchor_text, alt, link_type, rel, nofollow, sponsored, ugc, placement, body_score=0.0
+    href, target_url, anchor_text, alt, link_type, rel, nofollow, sponsored, ugc, placement, body_score=None
 ) -> Link:
     """Build a Link without the frozen ``__init__``'s per-field ``object.__setattr__`` calls."""
     link = _LinkBuilder(

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from linkspider.reports.targets import Target, target_filter
+from linkspider.reports.targets import Target, editorial_filter, target_filter
 
 __all__ = [
     "backlinks_pipeline",
@@ -58,8 +58,11 @@ def backlinks_pipeline(
     top: int = 10,
     sitewide_share: float = 0.3,
     sitewide_min_pages: int = 5,
+    min_body_score: float | None = None,
 ) -> list[dict[str, Any]]:
     """The aggregation over ``edges`` whose single result document :func:`backlinks_result` reads.
+
+    ``min_body_score``: only links the placement model scored at least that (:func:`editorial_filter`).
 
     Sitewide links need the crawled page count of each referring domain; the result lists the
     domains that could qualify (:func:`sitewide_candidates`), :func:`crawled_pages_pipeline`
@@ -114,8 +117,11 @@ def backlinks_pipeline(
             }
         },
     ]
+    match = target_filter(target, include_lost=include_lost)
+    if min_body_score is not None:
+        match.update(editorial_filter(min_body_score))
     return [
-        {"$match": target_filter(target, include_lost=include_lost)},
+        {"$match": match},
         {"$project": project},
         {
             "$facet": {

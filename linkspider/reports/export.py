@@ -73,6 +73,7 @@ EDGE_SCHEMA = pa.schema(
         ("sponsored", pa.bool_()),
         ("ugc", pa.bool_()),
         ("placement", pa.string()),
+        ("body_score", pa.float64()),  # null: not scored (redirects, page-level links, WAT)
         ("internal", pa.bool_()),
         ("first_seen", _TS),
         ("lost_at", _TS),
@@ -145,6 +146,9 @@ def _coerce(value: Any, kind: pa.DataType) -> tuple[Any, bool]:
         return (value, False) if isinstance(value, bool) else (None, True)
     if kind == _TS:
         return (value, False) if isinstance(value, datetime) else (None, True)
+    if kind == pa.float64():
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        return (float(value), False) if ok else (None, True)
     if isinstance(value, list):
         fixed = [v if isinstance(v, str) else str(v) for v in value]
         return fixed, any(not isinstance(v, str) for v in value)

@@ -22,7 +22,7 @@ from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
 from linkspider.config import read_config, require, setting
-from linkspider.errors import StoreError
+from linkspider.errors import ReportError, StoreError
 from linkspider.reports.anchors import anchors_pipeline, anchors_result
 from linkspider.reports.backlinks import (
     backlinks_pipeline,
@@ -237,16 +237,22 @@ def iterate(
 
 
 def run_backlinks(
-    db: Database, target: Target, settings: ReportSettings, *, include_lost: bool = False, source: str = "auto"
+    db: Database, target: Target, settings: ReportSettings, *, include_lost: bool = False, source: str = "auto",
+    min_body_score: float | None = None,
 ) -> dict[str, Any]:
     """``source``: ``edges`` (every figure aggregated from the edges), ``rollup`` (headline figures
     from the rollup; see :mod:`.rollup`) or ``auto``: every figure from the edges, unless the target is a
     domain with more than ``LINKSPIDER_REPORT_EXACT_MAX_BACKLINKS`` live backlinks and the rollup is exact,
     when the headline comes from the rollup in constant time (referring pages and sitewide links, which
-    need every backlink, are then left out). The report's ``computed`` says which."""
+    need every backlink, are then left out). The report's ``computed`` says which.
+
+    ``min_body_score``: editorial links only (scored at least that by the placement model); always
+    from the edges, since the rollup keeps no scores."""
     if source not in ("auto", "rollup", "edges"):
         raise ValueError(f"unknown source {source!r}")
-    use_rollup = target.kind == "domain" and not include_lost and (
+    if min_body_score is not None and source == "rollup":
+        raise ReportError("the rollup keeps no body scores: --min-body-score needs the edges")
+    use_rollup = target.kind == "domain" and not include_lost and min_body_score is None and (
         source == "rollup" or (source == "auto" and rollup_ready(db)))
     if use_rollup:
         head = aggregate_one(db[ROLLUP], headline_pipeline(target.value, top=settings.top),
@@ -260,6 +266,7 @@ def run_backlinks(
         top=settings.top,
         sitewide_share=settings.sitewide_share,
         sitewide_min_pages=settings.sitewide_min_pages,
+        min_body_score=min_body_score,
     )
     doc = aggregate_one(db[EDGES], pipeline, label=f"backlinks of {target.value}")
     candidates = sitewide_candidates(doc)
@@ -287,6 +294,8 @@ def run_backlinks(
         sitewide=sitewide,
     )
     report["computed"] = {"figures": "edges", "lists": "edges"}
+    if min_body_score is not None:
+        report["min_body_score"] = min_body_score
     return report
 
 

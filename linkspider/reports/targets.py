@@ -123,6 +123,13 @@ def target_filter(target: Target | None, *, include_lost: bool) -> dict[str, Any
     return query
 
 
+def editorial_filter(min_body_score: float) -> dict[str, Any]:
+    """Links the placement model scored at least ``min_body_score`` (0 to 1): editorial links in the
+    main content, at a threshold of the analyst's choosing. Unscored links (redirects, page-level
+    links, WAT, edges stored before scores were) never match."""
+    return {"body_score": {"$gte": float(min_body_score)}}
+
+
 def followed_filter() -> dict[str, Any]:
     """Links that pass ranking credit: none of ``nofollow``, ``sponsored``, ``ugc`` set (the
     ``dofollow`` of ``report backlinks``; ``$ne: true`` also matches a missing flag)."""

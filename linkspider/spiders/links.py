@@ -184,7 +184,9 @@ class LinksSpider(scrapy.Spider):
             target = link.target_url
             item = add_link(page, target, href=link.href, link_type=link.link_type, anchor_text=link.anchor_text,
                             alt=link.alt, rel=link.rel, nofollow=link.nofollow, sponsored=link.sponsored,
-                            ugc=link.ugc, placement=link.placement, plain=self.plain_edges)
+                            ugc=link.ugc, placement=link.placement,
+                            body_score=None if result.flattened else link.body_score,
+                            plain=self.plain_edges)
             if follow and link.link_type in FOLLOWED_LINK_TYPES and self._should_follow(
                     target, item["target_domain"], item["target_key"]):
                 yield self._request(target)

@@ -22,8 +22,10 @@ SCHEMA_VERSION = 2
 """Bumped whenever the meaning or shape of a stored field changes; stored on every document.
 
 2: binary ``_id`` (see :func:`edge_id`); no ``source_host``/``target_host`` (derived from the URLs) and no ``last_seen``
-(a live edge was last seen when its source page was: ``pages.fetched_at``); ``alt`` and ``rel``
-only when set; pages carry ``links_digest``. ``linkspider mongo migrate`` rewrites version 1.
+(a live edge was last seen when its source page was: ``pages.fetched_at``); ``alt``, ``rel`` and
+``body_score`` only when set; pages carry ``links_digest``. ``linkspider mongo migrate`` rewrites version 1.
+An edge without ``body_score`` was not scored (redirects, page-level links, WAT, or written before it
+was stored): no migration is needed.
 """
 
 EDGES = "edges"
@@ -91,6 +93,13 @@ def _str(value: Any) -> str:
 
 def _opt_str(value: Any) -> str | None:
     return None if value is None else _str(value)
+
+
+def _score(value: Any) -> float | None:
+    """A body score in [0, 1], or None (missing, not a number, out of range: not stored)."""
+    if type(value) is float or type(value) is int:
+        return float(value) if 0.0 <= value <= 1.0 else None
+    return None
 
 
 def _rel(value: Any) -> list[str]:
@@ -188,6 +197,9 @@ def edge_document(item: Mapping[str, Any], now: datetime | None = None) -> dict[
         doc["alt"] = alt
     if rel:
         doc["rel"] = rel
+    score = get("body_score")
+    if score is not None and (score := _score(score)) is not None:
+        doc["body_score"] = score
     source = get("source")
     if source is not None:  # read from an archive (WARC/WAT ingest); crawled edges have no source
         doc["source"] = _str(source)
@@ -196,7 +208,7 @@ def edge_document(item: Mapping[str, Any], now: datetime | None = None) -> dict[
 
 
 _EDGE_INSERT_ONLY = ("_id", "first_seen")
-_EDGE_OPTIONAL = ("alt", "rel")  # stored only when set
+_EDGE_OPTIONAL = ("alt", "rel", "body_score")  # stored only when set
 
 
 def edge_upsert_from_document(doc: Mapping[str, Any]) -> UpdateOne:

@@ -140,6 +140,8 @@ def generate(seed: int = 7) -> EdgeSet:
             "crawl_id": "c1",
             "schema_version": 1,
         }
+        if link_type in ("a", "img", "area"):  # scored by the placement model; from the id, not the rng stream
+            doc["body_score"] = int(eid[:6], 16) % 1001 / 1000
         if lost if lost is not None else rng.random() < 0.15:
             doc["lost_at"] = first + timedelta(seconds=rng.randrange(1, 20 * 86400))
             doc["lost_reason"] = rng.choice(REASONS)

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from linkspider.errors import ReportError
 from linkspider.reports.backlinks import backlinks_pipeline
 from linkspider.reports.runner import ReportSettings, run_backlinks
 from linkspider.reports.targets import Target, parse_target
@@ -20,7 +21,7 @@ def _top(counter: Counter[str], n: int) -> list[dict[str, Any]]:
 
 
 def expected_backlinks(
-    edge_set: EdgeSet, target: Target, *, include_lost: bool, top: int = TOP
+    edge_set: EdgeSet, target: Target, *, include_lost: bool, top: int = TOP, min_body_score: float | None = None
 ) -> dict[str, Any]:
     field = "target_domain" if target.kind == "domain" else "target_key"
     links = [
@@ -29,6 +30,7 @@ def expected_backlinks(
         if e[field] == target.value
         and e["source_domain"] != e["target_domain"]
         and (include_lost or e.get("lost_at") is None)
+        and (min_body_score is None or e.get("body_score", -1.0) >= min_body_score)
     ]
     crawled = Counter(p["domain"] for p in edge_set.pages)
     pages_by_domain: dict[str, set[str]] = defaultdict(set)
@@ -94,6 +96,29 @@ def test_backlinks_match_python(report_db, edge_set: EdgeSet, target_text: str, 
         "sitewide",
     ):
         assert type(got[key]) is int, key
+
+
+@pytest.mark.parametrize("min_body_score", [0.0, 0.42, 0.9, 1.0])
+@pytest.mark.parametrize("target_text", ["target.com", "https://www.target.com/p/1"])
+def test_editorial_backlinks_match_python(report_db, edge_set: EdgeSet, target_text: str,
+                                          min_body_score: float) -> None:
+    """--min-body-score counts only links scored at least that; unscored links (canonical, redirect) never."""
+    target = parse_target(target_text)
+    settings = ReportSettings(sitewide_share=SHARE, sitewide_min_pages=MIN_PAGES, top=TOP)
+    got = run_backlinks(report_db, target, settings, min_body_score=min_body_score)
+    want = expected_backlinks(edge_set, target, include_lost=False, min_body_score=min_body_score)
+    want.pop("sitewide_set")
+    for key, value in want.items():
+        assert got[key] == value, key
+    assert got["min_body_score"] == min_body_score and got["computed"]["figures"] == "edges"
+    everything = run_backlinks(report_db, target, settings)["backlinks"]
+    assert got["backlinks"] < everything  # canonical and redirect links are never editorial
+
+
+def test_editorial_backlinks_refuse_the_rollup(report_db) -> None:
+    settings = ReportSettings(sitewide_share=SHARE, sitewide_min_pages=MIN_PAGES, top=TOP)
+    with pytest.raises(ReportError, match="rollup keeps no body scores"):
+        run_backlinks(report_db, parse_target("target.com"), settings, source="rollup", min_body_score=0.5)
 
 
 def test_data_exercises_every_case(edge_set: EdgeSet) -> None:

@@ -110,6 +110,16 @@ def test_edge_document_fields():
     assert "href" not in doc
 
 
+@pytest.mark.parametrize(
+    ("score", "stored"),
+    [(0.731, 0.731), (0.0, 0.0), (1, 1.0), (None, None), (1.5, None), (-0.1, None), (True, None), ("0.9", None),
+     (float("nan"), None)],
+)
+def test_edge_document_keeps_a_valid_body_score_only(score, stored):
+    doc = edge_document(link(body_score=score))
+    assert doc.get("body_score") == stored and ("body_score" in doc) == (stored is not None)
+
+
 def test_edge_document_omits_unset_alt_and_rel():
     doc = edge_document(link(rel=[], alt=None))
     assert "alt" not in doc and "rel" not in doc
@@ -170,7 +180,7 @@ def test_edge_update_is_idempotent_upsert():
     update = op._doc
     assert set(update) == {"$setOnInsert", "$set", "$unset"}
     assert update["$setOnInsert"] == {"first_seen": T0_MS}
-    assert update["$unset"] == {"lost_at": "", "lost_reason": "", "alt": ""}  # alt unset: removed if stored
+    assert update["$unset"] == {"lost_at": "", "lost_reason": "", "alt": "", "body_score": ""}  # removed if stored
     assert "_id" not in update["$set"] and "first_seen" not in update["$set"]
     assert update["$set"]["anchor_text"] == "Read more" and update["$set"]["schema_version"] == SCHEMA_VERSION
     # no field is touched by two operators (MongoDB rejects that)
