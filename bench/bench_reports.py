@@ -219,13 +219,26 @@ def print_disk(label: str, sizes: dict[str, Any]) -> None:
           f"per index: {per}")
 
 
+SCORED_TYPES = frozenset({"a", "img", "area"})
+
+
+def schema_2(doc: dict[str, Any], scores: random.Random) -> dict[str, Any]:
+    """A generated schema-1 edge as the writer stores it now: schema 2, with the placement model's
+    ``body_score`` (3 decimals) on anchor links, so bytes per edge count it."""
+    out = upgrade_edge(doc)
+    if out["link_type"] in SCORED_TYPES:
+        out["body_score"] = round(scores.random(), 3)
+    return out
+
+
 def fill(db, gen_args: tuple[int, int], batch: int, upgrade: bool) -> tuple[int, float]:
     gen = Generator(*gen_args)
+    scores = random.Random(gen_args[1] + 1)  # its own stream: the edges are the same with or without scores
     started = time.perf_counter()
     inserted = 0
     for docs in gen.batches(batch):
         try:
-            db.edges.insert_many([upgrade_edge(d) for d in docs] if upgrade else docs, ordered=False)
+            db.edges.insert_many([schema_2(d, scores) for d in docs] if upgrade else docs, ordered=False)
             inserted += len(docs)
         except pymongo.errors.BulkWriteError as exc:
             # the generator repeats a link on a page now and then: schema 2's _id makes those one edge
