@@ -20,6 +20,7 @@ from linkspider.reports.targets import Target, editorial_filter, target_filter
 
 __all__ = [
     "backlinks_pipeline",
+    "backlinks_scope",
     "backlinks_result",
     "crawled_pages_pipeline",
     "ranked",
@@ -161,6 +162,15 @@ def sitewide_rows(
             rows.append({"value": c["_id"], "count": int(c["links"]), "pages": int(c["pages"]), "crawled": n})
     rows.sort(key=lambda r: (-r["count"], r["value"]))
     return rows
+
+
+def backlinks_scope(report: dict[str, Any]) -> str:
+    """Which links a backlinks report counts, in words: "live links", "live and lost links", and the
+    body-score floor when ``--min-body-score`` was given."""
+    scope = "live and lost links" if report.get("include_lost") else "live links"
+    if report.get("min_body_score") is not None:
+        scope += f" with body score >= {report['min_body_score']:g}"
+    return scope
 
 
 def ranked(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

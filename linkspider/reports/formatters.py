@@ -13,6 +13,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+from linkspider.reports.backlinks import backlinks_scope
+
 __all__ = ["FORMATS", "render", "table", "to_json"]
 
 FORMATS = ("table", "json", "csv")
@@ -101,8 +103,7 @@ def _backlinks_rows(report: dict[str, Any]) -> list[tuple[str, Any, int]]:
 
 def _backlinks_table(report: dict[str, Any]) -> str:
     t = report["target"]
-    lost = " (live and lost links)" if report["include_lost"] else " (live links)"
-    parts = [f"Backlinks of {t['kind']} {t['value']}{lost}\n"]
+    parts = [f"Backlinks of {t['kind']} {t['value']} ({backlinks_scope(report)})\n"]
     parts.append(table(["metric", "count"], [(k, report[k]) for k in _TOTALS]))
     for section in ("placements", "link_types"):
         parts.append(table([section.rstrip("s").replace("_", " "), "count"], report[section].items()))

@@ -12,6 +12,8 @@ from datetime import date, datetime, timedelta, timezone
 from html import escape
 from typing import Any
 
+from linkspider.reports.backlinks import backlinks_scope
+
 __all__ = ["bar_chart", "day_series", "donut_chart", "render_html", "timeline_chart"]
 
 GREEN = "#2e7d32"
@@ -175,7 +177,7 @@ def render_html(
     flagged = total - backlinks["dofollow"]
     anchors = [(r["value"], r["count"]) for r in backlinks["top_anchors"]]
     series = day_series(new_lost["new_by_day"], new_lost["lost_by_day"])
-    scope = "live and lost links" if backlinks["include_lost"] else "live links"
+    scope = backlinks_scope(backlinks)
     sections = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',

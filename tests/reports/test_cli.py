@@ -81,6 +81,19 @@ def test_backlinks_include_lost_flag(report_db, mongo_uri: str, edge_set: EdgeSe
     assert got["include_lost"] is True
 
 
+def test_backlinks_min_body_score(report_db, mongo_uri: str, edge_set: EdgeSet, capsys) -> None:
+    target = Target("domain", TARGET)
+    got = json.loads(_run(capsys, report_db, mongo_uri, "backlinks", "--target", TARGET, "--format", "json",
+                          "--min-body-score", "0.6"))
+    assert got["backlinks"] == expected_backlinks(edge_set, target, include_lost=False, min_body_score=0.6)["backlinks"]
+    assert got["min_body_score"] == 0.6
+    table = _run(capsys, report_db, mongo_uri, "backlinks", "--target", TARGET, "--min-body-score", "0.6")
+    assert f"Backlinks of domain {TARGET} (live links with body score >= 0.6)" in table
+    with pytest.raises(SystemExit) as exit_info:
+        main(["report", "backlinks", "--target", TARGET, "--min-body-score", "1.5"])
+    assert exit_info.value.code == 2 and "must be between 0 and 1" in capsys.readouterr().err
+
+
 def test_backlinks_csv(report_db, mongo_uri: str, edge_set: EdgeSet, capsys) -> None:
     out = _run(capsys, report_db, mongo_uri, "backlinks", "--target", TARGET, "--format", "csv", "--top", "5")
     rows = list(csv.DictReader(io.StringIO(out)))
