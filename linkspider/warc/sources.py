@@ -23,8 +23,8 @@ from urllib.parse import parse_qs, quote, urlsplit
 from linkspider.errors import ConfigurationError, UnsafeAddressError
 from linkspider.safety.network import AddressPolicy
 
-__all__ = ["UNIT_DOMAIN", "SourceRefused", "ingest_kind", "mark_ingest", "open_source", "parse_sources", "source_name",
-           "unit_source", "unit_url"]
+__all__ = ["UNIT_DOMAIN", "SourceRefused", "ingest_kind", "local_refusal", "mark_ingest", "open_source",
+           "parse_sources", "source_name", "unit_source", "unit_url"]
 
 UNIT_DOMAIN = "warc.invalid"
 _UNIT_PREFIX = f"https://{UNIT_DOMAIN}/unit?src="
@@ -70,13 +70,25 @@ def source_name(source: str) -> str:
 
 
 class SourceRefused(UnsafeAddressError):
-    """An http(s) source (or a redirect it gave) resolves to an address the network policy refuses."""
+    """A source that must not be read: an http(s) source (or a redirect it gave) that resolves to an
+    address the network policy refuses, or a local path that is not a regular archive file."""
 
-    def __init__(self, host: str, reason: str) -> None:
-        super().__init__(f"{host} resolves to a {reason} address (set LINKSPIDER_ALLOW_PRIVATE_NETWORKS or "
-                         "LINKSPIDER_ALLOWED_NETWORKS to allow it)")
+    def __init__(self, host: str, reason: str, message: str | None = None) -> None:
+        super().__init__(message or f"{host} resolves to a {reason} address (set LINKSPIDER_ALLOW_PRIVATE_NETWORKS "
+                                    "or LINKSPIDER_ALLOWED_NETWORKS to allow it)")
         self.host = host
         self.reason = reason
+
+
+def local_refusal(path: str) -> str | None:
+    """Why a local path is not read as an archive, or None: it must be a regular file (not a device, a
+    FIFO or a folder, which could stall a worker) named like one (``ARCHIVE_SUFFIXES``). A unit in
+    Redis names the path a worker opens, so the worker checks it too."""
+    if not path.endswith(ARCHIVE_SUFFIXES):
+        return f"{path} is not named like a WARC/WAT/ARC file ({', '.join(ARCHIVE_SUFFIXES)})"
+    if os.path.exists(path) and not os.path.isfile(path):
+        return f"{path} is not a regular file"
+    return None
 
 
 def _guarded_connect(policy: AddressPolicy, address: tuple[str, int], timeout: Any = socket._GLOBAL_DEFAULT_TIMEOUT,
@@ -141,6 +153,9 @@ def open_source(source: str, timeout: float = 60.0, user_agent: str = "linkspide
         opener = urllib.request.build_opener(_GuardedHTTPHandler(policy), _GuardedHTTPSHandler(policy))
         request = urllib.request.Request(source, headers={"User-Agent": user_agent})
         return Prefetch(opener.open(request, timeout=timeout))
+    refusal = local_refusal(source)
+    if refusal is not None:
+        raise SourceRefused(source, "not-an-archive", refusal)
     return open(source, "rb")
 
 
@@ -207,7 +222,7 @@ class Prefetch(io.RawIOBase):
 def _lines(ref: str, timeout: float, policy: AddressPolicy | None) -> list[str]:
     """The lines of a list file (local or URL; gzip-compressed like ``warc.paths.gz`` or plain)."""
     try:
-        with open_source(ref, timeout, policy=policy) as stream:
+        with (open_source(ref, timeout, policy=policy) if _is_url(ref) else open(ref, "rb")) as stream:
             data = stream.read()
     except (OSError, SourceRefused) as exc:
         raise ConfigurationError(f"paths list {ref} cannot be read: {exc}") from exc
@@ -222,11 +237,14 @@ def _lines(ref: str, timeout: float, policy: AddressPolicy | None) -> list[str]:
 def _expand_local(path: str) -> list[str]:
     path = os.path.expanduser(path)
     if any(ch in path for ch in "*?["):
-        return sorted(os.path.abspath(m) for m in glob.glob(path) if os.path.isfile(m))
+        return sorted(os.path.abspath(m) for m in glob.glob(path) if os.path.isfile(m) and m.endswith(ARCHIVE_SUFFIXES))
     if os.path.isdir(path):
         return sorted(os.path.abspath(os.path.join(path, n)) for n in os.listdir(path) if n.endswith(ARCHIVE_SUFFIXES))
     if not os.path.isfile(path):
         raise ConfigurationError(f"paths: {path} is not a file")
+    refusal = local_refusal(path)
+    if refusal is not None:
+        raise ConfigurationError(f"paths: {refusal}")
     return [os.path.abspath(path)]
 
 

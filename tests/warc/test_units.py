@@ -12,7 +12,15 @@ from linkspider.errors import ConfigurationError
 from linkspider.extract import extract_links, links_from_rows
 from linkspider.warc.archive import ArchiveConfig, WarcArchiveMiddleware, http_response_headers, warc_date
 from linkspider.warc.filters import EdgeFilter, parse_domains
-from linkspider.warc.sources import parse_sources, source_name, unit_source, unit_url
+from linkspider.warc.sources import (
+    SourceRefused,
+    local_refusal,
+    open_source,
+    parse_sources,
+    source_name,
+    unit_source,
+    unit_url,
+)
 from linkspider.warc.wat import WatPage, parse_wat
 from tests.warc.build import Page, wat_json
 
@@ -134,6 +142,28 @@ def test_parse_sources_forms(tmp_path):
 def test_parse_sources_refuses_what_is_not_there(value):
     with pytest.raises(ConfigurationError, match="such"):
         parse_sources(value)
+
+
+def test_local_sources_must_be_archive_files(tmp_path):
+    """A unit in Redis names the path a worker opens: only regular files named like archives are read."""
+    notes = tmp_path / "notes.txt"
+    notes.write_text("x")
+    archive = tmp_path / "a.warc.gz"
+    archive.write_bytes(b"x")
+    folder = tmp_path / "odd.warc"
+    folder.mkdir()
+    assert local_refusal(str(archive)) is None
+    assert "not named like" in local_refusal(str(notes))
+    assert "not named like" in local_refusal("/dev/zero")  # would never end
+    assert "not a regular file" in local_refusal(str(folder))
+    with pytest.raises(ConfigurationError, match="not named like"):
+        parse_sources(str(notes))
+    assert parse_sources(f"{tmp_path}/*") == [str(archive)]  # a glob keeps the archives
+    for path in (notes, folder, "/dev/zero"):
+        with pytest.raises(SourceRefused):
+            open_source(str(path))
+    with open_source(str(archive)) as stream:
+        assert stream.read() == b"x"
 
 
 def test_a_bad_gzip_paths_list_is_refused(tmp_path):
