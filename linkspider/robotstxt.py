@@ -22,7 +22,8 @@ class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
     """Scrapy's RobotsTxtMiddleware, with every request that waits for robots.txt given the parser."""
 
     async def robot_parser(self, request: Request) -> RobotParser | None:
-        pending = self._parsers.get(urlparse_cached(request).netloc)
+        parsers = getattr(self, "_parsers", None)  # Scrapy's private table: if a release renames it, defer to Scrapy
+        pending = parsers.get(urlparse_cached(request).netloc) if isinstance(parsers, dict) else None
         if not isinstance(pending, Deferred):
             return await super().robot_parser(request)  # cached, or this request starts the fetch
         mine: Deferred[RobotParser | None] = Deferred()
