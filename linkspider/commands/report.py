@@ -88,6 +88,10 @@ def _backlink_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--top", type=int, help="rows per top list (default: LINKSPIDER_REPORT_TOP)")
     parser.add_argument("--sitewide-share", type=float, help="default: LINKSPIDER_SITEWIDE_SHARE")
     parser.add_argument("--sitewide-min-pages", type=int, help="default: LINKSPIDER_SITEWIDE_MIN_PAGES")
+    _editorial(parser)
+
+
+def _editorial(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--min-body-score", type=_unit_interval, metavar="S",
         help="editorial links only: those the placement model scored at least S (0 to 1; links scoring "
@@ -151,6 +155,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--target", required=True, help="your domain")
     p.add_argument("--min", type=int, default=1, dest="min_competitors", help="competitors linked (default: 1)")
     p.add_argument("--followed", action="store_true", help="count followed links only (no nofollow/sponsored/ugc)")
+    _editorial(p)
     _limit(p)
     _format(p)
     _connection(p)
@@ -173,6 +178,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--top", type=int, help="anchors listed per class (default: LINKSPIDER_REPORT_TOP)")
     p.add_argument("--include-lost", action="store_true", help="count lost links too (default: live links only)")
     p.add_argument("--followed", action="store_true", help="followed links only (no nofollow/sponsored/ugc)")
+    _editorial(p)
     _format(p)
     _connection(p)
 
@@ -226,7 +232,8 @@ def run(args: argparse.Namespace) -> int:
         report = run_outgoing(db, source, limit=args.limit)
     elif args.report == "anchors":
         assert target is not None
-        report = run_anchors(db, target, settings, include_lost=args.include_lost, followed=args.followed)
+        report = run_anchors(db, target, settings, include_lost=args.include_lost, followed=args.followed,
+                             min_body_score=args.min_body_score)
     elif args.report == "domains":
         _, report = run_domains(
             db, include_lost=args.include_lost, top=args.top or None, by=args.by, damping=args.damping
@@ -240,7 +247,8 @@ def run(args: argparse.Namespace) -> int:
         if args.competitors:
             domain = parse_domain(args.target)
             competitors = [parse_domain(c, option="--competitors") for c in args.competitors.split(",") if c.strip()]
-            gap = run_gap(db, validate_gap(competitors, domain, 1), domain, limit=settings.top * 5)
+            gap = run_gap(db, validate_gap(competitors, domain, 1), domain, limit=settings.top * 5,
+                          min_body_score=args.min_body_score)
         page = render_html(
             backlinks,
             timeline,
@@ -264,7 +272,8 @@ def _run_gap(args: argparse.Namespace, settings: ReportSettings) -> int:
     competitors = validate_gap(competitors, target, args.min_competitors)
     _, db = connect(settings.mongo_uri, settings.database)
     report = run_gap(
-        db, competitors, target, min_competitors=args.min_competitors, followed=args.followed, limit=args.limit
+        db, competitors, target, min_competitors=args.min_competitors, followed=args.followed, limit=args.limit,
+        min_body_score=args.min_body_score,
     )
     sys.stdout.write(render("gap", report, args.format))
     return 0

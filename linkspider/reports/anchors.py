@@ -22,7 +22,7 @@ import unicodedata
 from typing import Any
 
 from linkspider.domains import brand_name
-from linkspider.reports.targets import Target, followed_filter, target_domain, target_filter
+from linkspider.reports.targets import Target, editorial_filter, followed_filter, target_domain, target_filter
 
 __all__ = [
     "ANCHOR_CLASSES",
@@ -170,11 +170,14 @@ def classify_anchor(text: str | None, *, brand: str, link_type: str | None = Non
     return "other"
 
 
-def anchors_pipeline(target: Target, *, include_lost: bool = False, followed: bool = False) -> list[dict[str, Any]]:
+def anchors_pipeline(target: Target, *, include_lost: bool = False, followed: bool = False,
+                     min_body_score: float | None = None) -> list[dict[str, Any]]:
     """Links to ``target`` grouped by ``[anchor_text, alt, link_type]`` (few rows: one per distinct anchor)."""
     match = target_filter(target, include_lost=include_lost)
     if followed:
         match.update(followed_filter())
+    if min_body_score is not None:
+        match.update(editorial_filter(min_body_score))
     return [
         {"$match": match},
         {"$project": {"_id": 0, "anchor_text": 1, "alt": 1, "link_type": 1}},
@@ -183,7 +186,8 @@ def anchors_pipeline(target: Target, *, include_lost: bool = False, followed: bo
 
 
 def anchors_result(
-    rows: list[dict[str, Any]], *, target: Target, top: int, include_lost: bool = False, followed: bool = False
+    rows: list[dict[str, Any]], *, target: Target, top: int, include_lost: bool = False, followed: bool = False,
+    min_body_score: float | None = None,
 ) -> dict[str, Any]:
     """Shares per class and the ``top`` anchors of each class (an anchor's count sums its link types)."""
     brand = brand_name(target_domain(target))
@@ -216,6 +220,7 @@ def anchors_result(
         "brand": brand,
         "include_lost": include_lost,
         "followed_only": followed,
+        "min_body_score": min_body_score,
         "links": total,
         "classes": classes,
         "settings": {"top": top},

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from linkspider.reports.targets import Target, editorial_filter, target_filter
+from linkspider.reports.targets import Target, editorial_filter, editorial_words, target_filter
 
 __all__ = [
     "backlinks_pipeline",
@@ -169,7 +169,7 @@ def backlinks_scope(report: dict[str, Any]) -> str:
     body-score floor when ``--min-body-score`` was given."""
     scope = "live and lost links" if report.get("include_lost") else "live links"
     if report.get("min_body_score") is not None:
-        scope += f" with body score >= {report['min_body_score']:g}"
+        scope += f" with {editorial_words(report['min_body_score'])}"
     return scope
 
 

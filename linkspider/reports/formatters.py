@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from linkspider.reports.backlinks import backlinks_scope
+from linkspider.reports.targets import editorial_words
 
 __all__ = ["FORMATS", "render", "table", "to_json"]
 
@@ -220,9 +221,17 @@ _GAP_COLUMNS = (
 )
 
 
+def _only(report: dict[str, Any]) -> str:
+    """" (followed links only, body score >= S)": the link filters a report was run with."""
+    words = ["followed links only"] if report.get("followed_only") else []
+    if report.get("min_body_score") is not None:
+        words.append(editorial_words(report["min_body_score"]))
+    return f" ({', '.join(words)})" if words else ""
+
+
 def _gap_table(report: dict[str, Any]) -> str:
     comps = report["competitors"]
-    followed = " (followed links only)" if report["followed_only"] else ""
+    followed = _only(report)
     head = (
         f"Link gap for {report['target']}: {report['referring_domains']} referring domains link to at least "
         f"{report['min_competitors']} of {', '.join(comps)} but not to {report['target']}{followed}\n"
@@ -356,7 +365,8 @@ def _anchor_rows(report: dict[str, Any]) -> list[list[Any]]:
 
 def _anchors_table(report: dict[str, Any]) -> str:
     t = report["target"]
-    head = f"Anchor profile of {t['kind']} {t['value']} (brand name {report['brand']!r}): {report['links']} links\n"
+    head = (f"Anchor profile of {t['kind']} {t['value']} (brand name {report['brand']!r}): {report['links']} "
+            f"links{_only(report)}\n")
     parts = [
         head,
         table(

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from linkspider.errors import ReportError
-from linkspider.reports.targets import followed_filter
+from linkspider.reports.targets import editorial_filter, followed_filter
 
 __all__ = [
     "MAX_COMPETITORS",
@@ -46,7 +46,7 @@ def validate_gap(competitors: list[str], target: str, min_competitors: int) -> l
     return unique
 
 
-def _match(competitors: list[str], target: str, followed: bool) -> dict[str, Any]:
+def _match(competitors: list[str], target: str, followed: bool, min_body_score: float | None = None) -> dict[str, Any]:
     domains = [*competitors, target]
     match: dict[str, Any] = {
         "target_domain": {"$in": domains},
@@ -56,11 +56,14 @@ def _match(competitors: list[str], target: str, followed: bool) -> dict[str, Any
     }
     if followed:
         match.update(followed_filter())
+    if min_body_score is not None:
+        match.update(editorial_filter(min_body_score))
     return match
 
 
 def gap_pipeline(
-    competitors: list[str], target: str, *, min_competitors: int = 1, followed: bool = False, limit: int = 100
+    competitors: list[str], target: str, *, min_competitors: int = 1, followed: bool = False, limit: int = 100,
+    min_body_score: float | None = None,
 ) -> list[dict[str, Any]]:
     """The aggregation over ``edges`` whose single result document :func:`gap_result` reads.
 
@@ -72,7 +75,7 @@ def gap_pipeline(
         *([{"$limit": limit}] if limit else []),
     ]
     return [
-        {"$match": _match(competitors, target, followed)},
+        {"$match": _match(competitors, target, followed, min_body_score)},
         {"$project": {"_id": 0, "source_domain": 1, "target_domain": 1}},
         {"$group": {"_id": {"r": "$source_domain", "t": "$target_domain"}, "links": {"$sum": 1}}},
         {
@@ -91,10 +94,11 @@ def gap_pipeline(
 
 
 def gap_examples_pipeline(
-    competitors: list[str], target: str, referrers: list[str], *, followed: bool = False
+    competitors: list[str], target: str, referrers: list[str], *, followed: bool = False,
+    min_body_score: float | None = None,
 ) -> list[dict[str, Any]]:
     """One example link per (listed referring domain, competitor): the smallest (source URL, target URL)."""
-    match = _match(competitors, target, followed)
+    match = _match(competitors, target, followed, min_body_score)
     match["source_domain"] = {"$in": sorted(referrers)}
     match["target_domain"] = {"$in": list(competitors)}
     return [
@@ -131,6 +135,7 @@ def gap_result(
     followed: bool,
     limit: int,
     examples: list[dict[str, Any]] | None = None,
+    min_body_score: float | None = None,
 ) -> dict[str, Any]:
     """The ``--format json`` object: one row per gap domain, with links and an example per competitor.
 
@@ -159,6 +164,7 @@ def gap_result(
         "competitors": competitors,
         "min_competitors": min_competitors,
         "followed_only": followed,
+        "min_body_score": min_body_score,
         "referring_domains": int(total[0]["n"]) if total else 0,
         "rows": rows,
         "settings": {"limit": limit},

@@ -379,14 +379,16 @@ def run_gap(
     min_competitors: int = 1,
     followed: bool = False,
     limit: int = 100,
+    min_body_score: float | None = None,
 ) -> dict[str, Any]:
-    pipeline = gap_pipeline(competitors, target, min_competitors=min_competitors, followed=followed, limit=limit)
+    pipeline = gap_pipeline(competitors, target, min_competitors=min_competitors, followed=followed, limit=limit,
+                            min_body_score=min_body_score)
     doc = aggregate_one(db[EDGES], pipeline, label=f"link gap of {target} against {len(competitors)} competitors")
     referrers = gap_referrers(doc)
     examples = (
         aggregate_all(
             db[EDGES],
-            gap_examples_pipeline(competitors, target, referrers, followed=followed),
+            gap_examples_pipeline(competitors, target, referrers, followed=followed, min_body_score=min_body_score),
             label=f"example links of {len(referrers)} referring domains",
         )
         if referrers
@@ -400,6 +402,7 @@ def run_gap(
         followed=followed,
         limit=limit,
         examples=examples,
+        min_body_score=min_body_score,
     )
 
 
@@ -415,11 +418,13 @@ def run_outgoing(db: Database, source: Target, *, limit: int = 100) -> dict[str,
 
 
 def run_anchors(
-    db: Database, target: Target, settings: ReportSettings, *, include_lost: bool = False, followed: bool = False
+    db: Database, target: Target, settings: ReportSettings, *, include_lost: bool = False, followed: bool = False,
+    min_body_score: float | None = None,
 ) -> dict[str, Any]:
     rows = aggregate_all(
         db[EDGES],
-        anchors_pipeline(target, include_lost=include_lost, followed=followed),
+        anchors_pipeline(target, include_lost=include_lost, followed=followed, min_body_score=min_body_score),
         label=f"anchor profile of {target.value}",
     )
-    return anchors_result(rows, target=target, top=settings.top, include_lost=include_lost, followed=followed)
+    return anchors_result(rows, target=target, top=settings.top, include_lost=include_lost, followed=followed,
+                          min_body_score=min_body_score)

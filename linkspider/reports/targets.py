@@ -130,6 +130,11 @@ def editorial_filter(min_body_score: float) -> dict[str, Any]:
     return {"body_score": {"$gte": float(min_body_score)}}
 
 
+def editorial_words(min_body_score: float) -> str:
+    """How reports say which links :func:`editorial_filter` keeps."""
+    return f"body score >= {min_body_score:g}"
+
+
 def followed_filter() -> dict[str, Any]:
     """Links that pass ranking credit: none of ``nofollow``, ``sponsored``, ``ugc`` set (the
     ``dofollow`` of ``report backlinks``; ``$ne: true`` also matches a missing flag)."""

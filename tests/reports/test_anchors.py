@@ -59,7 +59,8 @@ def test_brand_name(domain, want) -> None:
     assert brand_name(domain) == want
 
 
-def expected_profile(edge_set: EdgeSet, target: Target, *, followed: bool, include_lost: bool = False):
+def expected_profile(edge_set: EdgeSet, target: Target, *, followed: bool, include_lost: bool = False,
+                     min_body_score: float | None = None):
     field = "target_domain" if target.kind == "domain" else "target_key"
     links = [
         e
@@ -68,6 +69,7 @@ def expected_profile(edge_set: EdgeSet, target: Target, *, followed: bool, inclu
         and not e["internal"]
         and (include_lost or e.get("lost_at") is None)
         and not (followed and (e["nofollow"] or e["sponsored"] or e["ugc"]))
+        and (min_body_score is None or e.get("body_score", -1.0) >= min_body_score)
     ]
     per_class: dict[str, Counter[str]] = defaultdict(Counter)
     for e in links:
@@ -103,6 +105,17 @@ def test_anchor_profile_matches_python(report_db, edge_set: EdgeSet, target, fol
         seen += c["links"] > 0
     assert seen >= 3  # the generated anchors cover several classes, even for one page
     assert sum(c["share"] for c in got["classes"]) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("min_body_score", [0.0, 0.5, 0.95])
+def test_editorial_anchor_profile_matches_python(report_db, edge_set: EdgeSet, min_body_score: float) -> None:
+    target = Target("domain", TARGET)
+    total, per_class = expected_profile(edge_set, target, followed=False, min_body_score=min_body_score)
+    got = run_anchors(report_db, target, ReportSettings(top=3), min_body_score=min_body_score)
+    assert got["links"] == total > 0 and got["min_body_score"] == min_body_score
+    assert {c["class"]: c["links"] for c in got["classes"]} == {
+        cls: sum(per_class.get(cls, Counter()).values()) for cls in ANCHOR_CLASSES}
+    assert total < expected_profile(edge_set, target, followed=False)[0]  # unscored links never count
 
 
 def test_anchor_profile_unknown_target(report_db) -> None:

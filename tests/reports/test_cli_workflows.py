@@ -43,6 +43,17 @@ def test_every_format(states_db, mongo_uri: str, capsys, argv) -> None:
     assert report  # the JSON object is not empty
 
 
+def test_filters_are_named_in_the_tables(report_db, mongo_uri: str, capsys) -> None:
+    """--followed and --min-body-score reach the runners and are said in the table's first line."""
+    filters = ("--followed", "--min-body-score", "0.5")
+    code, out, _ = _run(capsys, report_db, mongo_uri, "anchors", "--target", TARGET, *filters)
+    want = run_anchors(report_db, Target("domain", TARGET), ReportSettings(), followed=True, min_body_score=0.5)
+    assert code == 0 and f"{want['links']} links (followed links only, body score >= 0.5)" in out.splitlines()[0]
+    code, out, _ = _run(capsys, report_db, mongo_uri, "gap", "--competitors", f"{TARGET},ref2.com", "--target",
+                        "ref3.com", *filters)
+    assert code == 0 and out.splitlines()[0].endswith("(followed links only, body score >= 0.5)")
+
+
 def test_json_equals_runner(report_db, mongo_uri: str, capsys) -> None:
     """The command prints what the runner returns (datetimes as ISO strings)."""
     settings = ReportSettings()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import zlib
 from collections import defaultdict
 from datetime import datetime, timezone
 from typing import Any
@@ -38,6 +39,7 @@ def gap_edges(seed: int = 3) -> list[dict[str, Any]]:
                     "nofollow": rng.random() < 0.3, "sponsored": rng.random() < 0.1, "ugc": rng.random() < 0.1,
                     "internal": False, "first_seen": when, "last_seen": when,
                 }
+                doc["body_score"] = zlib.crc32(doc["_id"].encode()) % 1001 / 1000  # not from rng: same stream
                 if rng.random() < 0.15:
                     doc["lost_at"] = when
                 out.append(doc)
@@ -58,7 +60,8 @@ def gap_db(report_db, edge_set: EdgeSet):
     return report_db, EdgeSet(edges=edge_set.edges + extra, pages=edge_set.pages)
 
 
-def expected_gap(edge_set: EdgeSet, competitors: list[str], target: str, *, min_n: int, followed: bool):
+def expected_gap(edge_set: EdgeSet, competitors: list[str], target: str, *, min_n: int, followed: bool,
+                 min_body_score: float | None = None):
     domains = {*competitors, target}
     linked: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
     for e in edge_set.edges:
@@ -67,6 +70,8 @@ def expected_gap(edge_set: EdgeSet, competitors: list[str], target: str, *, min_
         if e["source_domain"] in domains:
             continue
         if followed and any(e[f] for f in FOLLOWED_FLAGS):
+            continue
+        if min_body_score is not None and e.get("body_score", -1.0) < min_body_score:
             continue
         linked[e["source_domain"]][e["target_domain"]].append(e)
     out = {}
@@ -99,6 +104,21 @@ def test_gap_matches_python(gap_db, competitors, target, min_n, followed) -> Non
     db, edge_set = gap_db
     want = expected_gap(edge_set, competitors, target, min_n=min_n, followed=followed)
     got = run_gap(db, competitors, target, min_competitors=min_n, followed=followed, limit=0)
+    assert_gap(got, want)
+
+
+@pytest.mark.parametrize(("min_n", "min_body_score"), [(1, 0.3), (2, 0.5), (1, 0.9)])
+def test_editorial_gap_matches_python(gap_db, min_n: int, min_body_score: float) -> None:
+    """--min-body-score: only links scored at least that count, to the competitors and to the target."""
+    db, edge_set = gap_db
+    want = expected_gap(edge_set, COMPETITORS, MINE, min_n=min_n, followed=False, min_body_score=min_body_score)
+    got = run_gap(db, COMPETITORS, MINE, min_competitors=min_n, limit=0, min_body_score=min_body_score)
+    assert got["min_body_score"] == min_body_score
+    assert_gap(got, want)
+    assert want != expected_gap(edge_set, COMPETITORS, MINE, min_n=min_n, followed=False)  # the floor matters
+
+
+def assert_gap(got: dict[str, Any], want: dict[str, Any]) -> None:
     assert got["referring_domains"] == len(want)
     assert len(want) > 0  # every case has prospects: the comparison below is not vacuous
     rows = {r["referring_domain"]: r for r in got["rows"]}
