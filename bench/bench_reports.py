@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import bisect
+import contextlib
 import logging
 import os
 import random
@@ -27,6 +28,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from itertools import accumulate
 from pathlib import Path
@@ -197,6 +199,27 @@ class ServerCPU:
         return (int(fields[11]) + int(fields[12])) / self.tick
 
 
+
+@contextlib.contextmanager
+def throwaway_mongo(mongo_uri: str | None, *names: str) -> Iterator[tuple[Any, str, list[Any], ServerCPU, str]]:
+    """A mongod of its own in a temporary folder (or ``mongo_uri``), and the databases ``names`` (with a
+    timestamp) on it, dropped at the end: ``(client, uri, databases, mongod CPU meter, work folder)``."""
+    workdir = tempfile.TemporaryDirectory(prefix="bench-reports-")
+    server = None if mongo_uri else MongoServer(workdir.name).start()
+    uri = mongo_uri or server.uri  # type: ignore[union-attr]
+    client: pymongo.MongoClient = pymongo.MongoClient(uri, tz_aware=True)
+    dbs = [client[f"{name}_{int(time.time())}"] for name in names]
+    try:
+        yield client, uri, dbs, ServerCPU(server.process.pid if server is not None and server.process else None), \
+            workdir.name
+    finally:
+        for db in dbs:
+            client.drop_database(db.name)
+        client.close()
+        if server is not None:
+            server.stop()
+        workdir.cleanup()
+
 def disk_bytes(db, name: str = "edges") -> dict[str, Any]:
     """On-disk size of a collection and its indexes after a checkpoint (``fsync`` flushes WiredTiger)."""
     db.client.admin.command("fsync")
@@ -248,6 +271,25 @@ def fill(db, gen_args: tuple[int, int], batch: int, upgrade: bool) -> tuple[int,
         if inserted % 200_000 < batch:
             print(f"  ... {inserted:,} edges ({time.perf_counter() - started:.1f} s)", file=sys.stderr)
     return inserted, time.perf_counter() - started
+
+
+def load_store(db, client, uri: str, edges: int, seed: int, batch: int, *,
+               prepare: Callable[[Any], Any] | None = None) -> tuple[Generator, int]:
+    """Fill ``db`` with the generated pages and schema-2 edges (``prepare(db)`` runs between the two) and
+    print how long it took; the generator (for its domain names) and the edges inserted."""
+    gen = Generator(edges, seed)
+    pages = gen.pages()
+    t_pages, _ = timed(lambda: db.pages.insert_many(pages, ordered=False))
+    if prepare is not None:
+        prepare(db)
+    inserted, t_edges = fill(db, (edges, seed), batch, upgrade=True)
+    print(f"mongod {client.server_info()['version']} on {uri}")
+    print(
+        f"edges: {inserted:,} inserted in {t_edges:.1f} s "
+        f"({inserted / t_edges:,.0f}/s, generation included); "
+        f"pages: {len(pages):,} in {t_pages:.1f} s"
+    )
+    return gen, inserted
 
 
 def big_target_docs(backlinks: int, per_domain: int = 100):
@@ -344,13 +386,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
 
-    workdir = tempfile.TemporaryDirectory(prefix="bench-reports-")
-    server = None if args.mongo_uri else MongoServer(workdir.name).start()
-    uri = args.mongo_uri or server.uri  # type: ignore[union-attr]
-    client: pymongo.MongoClient = pymongo.MongoClient(uri, tz_aware=True)
-    db = client[f"bench_reports_{int(time.time())}"]
-    old = client[f"bench_reports_v1_{int(time.time())}"]
-    try:
+    with throwaway_mongo(args.mongo_uri, "bench_reports", "bench_reports_v1") as (client, uri, (db, old), cpu, _):
         baseline = None
         if not args.no_baseline:
             old.pages.insert_many(Generator(args.edges, args.seed).pages(), ordered=False)
@@ -358,17 +394,7 @@ def main(argv: list[str] | None = None) -> int:
             old.edges.create_indexes(V1_INDEXES)
             baseline = disk_bytes(old)
             client.drop_database(old.name)  # its pages in the cache would slow the timed reports
-        gen = Generator(args.edges, args.seed)
-        pages = gen.pages()
-        t_pages, _ = timed(lambda: db.pages.insert_many(pages, ordered=False))
-        ensure_collections(db)
-        inserted, t_edges = fill(db, (args.edges, args.seed), args.batch, upgrade=True)
-        print(f"mongod {client.server_info()['version']} on {uri}")
-        print(
-            f"edges: {inserted:,} inserted in {t_edges:.1f} s "
-            f"({inserted / t_edges:,.0f}/s, generation included); "
-            f"pages: {len(pages):,} in {t_pages:.1f} s"
-        )
+        gen, inserted = load_store(db, client, uri, args.edges, args.seed, args.batch, prepare=ensure_collections)
 
         settings = ReportSettings(sitewide_share=0.3, sitewide_min_pages=5, top=10)
         top = Target("domain", gen.domain(0))
@@ -394,7 +420,6 @@ def main(argv: list[str] | None = None) -> int:
                   f"({sizes['total'] / baseline['total']:.2f}x; target 120 bytes: "
                   f"{'PASS' if sizes['total'] <= 120 else 'FAIL'})")
 
-        cpu = ServerCPU(server.process.pid if server is not None and server.process else None)
         print(f"with indexes (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs):")
         results = {
             "largest": bench_target(db, top, settings, args.runs, "largest target", cpu),
@@ -438,13 +463,6 @@ def main(argv: list[str] | None = None) -> int:
         if args.headline_backlinks:
             headline_ok = bench_headline(db, args.headline_backlinks, args.runs) < 0.3
         return 0 if verdict == "PASS" and headline_ok else 1
-    finally:
-        client.drop_database(db.name)
-        client.drop_database(old.name)
-        client.close()
-        if server is not None:
-            server.stop()
-        workdir.cleanup()
 
 
 if __name__ == "__main__":

@@ -19,16 +19,11 @@ import os
 import random
 import statistics
 import sys
-import tempfile
-import time
 from pathlib import Path
-
-import pymongo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 
-from bench.bench_reports import Generator, ServerCPU, fill, timed
-from linkspider.demo.servers import MongoServer
+from bench.bench_reports import Generator, ServerCPU, load_store, throwaway_mongo, timed
 from linkspider.reports.export import edge_batches, edges_cursor, export_edges, export_raw_edges, raw_edge_batches
 from linkspider.reports.rank import domain_metrics
 from linkspider.reports.runner import (
@@ -139,34 +134,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
 
-    workdir = tempfile.TemporaryDirectory(prefix="bench-reports-")
-    server = None if args.mongo_uri else MongoServer(workdir.name).start()
-    uri = args.mongo_uri or server.uri  # type: ignore[union-attr]
-    client: pymongo.MongoClient = pymongo.MongoClient(uri, tz_aware=True)
-    db = client[f"bench_reports_{int(time.time())}"]
-    try:
-        gen = Generator(args.edges, args.seed)
-        pages = gen.pages()
-        t_pages, _ = timed(lambda: db.pages.insert_many(pages, ordered=False))
-        inserted, t_edges = fill(db, (args.edges, args.seed), args.batch, upgrade=True)  # schema-2 documents
-        print(f"mongod {client.server_info()['version']} on {uri}")
-        print(
-            f"edges: {inserted:,} inserted in {t_edges:.1f} s "
-            f"({inserted / t_edges:,.0f}/s, generation included); "
-            f"pages: {len(pages):,} in {t_pages:.1f} s"
-        )
+    with throwaway_mongo(args.mongo_uri, "bench_reports") as (client, uri, (db,), cpu, workdir):
+        gen, _ = load_store(db, client, uri, args.edges, args.seed, args.batch)
 
         settings = ReportSettings(sitewide_share=0.3, sitewide_min_pages=5, top=10)
         top = Target("domain", gen.domain(0))
         verdicts = []
         ensure_indexes(db)
         print(f"workflow reports, largest target {top.value} (load average {os.getloadavg()[0]:.1f}):")
-        cpu = ServerCPU(server.process.pid if server is not None and server.process else None)
         worst = bench_workflows(db, gen, settings, args.runs, cpu)
         verdicts.append(worst < 2.0)
         print(f"target: every workflow report under 2 s: {'PASS' if worst < 2.0 else 'FAIL'} (slowest {worst:.3f} s)")
         print("export:")
-        t_find, t_export, n = bench_export(db, workdir.name, args.export_workers)
+        t_find, t_export, n = bench_export(db, workdir, args.export_workers)
         rate = n / t_export
         ok = rate >= 100_000 and t_find / t_export >= 0.5
         verdicts.append(ok)
@@ -182,12 +162,6 @@ def main(argv: list[str] | None = None) -> int:
             f"{'PASS' if t_rank < 30.0 else 'FAIL'} ({t_rank:.1f} s; export of {n:,} edges took {t_export:.1f} s)"
         )
         return 0 if all(verdicts) else 1
-    finally:
-        client.drop_database(db.name)
-        client.close()
-        if server is not None:
-            server.stop()
-        workdir.cleanup()
 
 
 if __name__ == "__main__":
