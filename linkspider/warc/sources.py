@@ -109,16 +109,20 @@ def _guarded_connect(policy: AddressPolicy, address: tuple[str, int], timeout: A
     raise error or OSError(f"{host}: no address")
 
 
-class _GuardedHTTPConnection(http.client.HTTPConnection):
+class _Guarded:
+    """Mixed into http.client's connections: every connect goes through :func:`_guarded_connect`."""
+
     def __init__(self, *args: Any, policy: AddressPolicy, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._create_connection = functools.partial(_guarded_connect, policy)
 
 
-class _GuardedHTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, *args: Any, policy: AddressPolicy, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._create_connection = functools.partial(_guarded_connect, policy)
+class _GuardedHTTPConnection(_Guarded, http.client.HTTPConnection):
+    pass
+
+
+class _GuardedHTTPSConnection(_Guarded, http.client.HTTPSConnection):
+    pass
 
 
 class _GuardedHTTPHandler(urllib.request.HTTPHandler):
